@@ -1,0 +1,135 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// MARK: - Shared settings
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+// MARK: - Package
+
+let package = Package(
+    name: "Telefonia",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "TelefoniaCore", targets: ["TelefoniaCore"]),
+        .library(name: "TelefoniaStorage", targets: ["TelefoniaStorage"]),
+        .library(name: "TelefoniaSIP", targets: ["TelefoniaSIP"]),
+        .library(name: "TelefoniaTesting", targets: ["TelefoniaTesting"]),
+        .executable(name: "telefonia-server", targets: ["telefonia-server"]),
+        .executable(name: "telefonia-sim", targets: ["telefonia-sim"]),
+        .executable(name: "telefonia", targets: ["telefonia"]),
+        .executable(name: "telefonia-bench", targets: ["telefonia-bench"]),
+        .executable(name: "two-line-pbx", targets: ["two-line-pbx"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: - C libraries (system)
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COSIP", pkgConfig: "libosip2", providers: [.apt(["libosip2-dev"])]),
+        .systemLibrary(name: "CORTP", pkgConfig: "ortp", providers: [.apt(["libortp-dev", "libbctoolbox-dev"])]),
+        .systemLibrary(name: "CMPG123", pkgConfig: "libmpg123", providers: [.apt(["libmpg123-dev"])]),
+
+        // MARK: - Libraries
+        .target(
+            name: "TelefoniaCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TelefoniaStorage",
+            dependencies: [
+                "TelefoniaCore", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TelefoniaSIP",
+            dependencies: [
+                "TelefoniaCore", "COSIP", "CORTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TelefoniaTesting",
+            dependencies: ["TelefoniaCore"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Hosts
+        .executableTarget(
+            name: "telefonia-server",
+            dependencies: [
+                "TelefoniaCore", "TelefoniaSIP", "TelefoniaStorage",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Hosts/Server",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "telefonia-sim",
+            dependencies: ["TelefoniaCore", "TelefoniaTesting"],
+            path: "Sources/Hosts/Simulator",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "telefonia",
+            dependencies: [
+                "TelefoniaCore", "TelefoniaStorage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Hosts/CLI",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "telefonia-bench",
+            dependencies: [
+                "TelefoniaCore", "TelefoniaTesting", "TelefoniaSIP", "TelefoniaStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/Hosts/Bench",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Examples
+        .executableTarget(
+            name: "two-line-pbx",
+            dependencies: ["TelefoniaCore", "TelefoniaSIP", "TelefoniaStorage"],
+            path: "Examples/TwoLinePBX",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tests
+        .testTarget(
+            name: "TelefoniaCoreTests",
+            dependencies: ["TelefoniaCore", "TelefoniaTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TelefoniaStorageTests",
+            dependencies: ["TelefoniaStorage", "TelefoniaCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TelefoniaSIPTests",
+            dependencies: ["TelefoniaSIP", "TelefoniaCore", "TelefoniaStorage", "TelefoniaTesting"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

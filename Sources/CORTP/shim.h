@@ -1,0 +1,1 @@
+#include <ortp/ortp.h>

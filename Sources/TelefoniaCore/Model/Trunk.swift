@@ -1,0 +1,20 @@
+/// A carrier connection for calls to and from the public network (T3).
+public struct Trunk: Sendable, Equatable, Codable, Identifiable {
+    public var id: String
+    public var host: String
+    public var port: Int
+    /// "udp" or "tcp".
+    public var transport: String
+    /// Optional digest credentials if the carrier challenges our INVITEs.
+    public var username: String?
+    public var password: String?
+
+    public init(id: String, host: String, port: Int = 5060, transport: String = "udp", username: String? = nil, password: String? = nil) {
+        self.id = id
+        self.host = host
+        self.port = port
+        self.transport = transport
+        self.username = username
+        self.password = password
+    }
+}
