@@ -1,0 +1,226 @@
+import Logging
+import Metrics
+
+/// Settings of the call engine.
+public struct CallEngineConfiguration: Sendable, Equatable {
+    /// Ring time for calls to the public network (lines use their own `ringTimeout`).
+    public var trunkRingTimeout: Int
+    public init(trunkRingTimeout: Int = 60) {
+        self.trunkRingTimeout = trunkRingTimeout
+    }
+}
+
+/// The call engine: decides routing, permissions, timeouts and what each call
+/// records. Events in, actions out; no I/O besides reading configuration from the
+/// `Store`. Not thread-safe by design: one owner (an event loop or an actor)
+/// feeds it, so no two events of a call race (architecture principle 4).
+public final class CallEngine {
+    private struct CallState {
+        enum Phase { case dialling, ringing, answered }
+        var tenantID: String
+        var line: String?
+        var direction: CallDirection
+        var caller: String
+        var dialled: String
+        var normalized: String
+        var numberClass: NumberClass?
+        var trunkID: String?
+        var startedAt: Int64
+        var answeredAt: Int64?
+        var phase: Phase
+    }
+
+    private let store: any Store
+    private let clock: any WallClock
+    private let configuration: CallEngineConfiguration
+    private let logger: Logger
+    private var calls: [CallID: CallState] = [:]
+    private let activeGauge = Gauge(label: "telefonia.calls.active")
+
+    public init(store: any Store, clock: any WallClock, configuration: CallEngineConfiguration = .init(), logger: Logger = Logger(label: "telefonia.engine")) {
+        self.store = store
+        self.clock = clock
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Calls the engine is tracking (dialling, ringing or answered).
+    public var activeCallCount: Int { calls.count }
+
+    /// Feeds one event and returns what the adapter must do, in order.
+    public func handle(_ event: CallEvent) -> [CallAction] {
+        switch event {
+        case .offered(let offer):
+            return offered(offer)
+        case .ringing(let id):
+            guard var call = calls[id], call.phase == .dialling else { return [] }
+            call.phase = .ringing
+            calls[id] = call
+            return [.ring(id)]
+        case .answered(let id):
+            guard var call = calls[id], call.phase != .answered else { return [] }
+            call.phase = .answered
+            call.answeredAt = clock.nowMillis()
+            calls[id] = call
+            return [.cancelTimer(id, .ring), .answer(id)]
+        case .rejected(let id, let status):
+            guard let call = calls[id], call.phase != .answered else { return [] }
+            let disposition = Self.disposition(forFailure: status)
+            return [.cancelTimer(id, .ring)]
+                + finish(id, call, disposition: disposition, cause: status, reason: "callee answered \(status)")
+                + [.reject(id, status: status, reason: "callee answered \(status)"), .release(id)]
+        case .hungUp(let id, let side):
+            guard let call = calls[id] else { return [] }
+            guard call.phase == .answered else {
+                return handle(.cancelled(id))
+            }
+            let who = side == .a ? "caller" : "callee"
+            return finish(id, call, disposition: .answered, cause: 200, reason: "\(who) hung up")
+                + [.hangUp(id, side: side == .a ? .b : .a), .release(id)]
+        case .cancelled(let id):
+            guard let call = calls[id], call.phase != .answered else { return [] }
+            return [.cancelTimer(id, .ring), .cancel(id)]
+                + finish(id, call, disposition: .cancelled, cause: 487, reason: "caller cancelled")
+                + [.reject(id, status: 487, reason: "Request Terminated"), .release(id)]
+        case .timerFired(let id, .ring):
+            guard let call = calls[id], call.phase != .answered else { return [] }
+            return [.cancel(id)]
+                + finish(id, call, disposition: .noAnswer, cause: 480, reason: "no answer")
+                + [.reject(id, status: 480, reason: "No Answer"), .release(id)]
+        case .mediaTimeout(let id):
+            guard let call = calls[id], call.phase == .answered else { return [] }
+            return finish(id, call, disposition: .answered, cause: 200, reason: "no media")
+                + [.hangUp(id, side: .a), .hangUp(id, side: .b), .release(id)]
+        case .shutdown:
+            var actions: [CallAction] = []
+            for id in calls.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
+                guard let call = calls[id] else { continue }
+                if call.phase == .answered {
+                    actions += finish(id, call, disposition: .answered, cause: 200, reason: "server shutdown")
+                        + [.hangUp(id, side: .a), .hangUp(id, side: .b), .release(id)]
+                } else {
+                    actions += [.cancelTimer(id, .ring), .cancel(id)]
+                        + finish(id, call, disposition: .failed, cause: 503, reason: "server shutdown")
+                        + [.reject(id, status: 503, reason: "Service Unavailable"), .release(id)]
+                }
+            }
+            return actions
+        }
+    }
+
+    /// SIP final status of the B leg → CDR disposition.
+    public static func disposition(forFailure status: Int) -> Disposition {
+        switch status {
+        case 486, 600, 603: return .busy
+        case 408, 480: return .noAnswer
+        case 487: return .cancelled
+        default: return .failed
+        }
+    }
+
+    // MARK: - Routing
+
+    private func offered(_ offer: CallOffer) -> [CallAction] {
+        let now = clock.nowMillis()
+        let dialled = String(offer.dialled.filter { !" -.()".contains($0) })
+        do {
+            switch offer.origin {
+            case .line(let tenantID, let ext):
+                return try fromLine(offer, tenantID: tenantID, ext: ext, dialled: dialled, now: now)
+            case .trunk(let trunkID):
+                return try fromTrunk(offer, trunkID: trunkID, dialled: dialled, now: now)
+            }
+        } catch {
+            logger.error("routing failed", metadata: ["tel.call_id": "\(offer.callID)", "error": "\(error)"])
+            return [.reject(offer.callID, status: 500, reason: "Server Internal Error")]
+        }
+    }
+
+    private func fromLine(_ offer: CallOffer, tenantID: String, ext: String, dialled: String, now: Int64) throws -> [CallAction] {
+        guard let tenant = try store.tenant(id: tenantID), let line = try store.line(tenantID: tenantID, extensionNumber: ext) else {
+            return [.reject(offer.callID, status: 403, reason: "Unknown line")]
+        }
+        var state = CallState(
+            tenantID: tenantID, line: ext, direction: .internalCall, caller: ext, dialled: offer.dialled,
+            normalized: dialled, numberClass: .internalCall, trunkID: nil, startedAt: now, answeredAt: nil, phase: .dialling)
+        if let target = try store.line(tenantID: tenantID, extensionNumber: dialled) {
+            return try dialLine(offer.callID, state: state, target: target, callerID: ext)
+        }
+        state.direction = .outbound
+        let number: NormalizedNumber
+        do {
+            number = try NumberPlan(homeArea: tenant.areaCode).normalize(dialled)
+        } catch {
+            state.numberClass = nil
+            return reject(offer.callID, state, status: 484, disposition: .failed, reason: "\(error)")
+        }
+        state.normalized = number.e164
+        state.numberClass = number.numberClass
+        guard line.permissions.allows(number.numberClass) else {
+            return reject(offer.callID, state, status: 403, disposition: .denied,
+                          reason: "line \(ext) may not call \(number.numberClass.rawValue) numbers")
+        }
+        let trunk = try tenant.trunkID.flatMap { try store.trunk(id: $0) } ?? store.trunks().first
+        guard let trunk else {
+            return reject(offer.callID, state, status: 503, disposition: .failed, reason: "no trunk for public calls")
+        }
+        state.trunkID = trunk.id
+        calls[offer.callID] = state
+        activeGauge.record(calls.count)
+        return [
+            .dial(offer.callID, .trunk(trunk, number: number.e164), callerID: line.callerID ?? ext),
+            .startTimer(offer.callID, .ring, seconds: configuration.trunkRingTimeout),
+        ]
+    }
+
+    private func fromTrunk(_ offer: CallOffer, trunkID: String, dialled: String, now: Int64) throws -> [CallAction] {
+        let e164 = dialled.hasPrefix("+") ? dialled : "+" + dialled
+        var state = CallState(
+            tenantID: "", line: nil, direction: .inbound, caller: offer.caller, dialled: offer.dialled,
+            normalized: e164, numberClass: nil, trunkID: trunkID, startedAt: now, answeredAt: nil, phase: .dialling)
+        guard let did = try store.did(number: e164) else {
+            return reject(offer.callID, state, status: 404, disposition: .failed, reason: "number \(e164) is not a DID here")
+        }
+        state.tenantID = did.tenantID
+        state.line = did.extensionNumber
+        guard let target = try store.line(tenantID: did.tenantID, extensionNumber: did.extensionNumber) else {
+            return reject(offer.callID, state, status: 404, disposition: .failed, reason: "DID \(e164) points to a missing line")
+        }
+        return try dialLine(offer.callID, state: state, target: target, callerID: offer.caller)
+    }
+
+    private func dialLine(_ id: CallID, state: CallState, target: Line, callerID: String) throws -> [CallAction] {
+        var state = state
+        if state.direction == .internalCall { state.normalized = target.extensionNumber }
+        let contacts = try store.registrations(tenantID: target.tenantID, extensionNumber: target.extensionNumber)
+            .filter { $0.expiresAt * 1000 > state.startedAt }
+        guard !contacts.isEmpty else {
+            return reject(id, state, status: 480, disposition: .failed, reason: "line \(target.extensionNumber) is not registered")
+        }
+        calls[id] = state
+        activeGauge.record(calls.count)
+        return [
+            .dial(id, .line(tenantID: target.tenantID, extensionNumber: target.extensionNumber, contacts: contacts), callerID: callerID),
+            .startTimer(id, .ring, seconds: target.ringTimeout),
+        ]
+    }
+
+    private func reject(_ id: CallID, _ state: CallState, status: Int, disposition: Disposition, reason: String) -> [CallAction] {
+        [.record(cdr(id, state, disposition: disposition, cause: status, reason: reason, end: state.startedAt)),
+         .reject(id, status: status, reason: reason)]
+    }
+
+    private func finish(_ id: CallID, _ state: CallState, disposition: Disposition, cause: Int, reason: String) -> [CallAction] {
+        calls[id] = nil
+        activeGauge.record(calls.count)
+        Counter(label: "telefonia.calls.ended", dimensions: [("disposition", disposition.rawValue)]).increment()
+        return [.record(cdr(id, state, disposition: disposition, cause: cause, reason: reason, end: clock.nowMillis()))]
+    }
+
+    private func cdr(_ id: CallID, _ s: CallState, disposition: Disposition, cause: Int, reason: String, end: Int64) -> CDR {
+        CDR(id: id.rawValue, tenantID: s.tenantID, line: s.line, direction: s.direction, caller: s.caller,
+            dialled: s.dialled, normalized: s.normalized, numberClass: s.numberClass, startedAt: s.startedAt,
+            answeredAt: s.answeredAt, endedAt: end, disposition: disposition, sipCause: cause, reason: reason,
+            trunkID: s.trunkID)
+    }
+}

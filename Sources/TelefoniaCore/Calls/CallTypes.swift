@@ -1,0 +1,92 @@
+/// Identifies one call (both legs) inside the engine.
+public struct CallID: Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+}
+
+/// Which leg of a call: A is the caller's, B the callee's.
+public enum LegSide: String, Sendable, Equatable {
+    case a, b
+}
+
+/// Who placed the call, as the signalling adapter established it.
+public enum CallOrigin: Sendable, Equatable {
+    /// An authenticated phone of a line.
+    case line(tenantID: String, extensionNumber: String)
+    /// A carrier trunk (identified by source address).
+    case trunk(trunkID: String)
+}
+
+/// A new call offered to the engine (an INVITE that passed authentication).
+public struct CallOffer: Sendable, Equatable {
+    public var callID: CallID
+    public var origin: CallOrigin
+    /// Caller number as presented (From user part).
+    public var caller: String
+    /// Dialled number (Request-URI user part).
+    public var dialled: String
+
+    public init(callID: CallID, origin: CallOrigin, caller: String, dialled: String) {
+        self.callID = callID
+        self.origin = origin
+        self.caller = caller
+        self.dialled = dialled
+    }
+}
+
+/// Where the B leg goes.
+public enum CallTarget: Sendable, Equatable {
+    /// Ring every registered contact of a line.
+    case line(tenantID: String, extensionNumber: String, contacts: [Registration])
+    /// Send to the carrier with the number in E.164.
+    case trunk(Trunk, number: String)
+}
+
+/// Timers the engine asks its host to run.
+public enum CallTimer: String, Sendable, Equatable {
+    case ring
+}
+
+/// Something that happened to a call, reported by an adapter (or the simulator).
+public enum CallEvent: Sendable, Equatable {
+    case offered(CallOffer)
+    /// The B leg is ringing (180 or 183).
+    case ringing(CallID)
+    /// The B leg answered (200).
+    case answered(CallID)
+    /// The B leg ended with a final failure status.
+    case rejected(CallID, status: Int)
+    /// A BYE arrived from one side of an answered call.
+    case hungUp(CallID, side: LegSide)
+    /// The caller cancelled before answer.
+    case cancelled(CallID)
+    /// No RTP for the configured time.
+    case mediaTimeout(CallID)
+    /// A timer the engine started has fired.
+    case timerFired(CallID, CallTimer)
+    /// The host is stopping: end every call cleanly.
+    case shutdown
+}
+
+/// What the engine tells an adapter to do.
+public enum CallAction: Sendable, Equatable {
+    /// Send a final failure response to the A leg.
+    case reject(CallID, status: Int, reason: String)
+    /// Create the B leg towards a target, presenting `callerID`.
+    case dial(CallID, CallTarget, callerID: String)
+    /// Tell the caller it is ringing (180).
+    case ring(CallID)
+    /// Answer the A leg (200) now that B answered.
+    case answer(CallID)
+    /// Cancel the unanswered B leg.
+    case cancel(CallID)
+    /// End one side of an answered call with BYE.
+    case hangUp(CallID, side: LegSide)
+    case startTimer(CallID, CallTimer, seconds: Int)
+    case cancelTimer(CallID, CallTimer)
+    /// The call is over: forget its state in the adapter.
+    case release(CallID)
+    /// Durably record the finished call before anything else is acknowledged.
+    case record(CDR)
+}
