@@ -5,8 +5,11 @@ import Metrics
 public struct CallEngineConfiguration: Sendable, Equatable {
     /// Ring time for calls to the public network (lines use their own `ringTimeout`).
     public var trunkRingTimeout: Int
-    public init(trunkRingTimeout: Int = 60) {
+    /// When set, replaces every line's own ring timeout.
+    public var ringTimeoutOverride: Int?
+    public init(trunkRingTimeout: Int = 60, ringTimeoutOverride: Int? = nil) {
         self.trunkRingTimeout = trunkRingTimeout
+        self.ringTimeoutOverride = ringTimeoutOverride
     }
 }
 
@@ -201,7 +204,7 @@ public final class CallEngine {
         activeGauge.record(calls.count)
         return [
             .dial(id, .line(tenantID: target.tenantID, extensionNumber: target.extensionNumber, contacts: contacts), callerID: callerID),
-            .startTimer(id, .ring, seconds: target.ringTimeout),
+            .startTimer(id, .ring, seconds: configuration.ringTimeoutOverride ?? target.ringTimeout),
         ]
     }
 
