@@ -1,0 +1,121 @@
+// telefonia-sim: runs the call engine against simulated phones on a virtual clock.
+//
+//   telefonia-sim SCENARIO.json [--seed N]   run a scenario, print its timeline and CDRs,
+//                                            exit 1 when an expectation fails
+//   telefonia-sim --load N [--seed S]        push N short calls through the engine, print calls/s
+//
+// The host only parses arguments, reads the file and prints; the simulation lives in TelefoniaTesting.
+
+import Foundation
+import TelefoniaCore
+import TelefoniaTesting
+
+let usage = """
+    usage: telefonia-sim SCENARIO.json [--seed N]
+           telefonia-sim --load N [--seed N]
+
+    Runs a scenario file (see Examples/scenarios/basic.json) on a virtual clock and
+    prints its timeline and CDRs; exits 1 if an expectation of the file fails.
+    With --load, runs N internal calls (answered, then hung up) through the call
+    engine as fast as it can and prints the rate.
+    """
+
+/// Exit statuses: 1 is reserved for failed expectations so scripts can tell them apart.
+enum ExitCode {
+    static let expectationFailed: Int32 = 1
+    static let usage: Int32 = 2
+    static let scenarioInvalid: Int32 = 3
+}
+
+func fail(_ message: String, code: Int32) -> Never {
+    FileHandle.standardError.write(Data("telefonia-sim: \(message)\n".utf8))
+    exit(code)
+}
+
+// MARK: - Arguments
+
+var scenarioPath: String?
+var loadCount: Int?
+var seed: UInt64?
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+    switch argument {
+    case "-h", "--help":
+        print(usage)
+        exit(0)
+    case "--seed":
+        guard let value = arguments.popFirst(), let number = UInt64(value) else {
+            fail("--seed needs a whole number from 0 to \(UInt64.max)\n\n\(usage)", code: ExitCode.usage)
+        }
+        seed = number
+    case "--load":
+        guard let value = arguments.popFirst(), let number = Int(value), number > 0 else {
+            fail("--load needs a positive number of calls\n\n\(usage)", code: ExitCode.usage)
+        }
+        loadCount = number
+    default:
+        if argument.hasPrefix("-") {
+            fail("unknown option \(argument)\n\n\(usage)", code: ExitCode.usage)
+        }
+        guard scenarioPath == nil else {
+            fail("give one scenario file, not several\n\n\(usage)", code: ExitCode.usage)
+        }
+        scenarioPath = argument
+    }
+}
+
+// MARK: - Load
+
+if let loadCount {
+    guard scenarioPath == nil else {
+        fail("give either a scenario file or --load, not both\n\n\(usage)", code: ExitCode.usage)
+    }
+    do {
+        let result = try LoadRun(lines: 20, seed: seed ?? 0).run(calls: loadCount)
+        let seconds = Double(result.elapsed.components.seconds) + Double(result.elapsed.components.attoseconds) / 1e18
+        let rate = Double(loadCount) / max(seconds, 1e-9)
+        print("engine: \(loadCount) calls in \(String(format: "%.3f", seconds)) s = \(Int(rate.rounded())) calls/s")
+        exit(0)
+    } catch {
+        fail("load run failed: \(error)", code: ExitCode.expectationFailed)
+    }
+}
+
+// MARK: - Scenario
+
+guard let scenarioPath else {
+    fail("no scenario file given\n\n\(usage)", code: ExitCode.usage)
+}
+let data: Data
+do {
+    data = try Data(contentsOf: URL(fileURLWithPath: scenarioPath))
+} catch {
+    fail("cannot read \(scenarioPath): \(error.localizedDescription)", code: ExitCode.usage)
+}
+let outcome: Scenario.Outcome
+do {
+    outcome = try Scenario(json: data).run(seed: seed)
+} catch {
+    fail("\(scenarioPath): \(error)", code: ExitCode.scenarioInvalid)
+}
+
+print("scenario \(outcome.name), seed \(outcome.seed)")
+print("")
+print("timeline (seconds)")
+for entry in outcome.timeline {
+    print(entry)
+}
+print("")
+print("CDRs")
+print(CDRTable.render(outcome.cdrs))
+print("")
+if outcome.passed {
+    print("expectations: \(outcome.expectationCount) of \(outcome.expectationCount) passed")
+} else {
+    let passed = outcome.expectationCount - Set(outcome.failures.map { $0.prefix { $0 != ":" } }).count
+    print("expectations: \(passed) of \(outcome.expectationCount) passed")
+    for failure in outcome.failures {
+        FileHandle.standardError.write(Data("FAILED \(failure)\n".utf8))
+    }
+    exit(ExitCode.expectationFailed)
+}
