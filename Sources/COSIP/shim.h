@@ -140,4 +140,42 @@ static inline char *tel_osip_content_type_str(osip_message_t *m) {
     return out;
 }
 
+/// The index-th URI parameter: 0 and name/value set when present (value may be NULL).
+static inline int tel_osip_uri_param_at(osip_uri_t *u, int index, const char **name, const char **value) {
+    if (u == NULL) return -1;
+    osip_uri_param_t *p = (osip_uri_param_t *)osip_list_get(&u->url_params, index);
+    if (p == NULL) return -1;
+    *name = p->gname; *value = p->gvalue;
+    return 0;
+}
+
+/// The index-th generic parameter of a From/To/Contact header.
+static inline int tel_osip_gen_param_at(osip_from_t *f, int index, const char **name, const char **value) {
+    if (f == NULL) return -1;
+    osip_generic_param_t *p = (osip_generic_param_t *)osip_list_get(&f->gen_params, index);
+    if (p == NULL) return -1;
+    *name = p->gname; *value = p->gvalue;
+    return 0;
+}
+
+/// The index-th Via parameter.
+static inline int tel_osip_via_param_at(osip_via_t *v, int index, const char **name, const char **value) {
+    if (v == NULL) return -1;
+    osip_generic_param_t *p = (osip_generic_param_t *)osip_list_get(&v->via_params, index);
+    if (p == NULL) return -1;
+    *name = p->gname; *value = p->gvalue;
+    return 0;
+}
+
+/// Parses a URI on its own (e.g. a stored Contact); free with tel_osip_uri_free.
+static inline int tel_osip_uri_parse(const char *text, osip_uri_t **out) {
+    osip_uri_t *u = NULL;
+    if (osip_uri_init(&u) != 0) return -1;
+    if (osip_uri_parse(u, text) != 0) { osip_uri_free(u); return -2; }
+    *out = u;
+    return 0;
+}
+
+static inline void tel_osip_uri_free(osip_uri_t *u) { osip_uri_free(u); }
+
 #endif

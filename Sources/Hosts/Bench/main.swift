@@ -1,0 +1,3 @@
+// telefonia-bench: see docs/BENCHMARKS.md.
+import Foundation
+print("telefonia-bench: under construction")

@@ -1,0 +1,80 @@
+import Dispatch
+import Foundation
+import Logging
+import TelefoniaCore
+import TelefoniaSIP
+import TelefoniaStorage
+
+// telefonia-server: embedded defaults, overridden by a config file
+// (`--config FILE` or TELEFONIA_CONFIG) and TELEFONIA_* environment variables.
+
+LoggingSystem.bootstrap { label in
+    var handler = StreamLogHandler.standardError(label: label)
+    handler.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["TELEFONIA_LOG_LEVEL"] ?? "info") ?? .info
+    return handler
+}
+let logger = Logger(label: "telefonia")
+
+var configFile: String?
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let argument = arguments.next() {
+    switch argument {
+    case "--config": configFile = arguments.next()
+    case "--help", "-h":
+        print("usage: telefonia-server [--config FILE]\nSettings: see README (TELEFONIA_* variables override the file).")
+        exit(0)
+    default:
+        FileHandle.standardError.write(Data("error: unknown argument \(argument)\n".utf8))
+        exit(2)
+    }
+}
+
+let configuration: ServerConfiguration
+do {
+    configuration = try ServerConfiguration.load(file: configFile, environment: ProcessInfo.processInfo.environment)
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(2)
+}
+
+let store: SQLiteStore
+do {
+    try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+    store = try SQLiteStore(path: configuration.resolvedDatabasePath, synchronous: configuration.databaseSynchronous == "full" ? .full : .normal, logger: logger)
+    if configuration.createDemoTenant {
+        let created = try DemoTenant.createIfMissing(in: store, id: configuration.defaultTenant, domain: configuration.mediaAddress)
+        if !created.isEmpty {
+            print("Demo tenant '\(configuration.defaultTenant)' created (domain \(configuration.mediaAddress)). Passwords are shown only now:")
+            for (ext, password) in created { print("  line \(ext)  password \(password)") }
+        }
+    }
+} catch {
+    FileHandle.standardError.write(Data("error: cannot open the database \(configuration.resolvedDatabasePath): \(error)\n".utf8))
+    exit(1)
+}
+
+let server = TelefoniaServer(configuration: configuration, store: store, logger: logger)
+signal(SIGTERM, SIG_IGN)
+signal(SIGINT, SIG_IGN)
+let stopRequested = AsyncStream<Void> { continuation in
+    for sig in [SIGTERM, SIGINT] {
+        let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+        source.setEventHandler { continuation.yield() }
+        source.resume()
+        nonisolated(unsafe) let keep = source
+        continuation.onTermination = { _ in keep.cancel() }
+    }
+}
+
+do {
+    try await server.start()
+} catch {
+    FileHandle.standardError.write(Data("error: cannot listen on \(configuration.sipAddress):\(configuration.sipPort): \(error)\n".utf8))
+    exit(1)
+}
+for await _ in stopRequested {
+    logger.info("stopping: no new calls, ending calls in progress")
+    break
+}
+await server.shutdown()
+logger.info("stopped")

@@ -1,0 +1,71 @@
+import NIOCore
+import TelefoniaCore
+
+/// The SIP state of one call: the A leg (the caller's INVITE, where we are the
+/// UAS) and the B leg (our INVITE, forked to every contact of the callee, where we
+/// are the UAC), plus the media relay between them.
+final class B2BCall: @unchecked Sendable {
+    let id: CallID
+    let createdAt: NIODeadline = .now()
+
+    // A leg
+    let aInvite: SIPMessage
+    let aPeer: SIPPeer
+    /// Our To tag towards the caller.
+    let aTag: String
+    let aRemoteTarget: SIPURI
+    let aOffer: SessionDescription
+    var aLocalCSeq = 1
+    var aFinalSent = false
+    /// ACKs for our 2xx carry a new branch; they are matched by CSeq to the INVITE's transaction.
+    var aInviteKeys: [Int: String] = [:]
+
+    // B leg
+    let bCallID = SignallingCore.newCallID()
+    let bFromTag = SignallingCore.newTag()
+    var bFrom: NameAddress?
+    var bLocalCSeq = 1
+    var branches: [BBranch] = []
+    var winner: BBranch?
+    var bTo: NameAddress?
+    var bRemoteTarget: SIPURI?
+    var bPeer: SIPPeer?
+
+    var relay: RelaySession?
+    var bAnswer: SessionDescription?
+    var answeredAt: Int64?
+    /// Handed to the engine (after the relay ports were bound).
+    var offered = false
+    var ended = false
+    /// A re-INVITE is being forwarded: a second one gets 491 (RFC 3261 §14.2).
+    var reinviteInProgress = false
+
+    init(id: CallID, aInvite: SIPMessage, aPeer: SIPPeer, aOffer: SessionDescription) {
+        self.id = id
+        self.aInvite = aInvite
+        self.aPeer = aPeer
+        self.aTag = SignallingCore.newTag()
+        self.aRemoteTarget = aInvite.contacts.first?.uri ?? aInvite.from.uri
+        self.aOffer = aOffer
+    }
+
+    /// Key of the A leg in the dialog index: Call-ID and the caller's tag.
+    var aKey: String { Self.aKey(callID: aInvite.callID, fromTag: aInvite.from.tag) }
+
+    static func aKey(callID: String, fromTag: String?) -> String { callID + "|" + (fromTag ?? "") }
+}
+
+/// One fork of the B leg: an INVITE to one registered contact (or to the trunk).
+final class BBranch: @unchecked Sendable {
+    let invite: SIPMessage
+    let peer: SIPPeer
+    var provisional = false
+    var finalStatus: Int?
+    var cancelPending = false
+    var cancelled = false
+
+    init(invite: SIPMessage, peer: SIPPeer) {
+        self.invite = invite
+        self.peer = peer
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+
+/// Every setting of the server, with embedded defaults. A config file
+/// (`key = value` lines, `#` comments) and environment variables
+/// (`TELEFONIA_` + key upper-cased with dots as underscores, e.g.
+/// `TELEFONIA_SIP_PORT`) override them, in that order.
+public struct ServerConfiguration: Sendable, Equatable {
+    /// `sip.address`: address SIP and RTP bind to and advertise in Via, Contact and SDP.
+    public var sipAddress = "127.0.0.1"
+    /// `sip.port`: UDP and TCP port.
+    public var sipPort = 5060
+    /// `sip.advertised_address`: address put in SDP/Contact when it differs from the bind address (NAT, 0.0.0.0).
+    public var advertisedAddress: String?
+    /// `rtp.port_min` / `rtp.port_max`: media port range (even ports used for RTP).
+    public var rtpPortMin = 10000
+    public var rtpPortMax = 20000
+    /// `data.dir`: folder of the SQLite file.
+    public var dataDirectory = "telefonia-data"
+    /// `db.path`: SQLite file; default `<data.dir>/telefonia.sqlite`.
+    public var databasePath: String?
+    /// `db.synchronous`: `normal` (durable against a process kill) or `full` (also against power loss).
+    public var databaseSynchronous = "normal"
+    /// `call.ring_timeout`: seconds; when set it overrides every line's own ring timeout.
+    public var ringTimeout: Int?
+    /// `call.trunk_ring_timeout`: seconds a call to the public network may ring.
+    public var trunkRingTimeout = 60
+    /// `media.timeout`: seconds without RTP after which an answered call is hung up.
+    public var mediaTimeout = 60
+    /// `auth.nonce_lifetime`: seconds a digest nonce stays valid (then `stale=true`).
+    public var nonceLifetime = 300
+    /// `auth.max_failures` within `auth.failure_window` seconds ban a source address for `auth.ban_seconds`.
+    public var authMaxFailures = 5
+    public var authFailureWindow = 60
+    public var authBanSeconds = 300
+    /// `register.min_expires` / `register.max_expires` / `register.default_expires`: seconds.
+    public var minExpires = 60
+    public var maxExpires = 7200
+    public var defaultExpires = 3600
+    /// `tenant.default`: tenant for requests whose domain is no tenant's (an IP address, say).
+    public var defaultTenant = "demo"
+    /// `demo`: create the demo tenant with lines 1000–1003 on first start.
+    public var createDemoTenant = true
+    /// `shutdown.grace`: seconds SIGTERM waits for calls to end before hanging them up.
+    public var shutdownGrace = 5
+
+    public init() {}
+
+    public var resolvedDatabasePath: String { databasePath ?? dataDirectory + "/telefonia.sqlite" }
+    public var mediaAddress: String {
+        if let advertisedAddress { return advertisedAddress }
+        return sipAddress == "0.0.0.0" ? "127.0.0.1" : sipAddress
+    }
+
+    /// Errors in a config file or variable, with the key and what is wrong.
+    public struct Error: Swift.Error, CustomStringConvertible, Equatable {
+        public var description: String
+    }
+
+    /// All keys, for the docs and validation.
+    public static let keys = [
+        "sip.address", "sip.port", "sip.advertised_address", "rtp.port_min", "rtp.port_max", "data.dir", "db.path",
+        "db.synchronous", "call.ring_timeout", "call.trunk_ring_timeout", "media.timeout", "auth.nonce_lifetime",
+        "auth.max_failures", "auth.failure_window", "auth.ban_seconds", "register.min_expires",
+        "register.max_expires", "register.default_expires", "tenant.default", "demo", "shutdown.grace",
+    ]
+
+    /// Defaults, then the file (if any), then the environment.
+    public static func load(file: String?, environment: [String: String]) throws(Error) -> ServerConfiguration {
+        var config = ServerConfiguration()
+        var values: [String: String] = [:]
+        let path = file ?? environment["TELEFONIA_CONFIG"]
+        if let path {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw Error(description: "cannot read config file \(path)")
+            }
+            for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                if trimmed.isEmpty { continue }
+                let parts = trimmed.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2 else { throw Error(description: "\(path):\(number + 1): expected key = value") }
+                let key = parts[0].trimmingCharacters(in: .whitespaces)
+                guard keys.contains(key) else { throw Error(description: "\(path):\(number + 1): unknown key \(key)") }
+                values[key] = parts[1].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }
+        }
+        for key in keys {
+            let env = "TELEFONIA_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+            if let v = environment[env] { values[key] = v }
+        }
+        if environment["TELEFONIA_DATA_DIR"] != nil, environment["TELEFONIA_DATA_DIR"] != values["data.dir"] {
+            values["data.dir"] = environment["TELEFONIA_DATA_DIR"]
+        }
+        func int(_ key: String) throws(Error) -> Int? {
+            guard let v = values[key] else { return nil }
+            guard let n = Int(v), n >= 0 else { throw Error(description: "\(key) must be a whole number ≥ 0, got \(v)") }
+            return n
+        }
+        if let v = values["sip.address"] { config.sipAddress = v }
+        if let v = try int("sip.port") { config.sipPort = v }
+        if let v = values["sip.advertised_address"] { config.advertisedAddress = v }
+        if let v = try int("rtp.port_min") { config.rtpPortMin = v }
+        if let v = try int("rtp.port_max") { config.rtpPortMax = v }
+        if let v = values["data.dir"] { config.dataDirectory = v }
+        if let v = values["db.path"] { config.databasePath = v }
+        if let v = values["db.synchronous"] {
+            guard ["normal", "full"].contains(v) else { throw Error(description: "db.synchronous must be normal or full") }
+            config.databaseSynchronous = v
+        }
+        if let v = try int("call.ring_timeout") { config.ringTimeout = v }
+        if let v = try int("call.trunk_ring_timeout") { config.trunkRingTimeout = v }
+        if let v = try int("media.timeout") { config.mediaTimeout = v }
+        if let v = try int("auth.nonce_lifetime") { config.nonceLifetime = v }
+        if let v = try int("auth.max_failures") { config.authMaxFailures = v }
+        if let v = try int("auth.failure_window") { config.authFailureWindow = v }
+        if let v = try int("auth.ban_seconds") { config.authBanSeconds = v }
+        if let v = try int("register.min_expires") { config.minExpires = v }
+        if let v = try int("register.max_expires") { config.maxExpires = v }
+        if let v = try int("register.default_expires") { config.defaultExpires = v }
+        if let v = values["tenant.default"] { config.defaultTenant = v }
+        if let v = values["demo"] { config.createDemoTenant = ["1", "true", "yes", "on"].contains(v.lowercased()) }
+        if let v = try int("shutdown.grace") { config.shutdownGrace = v }
+        guard config.sipPort <= 65535 else { throw Error(description: "sip.port must be at most 65535") }
+        guard config.rtpPortMin < config.rtpPortMax, config.rtpPortMax <= 65535, config.rtpPortMin >= 1024 else {
+            throw Error(description: "rtp.port_min must be below rtp.port_max, within 1024–65535")
+        }
+        return config
+    }
+}

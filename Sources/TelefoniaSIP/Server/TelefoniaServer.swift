@@ -1,0 +1,59 @@
+import Logging
+import NIOCore
+import NIOPosix
+import TelefoniaCore
+
+/// The PBX as an embeddable object: SIP registrar and B2BUA with anchored media,
+/// over any `Store`. Hosts (and embedding programs) create one, `start()` it and
+/// `shutdown()` it.
+public final class TelefoniaServer: @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    private let signallingGroup: MultiThreadedEventLoopGroup
+    private let mediaGroup: MultiThreadedEventLoopGroup
+    private let core: SignallingCore
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - mediaThreads: event loop threads relaying RTP (signalling has its own thread).
+    public init(configuration: ServerConfiguration, store: any Store, clock: any WallClock = SystemWallClock(),
+                mediaThreads: Int = 1, logger: Logger = Logger(label: "telefonia.server")) {
+        self.configuration = configuration
+        self.logger = logger
+        signallingGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        mediaGroup = MultiThreadedEventLoopGroup(numberOfThreads: max(1, mediaThreads))
+        let relay = MediaRelay(
+            group: mediaGroup, bindHost: configuration.sipAddress,
+            portRange: configuration.rtpPortMin...configuration.rtpPortMax, logger: logger)
+        core = SignallingCore(
+            loop: signallingGroup.next(), configuration: configuration, store: store, relay: relay, clock: clock, logger: logger)
+    }
+
+    /// Binds SIP (UDP and TCP) and starts serving.
+    public func start() async throws {
+        try await core.loop.flatSubmit { self.core.start() }.get()
+        logger.info("listening", metadata: [
+            "sip": "\(configuration.sipAddress):\(core.localPort)",
+            "rtp": "\(configuration.rtpPortMin)-\(configuration.rtpPortMax)",
+        ])
+    }
+
+    /// The SIP port actually bound (useful with port 0).
+    public var sipPort: Int { core.localPort }
+
+    /// Calls being set up or in progress.
+    public var activeCalls: Int {
+        get async { (try? await core.loop.submit { self.core.calls.count }.get()) ?? 0 }
+    }
+
+    /// Stops taking calls, waits up to `shutdown.grace` seconds for calls to end,
+    /// hangs up the rest (their CDRs written) and closes every socket.
+    public func shutdown() async {
+        do {
+            try await core.loop.flatSubmit { self.core.shutdown(grace: self.configuration.shutdownGrace) }.get()
+        } catch {
+            logger.error("shutdown", metadata: ["error": "\(error)"])
+        }
+        try? await signallingGroup.shutdownGracefully()
+        try? await mediaGroup.shutdownGracefully()
+    }
+}
