@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,7 +198,10 @@ class Phones:
 
     def stop_all(self) -> None:
         for phone in self.started:
-            phone.stop()
+            phone.terminate()  # all at once: each may wait for its un-REGISTER
+        deadline = time.monotonic() + 2.0
+        for phone in self.started:
+            phone.stop(timeout=max(0.1, deadline - time.monotonic()))
 
 
 @pytest.fixture

@@ -796,10 +796,17 @@ snd_path {self.rec_dir}
         self.command("uanew", self.account_line())
         return self
 
-    def stop(self, timeout: float = 4.0) -> None:
+    def terminate(self) -> None:
+        """Asks baresip to quit (it then unregisters, which waits for the registrar)."""
         self._closed = True
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """SIGTERM, and SIGKILL if it has not quit within `timeout` (e.g. no registrar
+        left to answer its un-REGISTER)."""
+        self.terminate()
+        if self.proc is not None and self.proc.poll() is None:
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
