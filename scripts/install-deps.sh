@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what Telefonia needs to build and test on Debian 12. Idempotent and quick
+# when everything is already there. Run as root (or with sudo available).
+#   C libraries:     libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev pkg-config
+#   test clients:    baresip-core (SIP phone), sox (tones), espeak-ng (prompts)
+#   Python (tests):  pytest, numpy
+set -euo pipefail
+
+APT_PACKAGES=(
+  libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev pkg-config
+  baresip-core sox espeak-ng python3-pip
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]})); then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q "${missing[@]}"
+else
+  echo "install-deps: Debian packages present"
+fi
+
+PYTHON="${PYTHON:-python3}"
+PY_PACKAGES=(pytest numpy)
+if "$PYTHON" -c "import pytest, numpy" 2>/dev/null; then
+  echo "install-deps: Python packages present ($("$PYTHON" --version 2>&1))"
+else
+  echo "install-deps: pip installing ${PY_PACKAGES[*]} for $("$PYTHON" --version 2>&1)"
+  # Debian's own python3 refuses pip installs without --break-system-packages (PEP 668).
+  "$PYTHON" -m pip install -q "${PY_PACKAGES[@]}" \
+    || "$PYTHON" -m pip install -q --break-system-packages "${PY_PACKAGES[@]}"
+fi
