@@ -1,0 +1,319 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import TelefoniaCore
+import Testing
+
+@testable import TelefoniaSIP
+
+/// These tests send real UDP datagrams over loopback, so they wait for packets
+/// with a deadline instead of driving a manual clock.
+@Suite struct MediaRelayTests {
+    /// RTP packets sent by each phone reach the other phone byte for byte, from the relay port facing it.
+    @Test func relaysPacketsBothWaysUnchanged() async throws {
+        let relay = makeRelay(pairs: 2)
+        let session = try await relay.allocate().get()
+        let phoneA = try await UDPEndpoint.bind()
+        let phoneB = try await UDPEndpoint.bind()
+        session.setRemote(.a, host: "127.0.0.1", port: phoneA.port)
+        session.setRemote(.b, host: "127.0.0.1", port: phoneB.port)
+
+        let fromA = (0..<5).map { rtpPacket(sequence: UInt16(1000 + $0), ssrc: 0xA1A1_A1A1, payloadType: 0) }
+        for packet in fromA { try await phoneA.send(packet, toPort: session.aPort) }
+        let atB = try await phoneB.waitForPackets(count: 5)
+        #expect(atB.map(\.bytes) == fromA)
+        #expect(atB.allSatisfy { $0.sourcePort == session.bPort })
+
+        let fromB = (0..<5).map { rtpPacket(sequence: UInt16(7 + $0), ssrc: 0xB2B2_B2B2, payloadType: 8) }
+        for packet in fromB { try await phoneB.send(packet, toPort: session.bPort) }
+        let atA = try await phoneA.waitForPackets(count: 5)
+        #expect(atA.map(\.bytes) == fromB)
+        #expect(atA.allSatisfy { $0.sourcePort == session.aPort })
+
+        #expect(session.packetsRelayed == (aToB: 5, bToA: 5))
+        #expect(session.lastActivityMillis > 0)
+        try await session.close().get()
+        try await phoneA.close()
+        try await phoneB.close()
+    }
+
+    /// Media for a phone goes to where its packets come from, not to the (NATed) address in its SDP.
+    @Test func latchesToSourceDifferentFromSDPAddress() async throws {
+        let relay = makeRelay(pairs: 2)
+        let session = try await relay.allocate().get()
+        let sdpAddress = try await UDPEndpoint.bind()
+        let phoneA = try await UDPEndpoint.bind()
+        let phoneB = try await UDPEndpoint.bind()
+        session.setRemote(.a, host: "127.0.0.1", port: sdpAddress.port)
+        session.setRemote(.b, host: "127.0.0.1", port: phoneB.port)
+
+        try await phoneA.send(rtpPacket(sequence: 1), toPort: session.aPort)
+        _ = try await phoneB.waitForPackets(count: 1)
+        let reply = rtpPacket(sequence: 99, ssrc: 0xB2B2_B2B2)
+        try await phoneB.send(reply, toPort: session.bPort)
+        #expect(try await phoneA.waitForPackets(count: 1).map(\.bytes) == [reply])
+
+        // Once latched, someone else sending to A's port does not get through to B.
+        let intruder = try await UDPEndpoint.bind()
+        try await intruder.send(rtpPacket(sequence: 666, ssrc: 0x0BAD_0BAD), toPort: session.aPort)
+        try await phoneA.send(rtpPacket(sequence: 2), toPort: session.aPort)
+        let atB = try await phoneB.waitForPackets(count: 2)
+        #expect(atB.map { sequenceNumber(of: $0.bytes) } == [1, 2])
+        #expect(session.packetsRelayed == (aToB: 2, bToA: 1))
+
+        // The same SDP again (a session refresh) does not open a new latch...
+        session.setRemote(.a, host: "127.0.0.1", port: sdpAddress.port)
+        try await intruder.send(rtpPacket(sequence: 667, ssrc: 0x0BAD_0BAD), toPort: session.aPort)
+        #expect(try await phoneB.settled().count == 2)
+
+        // ...a new SDP address (a re-INVITE) allows exactly one.
+        session.setRemote(.a, host: "127.0.0.2", port: sdpAddress.port)
+        try await intruder.send(rtpPacket(sequence: 3, ssrc: 0xC3C3_C3C3), toPort: session.aPort)
+        #expect(try await phoneB.waitForPackets(count: 3).last.map { sequenceNumber(of: $0.bytes) } == 3)
+        try await phoneB.send(rtpPacket(sequence: 100), toPort: session.bPort)
+        #expect(try await intruder.waitForPackets(count: 1).map { sequenceNumber(of: $0.bytes) } == [100])
+        #expect(sdpAddress.received.isEmpty)
+
+        try await session.close().get()
+        for endpoint in [sdpAddress, phoneA, phoneB, intruder] { try await endpoint.close() }
+    }
+
+    /// Packets are dropped until the other side's address is known; a latch alone is enough to learn it.
+    @Test func dropsPacketsUntilDestinationIsKnown() async throws {
+        let relay = makeRelay(pairs: 2)
+        let session = try await relay.allocate().get()
+        let phoneA = try await UDPEndpoint.bind()
+        let phoneB = try await UDPEndpoint.bind()
+        session.setRemote(.b, host: "127.0.0.1", port: phoneB.port)
+
+        // B sends first, but nobody knows where A is yet.
+        try await phoneB.send(rtpPacket(sequence: 1), toPort: session.bPort)
+        try await phoneA.send(rtpPacket(sequence: 10), toPort: session.aPort)
+        #expect(try await phoneB.waitForPackets(count: 1).map { sequenceNumber(of: $0.bytes) } == [10])
+        try await phoneB.send(rtpPacket(sequence: 2), toPort: session.bPort)
+        #expect(try await phoneA.waitForPackets(count: 1).map { sequenceNumber(of: $0.bytes) } == [2])
+        #expect(session.packetsRelayed == (aToB: 1, bToA: 1))
+        try await session.close().get()
+        try await phoneA.close()
+        try await phoneB.close()
+    }
+
+    /// Datagrams shorter than an RTP header or not RTP version 2 are not relayed.
+    @Test func ignoresShortAndNonRTPDatagrams() async throws {
+        let relay = makeRelay(pairs: 2)
+        let session = try await relay.allocate().get()
+        let phoneA = try await UDPEndpoint.bind()
+        let phoneB = try await UDPEndpoint.bind()
+        session.setRemote(.a, host: "127.0.0.1", port: phoneA.port)
+        session.setRemote(.b, host: "127.0.0.1", port: phoneB.port)
+
+        try await phoneA.send(Array(rtpPacket(sequence: 1).prefix(11)), toPort: session.aPort)
+        var versionOne = rtpPacket(sequence: 2)
+        versionOne[0] = 0x40
+        try await phoneA.send(versionOne, toPort: session.aPort)
+        try await phoneA.send(Array("STUN or keepalive".utf8), toPort: session.aPort)
+        try await phoneA.send(rtpPacket(sequence: 3), toPort: session.aPort)
+        #expect(try await phoneB.waitForPackets(count: 1).map { sequenceNumber(of: $0.bytes) } == [3])
+        #expect(session.packetsRelayed == (aToB: 1, bToA: 0))
+        try await session.close().get()
+        try await phoneA.close()
+        try await phoneB.close()
+    }
+
+    /// An SDP address the relay's sockets cannot reach (another address family) is ignored without breaking the session.
+    @Test func ignoresRemoteOfOtherAddressFamily() async throws {
+        let relay = makeRelay(pairs: 2)
+        let session = try await relay.allocate().get()
+        let phoneA = try await UDPEndpoint.bind()
+        let phoneB = try await UDPEndpoint.bind()
+        session.setRemote(.b, host: "::1", port: phoneB.port)
+        try await phoneA.send(rtpPacket(sequence: 1), toPort: session.aPort)
+        #expect(try await phoneB.settled().isEmpty)
+
+        session.setRemote(.b, host: "127.0.0.1", port: phoneB.port)
+        try await phoneA.send(rtpPacket(sequence: 2), toPort: session.aPort)
+        #expect(try await phoneB.waitForPackets(count: 1).map { sequenceNumber(of: $0.bytes) } == [2])
+        try await session.close().get()
+        try await phoneA.close()
+        try await phoneB.close()
+    }
+
+    /// A session dropped without close() still gives its ports back.
+    @Test func forgottenSessionFreesItsPorts() async throws {
+        let relay = makeRelay(pairs: 2)
+        _ = try await relay.allocate().get()
+        let deadline = ContinuousClock.now + .seconds(2)
+        while relay.activeSessions > 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(relay.activeSessions == 0)
+        try await relay.allocate().get().close().get()
+    }
+
+    /// A session takes two even ports with the odd ones above them left free for RTCP.
+    @Test func allocatesEvenPortsAndKeepsRTCPPortsFree() async throws {
+        let range = nextPortRange(pairs: 2)
+        let relay = MediaRelay(group: MultiThreadedEventLoopGroup.singleton, bindHost: "127.0.0.1", portRange: range, logger: testLogger)
+        let session = try await relay.allocate().get()
+        #expect(session.aPort % 2 == 0 && session.bPort % 2 == 0)
+        #expect(Set([session.aPort, session.bPort]) == Set([range.lowerBound, range.lowerBound + 2]))
+        // Nothing is bound on the RTCP ports.
+        let rtcp = try await UDPEndpoint.bind(port: session.aPort + 1)
+        try await rtcp.close()
+        try await session.close().get()
+    }
+
+    /// When every pair is taken, allocate fails with portRangeExhausted and a message naming the range.
+    @Test func exhaustedPortRangeFails() async throws {
+        let range = nextPortRange(pairs: 3)
+        let relay = MediaRelay(group: MultiThreadedEventLoopGroup.singleton, bindHost: "127.0.0.1", portRange: range, logger: testLogger)
+        let session = try await relay.allocate().get()
+        await #expect(throws: MediaRelayError.portRangeExhausted) { try await relay.allocate().get() }
+        do {
+            _ = try await relay.allocate().get()
+        } catch let error as MediaRelayError {
+            #expect(error.message.contains("\(range.lowerBound)-\(range.upperBound)"))
+        }
+        #expect(relay.activeSessions == 1)
+        try await session.close().get()
+    }
+
+    /// A port another process holds is skipped.
+    @Test func skipsPortsInUse() async throws {
+        let range = nextPortRange(pairs: 3)
+        let squatter = try await UDPEndpoint.bind(port: range.lowerBound + 2)
+        let relay = MediaRelay(group: MultiThreadedEventLoopGroup.singleton, bindHost: "127.0.0.1", portRange: range, logger: testLogger)
+        let session = try await relay.allocate().get()
+        #expect(Set([session.aPort, session.bPort]) == Set([range.lowerBound, range.lowerBound + 4]))
+        await #expect(throws: MediaRelayError.portRangeExhausted) { try await relay.allocate().get() }
+        try await session.close().get()
+        try await squatter.close()
+    }
+
+    /// Closing a session (twice is fine) frees its ports for the next call.
+    @Test func closeFreesPortsForReuse() async throws {
+        let range = nextPortRange(pairs: 2)
+        let relay = MediaRelay(group: MultiThreadedEventLoopGroup.singleton, bindHost: "127.0.0.1", portRange: range, logger: testLogger)
+        let first = try await relay.allocate().get()
+        #expect(relay.activeSessions == 1)
+        try await first.close().get()
+        try await first.close().get()
+        #expect(relay.activeSessions == 0)
+
+        let second = try await relay.allocate().get()
+        #expect(Set([second.aPort, second.bPort]) == Set([first.aPort, first.bPort]))
+        #expect(relay.activeSessions == 1)
+        try await second.close().get()
+        #expect(relay.activeSessions == 0)
+    }
+
+    /// A bind address that is not the machine's fails at once with a clear error, not as exhaustion.
+    @Test func unusableBindAddressFailsClearly() async throws {
+        let relay = MediaRelay(group: MultiThreadedEventLoopGroup.singleton, bindHost: "192.0.2.1", portRange: nextPortRange(pairs: 2), logger: testLogger)
+        await #expect(throws: MediaRelayError.bindFailed) { try await relay.allocate().get() }
+        #expect(relay.activeSessions == 0)
+    }
+}
+
+// MARK: - Helpers
+
+private let testLogger = Logger(label: "test.media") { _ in SwiftLogNoOpLogHandler() }
+
+/// Below Linux's ephemeral range (32768+), so test endpoints never collide with
+/// relay ports; each test gets its own block since tests run in parallel.
+private let nextBase = NIOLockedValueBox(20_000 + 2 * Int.random(in: 0..<2_000))
+
+private func nextPortRange(pairs: Int) -> ClosedRange<Int> {
+    nextBase.withLockedValue { base in
+        let range = base...(base + 2 * pairs - 1)
+        base += 2 * pairs
+        return range
+    }
+}
+
+private func makeRelay(pairs: Int) -> MediaRelay {
+    MediaRelay(group: MultiThreadedEventLoopGroup.singleton, bindHost: "127.0.0.1", portRange: nextPortRange(pairs: pairs), logger: testLogger)
+}
+
+private func rtpPacket(sequence: UInt16, ssrc: UInt32 = 0xA1A1_A1A1, payloadType: UInt8 = 0) -> [UInt8] {
+    var bytes: [UInt8] = [0x80, payloadType, UInt8(sequence >> 8), UInt8(sequence & 0xFF)]
+    let timestamp = UInt32(sequence) &* 160
+    bytes += [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: timestamp >> $0) }
+    bytes += [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: ssrc >> $0) }
+    bytes += (0..<160).map { UInt8(truncatingIfNeeded: Int(sequence) &+ $0) }
+    return bytes
+}
+
+private func sequenceNumber(of bytes: [UInt8]) -> Int { Int(bytes[2]) << 8 | Int(bytes[3]) }
+
+/// A phone's RTP socket on loopback that records what it receives.
+private final class UDPEndpoint: Sendable {
+    struct Received: Sendable {
+        var bytes: [UInt8]
+        var sourcePort: Int?
+    }
+
+    let channel: any Channel
+    let port: Int
+    private let inbox: NIOLockedValueBox<[Received]>
+
+    private init(channel: any Channel, inbox: NIOLockedValueBox<[Received]>) {
+        self.channel = channel
+        self.port = channel.localAddress?.port ?? 0
+        self.inbox = inbox
+    }
+
+    static func bind(port: Int = 0) async throws -> UDPEndpoint {
+        let inbox = NIOLockedValueBox<[Received]>([])
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Recorder(inbox: inbox))
+                }
+            }
+            .bind(host: "127.0.0.1", port: port)
+            .get()
+        return UDPEndpoint(channel: channel, inbox: inbox)
+    }
+
+    var received: [Received] { inbox.withLockedValue { $0 } }
+
+    func send(_ bytes: [UInt8], toPort port: Int) async throws {
+        let destination = try SocketAddress(ipAddress: "127.0.0.1", port: port)
+        try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: ByteBuffer(bytes: bytes)))
+    }
+
+    /// Waits (2 s at most) until `count` packets have arrived, then a little
+    /// longer to catch any that should not have.
+    func waitForPackets(count: Int) async throws -> [Received] {
+        let deadline = ContinuousClock.now + .seconds(2)
+        while received.count < count, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        return received
+    }
+
+    /// What has arrived once packets in flight have had time to land.
+    func settled() async throws -> [Received] {
+        try await Task.sleep(for: .milliseconds(100))
+        return received
+    }
+
+    func close() async throws {
+        try await channel.close()
+    }
+
+    private final class Recorder: ChannelInboundHandler {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        let inbox: NIOLockedValueBox<[Received]>
+        init(inbox: NIOLockedValueBox<[Received]>) { self.inbox = inbox }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let envelope = unwrapInboundIn(data)
+            let received = Received(bytes: Array(envelope.data.readableBytesView), sourcePort: envelope.remoteAddress.port)
+            inbox.withLockedValue { $0.append(received) }
+        }
+    }
+}
