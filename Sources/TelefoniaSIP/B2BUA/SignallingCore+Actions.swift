@@ -87,8 +87,8 @@ extension SignallingCore {
             let uri = SIPURI(user: number, host: trunk.host, port: trunk.port, parameters: [("user", "phone")])
             toURI = uri
             let kind: SIPPeer.Kind = trunk.transport.lowercased() == "tcp" ? .tcp : .udp
-            if let address = try? SocketAddress(ipAddress: trunk.host, port: trunk.port)
-                ?? SocketAddress.makeAddressResolvingHost(trunk.host, port: trunk.port) {
+            if let address = (try? SocketAddress(ipAddress: trunk.host, port: trunk.port))
+                ?? (try? SocketAddress.makeAddressResolvingHost(trunk.host, port: trunk.port)) {
                 destinations.append((uri, SIPPeer(kind: kind, address: address)))
             }
         }

@@ -68,8 +68,8 @@ extension SignallingCore {
     private func challenge(_ request: SIPMessage, realm: String, stale: Bool, proxy: Bool, peer: SIPPeer) {
         let nonce = nonces.make(now: clock.nowMillis() / 1000)
         var response = request.response(proxy ? 407 : 401, toTag: Self.newTag())
-        // RFC 8760 §2.4: one challenge per algorithm, most preferred first.
-        let values = [DigestAlgorithm.sha256, .md5].map {
+        // RFC 8760 §2.4: one challenge per algorithm, in the configured order.
+        let values = configuration.authAlgorithms.compactMap { DigestAlgorithm(rawValue: $0) }.map {
             DigestChallenge.header(realm: realm, nonce: nonce, algorithm: $0, stale: stale)
         }
         if proxy { response.proxyAuthenticate = values } else { response.wwwAuthenticate = values }

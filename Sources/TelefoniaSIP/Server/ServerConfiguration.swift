@@ -32,6 +32,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var authMaxFailures = 5
     public var authFailureWindow = 60
     public var authBanSeconds = 300
+    /// `auth.algorithms`: digest challenges offered, in order (credentials of either
+    /// algorithm are always verified). Only MD5 by default: phones built on older libre
+    /// (Debian's baresip 1.0) give up on a REGISTER when any challenge names SHA-256,
+    /// instead of skipping it as RFC 8760 asks. `SHA-256,MD5` turns RFC 8760 on.
+    public var authAlgorithms = ["MD5"]
     /// `register.min_expires` / `register.max_expires` / `register.default_expires`: seconds.
     public var minExpires = 60
     public var maxExpires = 7200
@@ -60,7 +65,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public static let keys = [
         "sip.address", "sip.port", "sip.advertised_address", "rtp.port_min", "rtp.port_max", "data.dir", "db.path",
         "db.synchronous", "call.ring_timeout", "call.trunk_ring_timeout", "media.timeout", "auth.nonce_lifetime",
-        "auth.max_failures", "auth.failure_window", "auth.ban_seconds", "register.min_expires",
+        "auth.max_failures", "auth.failure_window", "auth.ban_seconds", "auth.algorithms", "register.min_expires",
         "register.max_expires", "register.default_expires", "tenant.default", "demo", "shutdown.grace",
     ]
 
@@ -114,6 +119,13 @@ public struct ServerConfiguration: Sendable, Equatable {
         if let v = try int("auth.max_failures") { config.authMaxFailures = v }
         if let v = try int("auth.failure_window") { config.authFailureWindow = v }
         if let v = try int("auth.ban_seconds") { config.authBanSeconds = v }
+        if let v = values["auth.algorithms"] {
+            let names = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+            guard !names.isEmpty, names.allSatisfy({ $0 == "MD5" || $0 == "SHA-256" }) else {
+                throw Error(description: "auth.algorithms must list MD5 and/or SHA-256, got \(v)")
+            }
+            config.authAlgorithms = names
+        }
         if let v = try int("register.min_expires") { config.minExpires = v }
         if let v = try int("register.max_expires") { config.maxExpires = v }
         if let v = try int("register.default_expires") { config.defaultExpires = v }
