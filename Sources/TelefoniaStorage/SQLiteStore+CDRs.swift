@@ -1,0 +1,94 @@
+import TelefoniaCore
+
+extension SQLiteStore {
+    private static let cdrColumns = """
+        id, tenant_id, line, direction, caller, dialled, normalized, number_class, started_at, answered_at, \
+        ended_at, disposition, sip_cause, reason, trunk_id
+        """
+
+    /// One autocommit INSERT: committed (and, in WAL mode, safe from a killed
+    /// process) when it returns.
+    public func append(_ cdr: CDR) throws {
+        do {
+            try withDatabase { database in
+                try database.execute(
+                    "INSERT INTO cdrs (\(Self.cdrColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    values: [
+                        cdr.id, cdr.tenantID, cdr.line, cdr.direction.rawValue, cdr.caller, cdr.dialled, cdr.normalized,
+                        cdr.numberClass?.rawValue, cdr.startedAt, cdr.answeredAt, cdr.endedAt, cdr.disposition.rawValue,
+                        cdr.sipCause, cdr.reason, cdr.trunkID,
+                    ]
+                )
+            }
+        } catch let error as StoreError where error.code == .duplicate {
+            throw StoreError(.duplicate, "a CDR with id \(cdr.id) is already recorded")
+        }
+    }
+
+    public func cdrs(_ filter: CDRFilter) throws -> [CDR] {
+        var conditions: [String] = []
+        var values: [any SQLiteBindable] = []
+        if let tenantID = filter.tenantID {
+            conditions.append("tenant_id = ?")
+            values.append(tenantID)
+        }
+        if let line = filter.line {
+            conditions.append("line = ?")
+            values.append(line)
+        }
+        if let from = filter.from {
+            conditions.append("started_at >= ?")
+            values.append(from)
+        }
+        if let to = filter.to {
+            conditions.append("started_at < ?")
+            values.append(to)
+        }
+        if let disposition = filter.disposition {
+            conditions.append("disposition = ?")
+            values.append(disposition.rawValue)
+        }
+        if let direction = filter.direction {
+            conditions.append("direction = ?")
+            values.append(direction.rawValue)
+        }
+        if let number = filter.number, !number.isEmpty {
+            // instr, not LIKE: '%' and '_' in the user's text are not wildcards.
+            // One numbered parameter used three times; later plain "?"s continue after it.
+            let parameter = "?\(values.count + 1)"
+            conditions.append(
+                "(instr(caller, \(parameter)) > 0 OR instr(dialled, \(parameter)) > 0 OR instr(normalized, \(parameter)) > 0)"
+            )
+            values.append(number)
+        }
+        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        // LIMIT -1 is SQLite for "no limit".
+        values.append(filter.limit.map { max($0, 0) } ?? -1)
+        values.append(max(filter.offset ?? 0, 0))
+        let sql = "SELECT \(Self.cdrColumns) FROM cdrs\(whereClause) ORDER BY started_at, id LIMIT ? OFFSET ?"
+        return try withDatabase { try $0.query(sql, values: values, row: Self.cdr) }
+    }
+
+    private static func cdr(_ row: SQLiteRow) throws -> CDR {
+        let id = row.text(0)
+        guard let direction = CallDirection(rawValue: row.text(3)) else {
+            throw StoreError(.invalid, "CDR \(id) has an unknown direction '\(row.text(3))'")
+        }
+        guard let disposition = Disposition(rawValue: row.text(11)) else {
+            throw StoreError(.invalid, "CDR \(id) has an unknown disposition '\(row.text(11))'")
+        }
+        var numberClass: NumberClass?
+        if let text = row.optionalText(7) {
+            guard let value = NumberClass(rawValue: text) else {
+                throw StoreError(.invalid, "CDR \(id) has an unknown number class '\(text)'")
+            }
+            numberClass = value
+        }
+        return CDR(
+            id: id, tenantID: row.text(1), line: row.optionalText(2), direction: direction, caller: row.text(4),
+            dialled: row.text(5), normalized: row.text(6), numberClass: numberClass, startedAt: row.int64(8),
+            answeredAt: row.optionalInt64(9), endedAt: row.int64(10), disposition: disposition,
+            sipCause: row.int(12), reason: row.text(13), trunkID: row.optionalText(14)
+        )
+    }
+}

@@ -1,0 +1,314 @@
+import CSQLite
+import Foundation
+import Logging
+import TelefoniaCore
+
+/// How hard SQLite pushes commits to disk (`PRAGMA synchronous`).
+public enum SQLiteSynchronous: String, Sendable, CaseIterable {
+    /// In WAL mode a commit survives a killed process; a power cut may lose the
+    /// last commits but never corrupts the file.
+    case normal = "NORMAL"
+    /// Every commit is flushed to the disk before it returns: survives power cuts, slower.
+    case full = "FULL"
+}
+
+/// The `Store` on an SQLite file, shared safely by several processes (the server
+/// and the `telefonia` CLI): WAL journal, 5 s busy timeout, foreign keys on.
+///
+/// Rules (the same as `MemoryStore`):
+/// - `save` inserts or replaces by key; a tenant's domain is unique (ASCII case
+///   ignored); a line needs its tenant, a DID and a registration need their line,
+///   a tenant's trunk must exist.
+/// - Removing a tenant removes its lines, DIDs and registrations; removing a line
+///   removes its DIDs and registrations. CDRs are history and are never removed.
+/// - Removing a tenant, line, DID or trunk that does not exist throws `notFound`;
+///   removing a trunk a tenant uses throws `invalid`. Removing registrations is
+///   idempotent.
+/// - Lists are ordered by key; CDRs by start time, then id.
+///
+/// Every call takes one lock around the single connection and finishes its
+/// statements before returning, so no read transaction stays open and each call
+/// sees what other processes committed before it.
+public final class SQLiteStore: Store, @unchecked Sendable {
+    /// The database file.
+    public let path: String
+    let logger: Logger
+    private let database: SQLiteDatabase
+    private let lock = NSLock()
+
+    /// Opens the file at `path` (creating it and its folder if needed) and brings
+    /// its schema up to date.
+    public init(
+        path: String, synchronous: SQLiteSynchronous = .normal,
+        logger: Logger = Logger(label: "telefonia.storage")
+    ) throws {
+        self.path = path
+        self.logger = logger
+        if path != ":memory:" && !path.isEmpty {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError(.io, "cannot create the folder \(folder.path) for the database: \(error.localizedDescription)")
+            }
+        }
+        do {
+            database = try SQLiteDatabase(path: path)
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
+        try withDatabase { database in
+            try database.setBusyTimeout(milliseconds: 5000)
+            // Persistent in the file; lets readers go on while a writer commits.
+            let mode = try database.query("PRAGMA journal_mode = WAL") { $0.text(0) }.first ?? ""
+            if mode.lowercased() != "wal" {
+                logger.debug("SQLite did not switch to WAL", metadata: ["tel.db": "\(path)", "tel.journal_mode": "\(mode)"])
+            }
+            try database.execute("PRAGMA synchronous = \(synchronous.rawValue)")
+            try database.execute("PRAGMA foreign_keys = ON")
+            try migrate(database)
+        }
+        logger.debug("opened SQLite store", metadata: ["tel.db": "\(path)"])
+    }
+
+    /// Closes the connection; later calls throw. Dropping the store does the same.
+    public func close() {
+        lock.withLock { database.close() }
+    }
+
+    /// Runs `body` under the lock and turns SQLite errors into `StoreError`s.
+    @discardableResult
+    func withDatabase<T>(_ body: (SQLiteDatabase) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            return try body(database)
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
+    }
+
+    /// A write transaction under the lock.
+    @discardableResult
+    func write<T>(_ body: (SQLiteDatabase) throws -> T) throws -> T {
+        try withDatabase { database in try database.writeTransaction { try body(database) } }
+    }
+
+    static func storeError(_ error: any Error, path: String) -> StoreError {
+        if let error = error as? StoreError { return error }
+        guard let error = error as? SQLiteError else { return StoreError(.io, "\(error)") }
+        switch error.reason {
+        case .busy, .locked:
+            return StoreError(.io, "the database \(path) stayed locked by another process for more than 5 s; try again")
+        case .uniqueViolation, .primaryKeyViolation:
+            return StoreError(.duplicate, "already exists: \(error.message)")
+        case .foreignKeyViolation:
+            return StoreError(.notFound, "a referenced tenant, line or trunk does not exist")
+        case .notNullViolation, .checkViolation, .constraint:
+            return StoreError(.invalid, "invalid value: \(error.message)")
+        case .cantOpen:
+            return StoreError(.io, "cannot open the database \(path): \(error.message)")
+        case .readOnly:
+            return StoreError(.io, "the database \(path) is read-only: \(error.message)")
+        case .corrupt, .notADatabase:
+            return StoreError(.io, "\(path) is not a valid Telefonia database: \(error.message)")
+        case .full:
+            return StoreError(.io, "the disk holding \(path) is full")
+        case .ioError, .misuse, .other:
+            return StoreError(.io, "database error in \(path): \(error.message)")
+        }
+    }
+
+    // MARK: - Tenants
+
+    private static let tenantColumns = "id, domain, name, area_code, trunk_id"
+
+    private static func tenant(_ row: SQLiteRow) -> Tenant {
+        Tenant(id: row.text(0), domain: row.text(1), name: row.text(2), areaCode: row.text(3), trunkID: row.optionalText(4))
+    }
+
+    public func tenants() throws -> [Tenant] {
+        try withDatabase { try $0.query("SELECT \(Self.tenantColumns) FROM tenants ORDER BY id", row: Self.tenant) }
+    }
+
+    public func tenant(id: String) throws -> Tenant? {
+        try withDatabase { try $0.query("SELECT \(Self.tenantColumns) FROM tenants WHERE id = ?", id, row: Self.tenant).first }
+    }
+
+    public func tenant(domain: String) throws -> Tenant? {
+        try withDatabase {
+            try $0.query("SELECT \(Self.tenantColumns) FROM tenants WHERE domain = ?", domain, row: Self.tenant).first
+        }
+    }
+
+    public func save(_ tenant: Tenant) throws {
+        try write { database in
+            let owners = try database.query("SELECT id FROM tenants WHERE domain = ? AND id <> ?", tenant.domain, tenant.id) { $0.text(0) }
+            if let other = owners.first {
+                throw StoreError(.duplicate, "domain \(tenant.domain) is already used by tenant \(other)")
+            }
+            if let trunkID = tenant.trunkID, try database.query("SELECT 1 FROM trunks WHERE id = ?", trunkID, row: { _ in 1 }).isEmpty {
+                throw StoreError(.notFound, "unknown trunk \(trunkID)")
+            }
+            try database.execute(
+                """
+                INSERT INTO tenants (id, domain, name, area_code, trunk_id) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET domain = excluded.domain, name = excluded.name,
+                    area_code = excluded.area_code, trunk_id = excluded.trunk_id
+                """,
+                tenant.id, tenant.domain, tenant.name, tenant.areaCode, tenant.trunkID
+            )
+        }
+    }
+
+    public func removeTenant(id: String) throws {
+        // Lines, DIDs and registrations go with it (ON DELETE CASCADE); CDRs stay.
+        let removed = try withDatabase { try $0.execute("DELETE FROM tenants WHERE id = ?", id) }
+        if removed == 0 { throw StoreError(.notFound, "unknown tenant \(id)") }
+    }
+
+    // MARK: - Lines
+
+    private static let lineColumns =
+        "tenant_id, extension, ha1_md5, ha1_sha256, caller_id, display_name, permissions, ring_timeout"
+
+    private static func line(_ row: SQLiteRow) -> Line {
+        Line(
+            tenantID: row.text(0), extensionNumber: row.text(1), ha1MD5: row.text(2), ha1SHA256: row.text(3),
+            callerID: row.optionalText(4), displayName: row.optionalText(5),
+            permissions: Permissions(rawValue: row.int(6)), ringTimeout: row.int(7)
+        )
+    }
+
+    public func lines(tenantID: String) throws -> [Line] {
+        try withDatabase {
+            try $0.query("SELECT \(Self.lineColumns) FROM lines WHERE tenant_id = ? ORDER BY extension", tenantID, row: Self.line)
+        }
+    }
+
+    public func line(tenantID: String, extensionNumber: String) throws -> Line? {
+        try withDatabase {
+            try $0.query(
+                "SELECT \(Self.lineColumns) FROM lines WHERE tenant_id = ? AND extension = ?",
+                tenantID, extensionNumber, row: Self.line
+            ).first
+        }
+    }
+
+    public func save(_ line: Line) throws {
+        try write { database in
+            if try database.query("SELECT 1 FROM tenants WHERE id = ?", line.tenantID, row: { _ in 1 }).isEmpty {
+                throw StoreError(.notFound, "unknown tenant \(line.tenantID)")
+            }
+            try database.execute(
+                """
+                INSERT INTO lines (tenant_id, extension, ha1_md5, ha1_sha256, caller_id, display_name, permissions, ring_timeout)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (tenant_id, extension) DO UPDATE SET ha1_md5 = excluded.ha1_md5,
+                    ha1_sha256 = excluded.ha1_sha256, caller_id = excluded.caller_id,
+                    display_name = excluded.display_name, permissions = excluded.permissions,
+                    ring_timeout = excluded.ring_timeout
+                """,
+                line.tenantID, line.extensionNumber, line.ha1MD5, line.ha1SHA256, line.callerID, line.displayName,
+                line.permissions.rawValue, line.ringTimeout
+            )
+        }
+    }
+
+    public func removeLine(tenantID: String, extensionNumber: String) throws {
+        let removed = try withDatabase {
+            try $0.execute("DELETE FROM lines WHERE tenant_id = ? AND extension = ?", tenantID, extensionNumber)
+        }
+        if removed == 0 { throw StoreError(.notFound, "tenant \(tenantID) has no line \(extensionNumber)") }
+    }
+
+    // MARK: - DIDs
+
+    private static func did(_ row: SQLiteRow) -> DID {
+        DID(number: row.text(0), tenantID: row.text(1), extensionNumber: row.text(2))
+    }
+
+    public func dids(tenantID: String?) throws -> [DID] {
+        try withDatabase { database in
+            if let tenantID {
+                return try database.query(
+                    "SELECT number, tenant_id, extension FROM dids WHERE tenant_id = ? ORDER BY number", tenantID, row: Self.did
+                )
+            }
+            return try database.query("SELECT number, tenant_id, extension FROM dids ORDER BY number", row: Self.did)
+        }
+    }
+
+    public func did(number: String) throws -> DID? {
+        try withDatabase {
+            try $0.query("SELECT number, tenant_id, extension FROM dids WHERE number = ?", number, row: Self.did).first
+        }
+    }
+
+    public func save(_ did: DID) throws {
+        try write { database in
+            let lineExists = try !database.query(
+                "SELECT 1 FROM lines WHERE tenant_id = ? AND extension = ?", did.tenantID, did.extensionNumber, row: { _ in 1 }
+            ).isEmpty
+            guard lineExists else {
+                throw StoreError(.notFound, "tenant \(did.tenantID) has no line \(did.extensionNumber)")
+            }
+            try database.execute(
+                """
+                INSERT INTO dids (number, tenant_id, extension) VALUES (?, ?, ?)
+                ON CONFLICT (number) DO UPDATE SET tenant_id = excluded.tenant_id, extension = excluded.extension
+                """,
+                did.number, did.tenantID, did.extensionNumber
+            )
+        }
+    }
+
+    public func removeDID(number: String) throws {
+        let removed = try withDatabase { try $0.execute("DELETE FROM dids WHERE number = ?", number) }
+        if removed == 0 { throw StoreError(.notFound, "unknown DID \(number)") }
+    }
+
+    // MARK: - Trunks
+
+    private static let trunkColumns = "id, host, port, transport, username, password"
+
+    private static func trunk(_ row: SQLiteRow) -> Trunk {
+        Trunk(
+            id: row.text(0), host: row.text(1), port: row.int(2), transport: row.text(3),
+            username: row.optionalText(4), password: row.optionalText(5)
+        )
+    }
+
+    public func trunks() throws -> [Trunk] {
+        try withDatabase { try $0.query("SELECT \(Self.trunkColumns) FROM trunks ORDER BY id", row: Self.trunk) }
+    }
+
+    public func trunk(id: String) throws -> Trunk? {
+        try withDatabase { try $0.query("SELECT \(Self.trunkColumns) FROM trunks WHERE id = ?", id, row: Self.trunk).first }
+    }
+
+    public func save(_ trunk: Trunk) throws {
+        try withDatabase { database in
+            try database.execute(
+                """
+                INSERT INTO trunks (id, host, port, transport, username, password) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET host = excluded.host, port = excluded.port,
+                    transport = excluded.transport, username = excluded.username, password = excluded.password
+                """,
+                trunk.id, trunk.host, trunk.port, trunk.transport, trunk.username, trunk.password
+            )
+        }
+    }
+
+    public func removeTrunk(id: String) throws {
+        try write { database in
+            let users = try database.query("SELECT id FROM tenants WHERE trunk_id = ? ORDER BY id", id) { $0.text(0) }
+            if !users.isEmpty {
+                throw StoreError(.invalid, "trunk \(id) is used by tenant \(users.joined(separator: ", "))")
+            }
+            if try database.execute("DELETE FROM trunks WHERE id = ?", id) == 0 {
+                throw StoreError(.notFound, "unknown trunk \(id)")
+            }
+        }
+    }
+}
