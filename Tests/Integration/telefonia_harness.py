@@ -521,9 +521,13 @@ class TelefoniaServer:
             "TELEFONIA_RTP_PORT_MIN": str(self.rtp_min),
             "TELEFONIA_RTP_PORT_MAX": str(self.rtp_max),
             "TELEFONIA_RING_TIMEOUT": "20",
+            "TELEFONIA_CALL_RING_TIMEOUT": "20",  # the config key's own spelling (call.ring_timeout)
             "TELEFONIA_MEDIA_TIMEOUT": "30",
             "TELEFONIA_AUTH_MAX_FAILURES": "50",
             "TELEFONIA_AUTH_BAN_SECONDS": "1",
+            # baresip 1.0 (libre 1.1, Debian 12) fails REGISTER with ENOSYS as soon as any
+            # challenge is not MD5, even if an MD5 one is offered too.
+            "TELEFONIA_AUTH_ALGORITHMS": "MD5",
             "TELEFONIA_DEMO": "0",
         }
         if env:
@@ -608,7 +612,7 @@ class TelefoniaServer:
             f"OPTIONS to {self.host}:{self.sip_port} answered 200: no):\n{self.log_text()}"
         )
 
-    def stop(self, timeout: float = 10.0) -> int | None:
+    def stop(self, timeout: float = 5.0) -> int | None:
         """SIGTERM, then SIGKILL if it has not exited within `timeout`. Returns the exit code."""
         if self.proc is None:
             return None

@@ -38,3 +38,19 @@ def test_cdr_survives_sigkill_after_hangup(pbx, phones):
     row = answered[0]
     assert row["line"] == "1000" and "1001" in row["dialled"], row
     assert abs(int(row["billable_seconds"]) - talk) <= 1.0, (row, f"measured talk {talk:.2f} s")
+
+
+def test_sigterm_stops_server_cleanly(pbx):
+    """SIGTERM (what service managers send) makes the idle server exit by itself within
+    5 s with status 0, without a crash report, and leaves a database the CLI can read."""
+    server = pbx.server
+    server.proc.send_signal(h.signal.SIGTERM)
+    try:
+        code = server.proc.wait(5)
+    except h.subprocess.TimeoutExpired:
+        server.kill()
+        raise AssertionError(f"server still running 5 s after SIGTERM:\n{server.log_text()}") from None
+    log = server.log_text()
+    assert code == 0, f"exit status {code} after SIGTERM:\n{log}"
+    assert "crashed" not in log.lower(), log
+    assert pbx.cdr_rows() == []
