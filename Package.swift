@@ -62,6 +62,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -128,7 +129,13 @@ let package = Package(
         ),
         .testTarget(
             name: "TelefoniaSIPTests",
-            dependencies: ["TelefoniaSIP", "TelefoniaCore", "TelefoniaStorage", "TelefoniaTesting"],
+            dependencies: [
+                "TelefoniaSIP", "TelefoniaCore", "TelefoniaStorage", "TelefoniaTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]
