@@ -41,6 +41,30 @@ def test_busy_callee(pbx, phones):
     assert row["sip_cause"] == "486", row
 
 
+def test_callee_already_in_a_call_is_busy(pbx, phones):
+    """1001 takes one call at a time (baresip call_max_calls=1) and is talking to 1000;
+    1002 calls 1001 and gets 486 through the PBX while the first call goes on; the
+    second attempt's CDR says BUSY, and the first call is still answered normally."""
+    first = phones.line("1000", pbx, tone_hz=440)
+    busy = phones.line("1001", pbx, tone_hz=1000, answermode="auto", max_calls=1)
+    second = phones.line("1002", pbx, tone_hz=440)
+    first.dial(pbx.uri("1001"))
+    first.wait_for("CALL_ESTABLISHED", 10)
+    busy.wait_for("CALL_ESTABLISHED", 5)
+    second.dial(pbx.uri("1001"))
+    closed = second.wait_for("CALL_CLOSED", 10)
+    assert closed.param.startswith("486"), closed
+    assert first.find("CALL_CLOSED") is None, "the call in progress was torn down"
+    first.hangup()
+    first.wait_for("CALL_CLOSED", 5)
+    busy.wait_for("CALL_CLOSED", 5)
+    row = pbx.wait_cdr(lambda r: r["caller"].endswith("1002") or r["line"] == "1002",
+                       what="the CDR of 1002's attempt")
+    assert row["disposition"] == "BUSY", row
+    assert row["sip_cause"] == "486", row
+    pbx.wait_cdr(lambda r: r["line"] == "1000" and r["disposition"] == "ANSWERED", what="the first call's CDR")
+
+
 def test_unregistered_target(pbx, phones):
     """1003 exists but no phone is registered for it: the caller gets 480 (Temporarily
     Unavailable) and the CDR says FAILED."""
