@@ -71,7 +71,8 @@ final class TransactionLayer {
         }
         let key = Self.serverKey(request)
         if let entry = servers[key] {
-            if let last = entry.lastResponse { send(last, entry.peer) }
+            // Answer on the transport the retransmission came in on (a phone may switch).
+            if let last = entry.lastResponse { send(last, peer) }
             return false
         }
         var entry = ServerEntry(peer: peer)
