@@ -3,7 +3,7 @@ import TelefoniaCore
 extension SQLiteStore {
     private static let cdrColumns = """
         id, tenant_id, line, direction, caller, dialled, normalized, number_class, started_at, answered_at, \
-        ended_at, disposition, sip_cause, reason, trunk_id
+        ended_at, disposition, sip_cause, reason, trunk_id, cost_cents
         """
 
     /// One autocommit INSERT: committed (and, in WAL mode, safe from a killed
@@ -12,11 +12,11 @@ extension SQLiteStore {
         do {
             try withDatabase { database in
                 try database.execute(
-                    "INSERT INTO cdrs (\(Self.cdrColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO cdrs (\(Self.cdrColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     values: [
                         cdr.id, cdr.tenantID, cdr.line, cdr.direction.rawValue, cdr.caller, cdr.dialled, cdr.normalized,
                         cdr.numberClass?.rawValue, cdr.startedAt, cdr.answeredAt, cdr.endedAt, cdr.disposition.rawValue,
-                        cdr.sipCause, cdr.reason, cdr.trunkID,
+                        cdr.sipCause, cdr.reason, cdr.trunkID, cdr.costCents,
                     ]
                 )
             }
@@ -88,7 +88,8 @@ extension SQLiteStore {
             id: id, tenantID: row.text(1), line: row.optionalText(2), direction: direction, caller: row.text(4),
             dialled: row.text(5), normalized: row.text(6), numberClass: numberClass, startedAt: row.int64(8),
             answeredAt: row.optionalInt64(9), endedAt: row.int64(10), disposition: disposition,
-            sipCause: row.int(12), reason: row.text(13), trunkID: row.optionalText(14)
+            sipCause: row.int(12), reason: row.text(13), trunkID: row.optionalText(14),
+            costCents: row.optionalInt64(15)
         )
     }
 }

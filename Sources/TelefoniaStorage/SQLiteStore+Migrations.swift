@@ -9,8 +9,12 @@ struct SQLiteMigration: Sendable {
 }
 
 extension SQLiteStore {
-    /// The schema, in order.
-    static let migrations: [SQLiteMigration] = [
+    /// The schema, in order: the foundation's, then each feature's (kept in their own
+    /// files so features can add tables without touching each other).
+    static let migrations: [SQLiteMigration] = coreMigrations + ratingMigrations + reportMigrations
+
+    /// Configuration, registrations and call records.
+    static let coreMigrations: [SQLiteMigration] = [
         SQLiteMigration(
             name: "001-configuration",
             sql: """
@@ -92,6 +96,10 @@ extension SQLiteStore {
                 CREATE INDEX cdrs_tenant_line_start ON cdrs (tenant_id, line, started_at);
                 CREATE INDEX cdrs_start ON cdrs (started_at);
                 """
+        ),
+        SQLiteMigration(
+            name: "004-cdr-cost",
+            sql: "ALTER TABLE cdrs ADD COLUMN cost_cents INTEGER;"
         ),
     ]
 

@@ -37,6 +37,8 @@ public struct CDR: Sendable, Equatable, Codable {
     /// Human words for the outcome, e.g. "line 1001 may not call international".
     public var reason: String
     public var trunkID: String?
+    /// Price of the call in cents of the tenant's currency (nil: not rated).
+    public var costCents: Int64?
 
     /// Whole call duration in seconds (start to end).
     public var duration: Int { Int((endedAt - startedAt) / 1000) }
@@ -49,7 +51,7 @@ public struct CDR: Sendable, Equatable, Codable {
     public init(
         id: String, tenantID: String, line: String?, direction: CallDirection, caller: String, dialled: String,
         normalized: String, numberClass: NumberClass?, startedAt: Int64, answeredAt: Int64?, endedAt: Int64,
-        disposition: Disposition, sipCause: Int, reason: String, trunkID: String? = nil
+        disposition: Disposition, sipCause: Int, reason: String, trunkID: String? = nil, costCents: Int64? = nil
     ) {
         self.id = id
         self.tenantID = tenantID
@@ -66,5 +68,6 @@ public struct CDR: Sendable, Equatable, Codable {
         self.sipCause = sipCause
         self.reason = reason
         self.trunkID = trunkID
+        self.costCents = costCents
     }
 }

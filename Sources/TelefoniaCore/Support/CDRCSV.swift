@@ -13,7 +13,7 @@ public enum CDRCSV {
     /// Column names, in order. Changing them breaks the spreadsheets of our users.
     public static let header = [
         "id", "tenant", "line", "direction", "caller", "dialled", "normalized", "class",
-        "start", "answer", "end", "duration", "billable_seconds", "disposition", "sip_cause", "reason", "trunk",
+        "start", "answer", "end", "duration", "billable_seconds", "disposition", "sip_cause", "reason", "trunk", "cost",
     ]
 
     /// The unquoted fields of one row.
@@ -23,8 +23,17 @@ public enum CDRCSV {
             cdr.numberClass?.rawValue ?? "",
             iso8601(millis: cdr.startedAt), cdr.answeredAt.map(iso8601(millis:)) ?? "", iso8601(millis: cdr.endedAt),
             String(cdr.duration), String(cdr.billableSeconds), cdr.disposition.rawValue, String(cdr.sipCause),
-            cdr.reason, cdr.trunkID ?? "",
+            cdr.reason, cdr.trunkID ?? "", cdr.costCents.map(CDRCSV.money(cents:)) ?? "",
         ]
+    }
+
+    /// "12.34" for 1234 cents (a dot, so spreadsheets in any locale read a number).
+    public static func money(cents: Int64) -> String {
+        let sign = cents < 0 ? "-" : ""
+        let magnitude = cents.magnitude
+        let units = magnitude / 100
+        let rest = magnitude % 100
+        return "\(sign)\(units).\(rest < 10 ? "0" : "")\(rest)"
     }
 
     /// RFC 4180 section 2: a field holding a comma, a double quote or a line break
