@@ -101,6 +101,31 @@ extension SQLiteStore {
             name: "004-cdr-cost",
             sql: "ALTER TABLE cdrs ADD COLUMN cost_cents INTEGER;"
         ),
+        SQLiteMigration(
+            // L1 / L2: calls in progress written by each server node, keep-alive replies of contacts.
+            name: "005-live",
+            sql: """
+                ALTER TABLE registrations ADD COLUMN latency_ms INTEGER;
+                ALTER TABLE registrations ADD COLUMN last_reply_at INTEGER;
+                CREATE TABLE live_calls (
+                    node TEXT NOT NULL,
+                    call_id TEXT NOT NULL,
+                    tenant_id TEXT NOT NULL,
+                    line TEXT,
+                    direction TEXT NOT NULL,
+                    caller TEXT NOT NULL,
+                    dialled TEXT NOT NULL,
+                    normalized TEXT NOT NULL,
+                    number_class TEXT,
+                    state TEXT NOT NULL,
+                    started_at INTEGER NOT NULL,
+                    answered_at INTEGER,
+                    PRIMARY KEY (node, call_id)
+                );
+                CREATE INDEX live_calls_tenant ON live_calls (tenant_id);
+                CREATE TABLE live_nodes (node TEXT PRIMARY KEY NOT NULL, updated_at INTEGER NOT NULL);
+                """
+        ),
     ]
 
     /// Names of the schema migrations this build knows, in order.

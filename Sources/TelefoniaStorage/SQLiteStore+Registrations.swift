@@ -2,12 +2,13 @@ import Logging
 import TelefoniaCore
 
 extension SQLiteStore {
-    private static let registrationColumns = "tenant_id, extension, contact, source, expires_at, user_agent, call_id"
+    private static let registrationColumns = "tenant_id, extension, contact, source, expires_at, user_agent, call_id, latency_ms, last_reply_at"
 
     private static func registration(_ row: SQLiteRow) -> Registration {
         Registration(
             tenantID: row.text(0), extensionNumber: row.text(1), contact: row.text(2), source: row.text(3),
-            expiresAt: row.int64(4), userAgent: row.optionalText(5), callID: row.text(6)
+            expiresAt: row.int64(4), userAgent: row.optionalText(5), callID: row.text(6),
+            latencyMs: row.optionalInt64(7).map { Int($0) }, lastReplyAt: row.optionalInt64(8)
         )
     }
 

@@ -226,4 +226,17 @@ public final class CallEngine {
             answeredAt: s.answeredAt, endedAt: end, disposition: disposition, sipCause: cause, reason: reason,
             trunkID: s.trunkID)
     }
+
+    // MARK: - Live view
+
+    /// The calls in progress, for the live views (L1).
+    public func liveCalls() -> [LiveCall] {
+        calls.map { id, s in
+            LiveCall(
+                callID: id.rawValue, tenantID: s.tenantID, line: s.line, direction: s.direction, caller: s.caller,
+                dialled: s.dialled, normalized: s.normalized, numberClass: s.numberClass,
+                state: s.phase == .answered ? .talking : (s.phase == .ringing ? .ringing : .dialling),
+                startedAt: s.startedAt, answeredAt: s.answeredAt)
+        }.sorted { $0.startedAt < $1.startedAt }
+    }
 }

@@ -11,8 +11,13 @@ public struct Registration: Sendable, Equatable, Codable {
     public var userAgent: String?
     /// Call-ID of the REGISTER that made the binding.
     public var callID: String
+    /// Round trip of the last OPTIONS keep-alive the phone answered, in ms (L2).
+    public var latencyMs: Int?
+    /// Unix ms of the last answer to a keep-alive.
+    public var lastReplyAt: Int64?
 
-    public init(tenantID: String, extensionNumber: String, contact: String, source: String, expiresAt: Int64, userAgent: String? = nil, callID: String) {
+    public init(tenantID: String, extensionNumber: String, contact: String, source: String, expiresAt: Int64, userAgent: String? = nil, callID: String,
+                latencyMs: Int? = nil, lastReplyAt: Int64? = nil) {
         self.tenantID = tenantID
         self.extensionNumber = extensionNumber
         self.contact = contact
@@ -20,5 +25,10 @@ public struct Registration: Sendable, Equatable, Codable {
         self.expiresAt = expiresAt
         self.userAgent = userAgent
         self.callID = callID
+        self.latencyMs = latencyMs
+        self.lastReplyAt = lastReplyAt
     }
+
+    /// Latency above this is flagged in the live view (L2).
+    public static let highLatencyMs = 100
 }

@@ -14,7 +14,7 @@ import Foundation
 ///   idempotent.
 /// - Lists are ordered by key; CDRs by start time, then id.
 public final class MemoryStore: Store, @unchecked Sendable {
-    private struct State {
+    struct State {
         var tenants: [String: Tenant] = [:]
         var lines: [LineKey: Line] = [:]
         var dids: [String: DID] = [:]
@@ -22,14 +22,16 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var registrations: [RegistrationKey: Registration] = [:]
         var cdrs: [CDR] = []
         var cdrIDs: Set<String> = []
+        var liveCalls: [String: [LiveCall]] = [:]
+        var liveUpdatedAt: Int64?
     }
 
-    private struct LineKey: Hashable {
+    struct LineKey: Hashable {
         var tenantID: String
         var extensionNumber: String
     }
 
-    private struct RegistrationKey: Hashable {
+    struct RegistrationKey: Hashable {
         var tenantID: String
         var extensionNumber: String
         var contact: String
@@ -50,7 +52,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         for did in dids { try save(did) }
     }
 
-    private func withState<T>(_ body: (inout State) throws -> T) rethrows -> T {
+    func withState<T>(_ body: (inout State) throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body(&state)
@@ -207,6 +209,11 @@ public final class MemoryStore: Store, @unchecked Sendable {
             let key = RegistrationKey(
                 tenantID: registration.tenantID, extensionNumber: registration.extensionNumber, contact: registration.contact
             )
+            var registration = registration
+            if let previous = state.registrations[key], registration.lastReplyAt == nil {
+                registration.latencyMs = previous.latencyMs
+                registration.lastReplyAt = previous.lastReplyAt
+            }
             state.registrations[key] = registration
         }
     }

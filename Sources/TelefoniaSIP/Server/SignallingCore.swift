@@ -28,6 +28,11 @@ final class SignallingCore: SIPTransportDelegate, @unchecked Sendable {
     var callsByB: [String: B2BCall] = [:]
     var timers: [String: Scheduled<Void>] = [:]
     var draining = false
+    /// Names this server's rows in shared live tables.
+    var nodeID: String { "\(localHost):\(localPort)" }
+    var lastSnapshotAt: Int64 = 0
+    var lastSnapshotHadCalls = false
+    var lastProbe: [String: Int64] = [:]
     private var housekeeping: RepeatedTask?
 
     let requestCounter = Counter(label: "telefonia.sip.requests")
@@ -102,6 +107,8 @@ final class SignallingCore: SIPTransportDelegate, @unchecked Sendable {
                 run(engine.handle(.mediaTimeout(call.id)))
             }
         }
+        writeLiveSnapshot(now: now)
+        probeContacts(now: now)
         if now / 1000 % 30 == 0 {
             do { try store.purgeExpiredRegistrations(now: now / 1000) } catch {
                 logger.error("registration purge failed", metadata: ["error": "\(error)"])

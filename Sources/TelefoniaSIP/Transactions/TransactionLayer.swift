@@ -197,8 +197,17 @@ final class TransactionLayer {
         guard let entry = clients.removeValue(forKey: branch) else { return }
         entry.retransmit?.cancel()
         if !entry.gotFinal {
-            entry.onResponse(entry.request.response(408, "Request Timeout"))
+            var timeout = entry.request.response(408, "Request Timeout")
+            timeout.setHeader("Warning", Self.localTimeoutWarning)
+            entry.onResponse(timeout)
         }
+    }
+
+    static let localTimeoutWarning = "399 telefonia \"no response (timer B/F)\""
+
+    /// Whether a response is the local 408 made when the peer never answered.
+    static func isLocalTimeout(_ response: SIPMessage) -> Bool {
+        response.statusCode == 408 && response.header("Warning") == localTimeoutWarning
     }
 
     /// ACK for a non-2xx final response: same branch, To from the response (§17.1.1.3).

@@ -1,0 +1,10 @@
+/// Live state a server shares with the CLI and panels of other processes: calls in
+/// progress (L1) and how registered phones answer keep-alive probes (L2).
+public protocol LiveStore: AnyObject, Sendable {
+    /// Replaces every live call row of one server node with `calls`, stamped `at` (unix ms).
+    func replaceLiveCalls(node: String, calls: [LiveCall], at: Int64) throws
+    /// Live calls of a tenant (all when nil), and when each node last wrote them.
+    func liveCalls(tenantID: String?) throws -> (calls: [LiveCall], updatedAt: Int64?)
+    /// Records that a contact answered an OPTIONS probe after `latencyMs` at `at` (unix ms).
+    func recordContactReply(tenantID: String, extensionNumber: String, contact: String, latencyMs: Int, at: Int64) throws
+}
