@@ -3,7 +3,7 @@ import TelefoniaCore
 extension SQLiteStore: LiveStore {
     public func replaceLiveCalls(node: String, calls: [LiveCall], at: Int64) throws {
         try write { database in
-            try database.writeTransaction {
+            do {
                 try database.execute("DELETE FROM live_calls WHERE node = ?", node)
                 for call in calls {
                     try database.execute(

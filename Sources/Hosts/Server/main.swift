@@ -8,6 +8,7 @@ import TelefoniaStorage
 // telefonia-server: embedded defaults, overridden by a config file
 // (`--config FILE` or TELEFONIA_CONFIG) and TELEFONIA_* environment variables.
 
+setvbuf(stdout, nil, _IOLBF, 0)
 LoggingSystem.bootstrap { label in
     var handler = StreamLogHandler.standardError(label: label)
     handler.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["TELEFONIA_LOG_LEVEL"] ?? "info") ?? .info
@@ -54,17 +55,7 @@ do {
 }
 
 let server = TelefoniaServer(configuration: configuration, store: store, logger: logger)
-signal(SIGTERM, SIG_IGN)
-signal(SIGINT, SIG_IGN)
-let stopRequested = AsyncStream<Void> { continuation in
-    for sig in [SIGTERM, SIGINT] {
-        let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-        source.setEventHandler { continuation.yield() }
-        source.resume()
-        nonisolated(unsafe) let keep = source
-        continuation.onTermination = { _ in keep.cancel() }
-    }
-}
+let stop = StopSignals([SIGTERM, SIGINT])
 
 do {
     try await server.start()
@@ -72,9 +63,7 @@ do {
     FileHandle.standardError.write(Data("error: cannot listen on \(configuration.sipAddress):\(configuration.sipPort): \(error)\n".utf8))
     exit(1)
 }
-for await _ in stopRequested {
-    logger.info("stopping: no new calls, ending calls in progress")
-    break
-}
+let sig = await stop.wait()
+logger.info("stopping: no new calls, ending calls in progress", metadata: ["signal": "\(sig)"])
 await server.shutdown()
 logger.info("stopped")
