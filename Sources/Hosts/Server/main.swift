@@ -8,7 +8,6 @@ import TelefoniaStorage
 // telefonia-server: embedded defaults, overridden by a config file
 // (`--config FILE` or TELEFONIA_CONFIG) and TELEFONIA_* environment variables.
 
-setvbuf(stdout, nil, _IOLBF, 0)
 LoggingSystem.bootstrap { label in
     var handler = StreamLogHandler.standardError(label: label)
     handler.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["TELEFONIA_LOG_LEVEL"] ?? "info") ?? .info
@@ -45,8 +44,10 @@ do {
     if configuration.createDemoTenant {
         let created = try DemoTenant.createIfMissing(in: store, id: configuration.defaultTenant, domain: configuration.mediaAddress)
         if !created.isEmpty {
-            print("Demo tenant '\(configuration.defaultTenant)' created (domain \(configuration.mediaAddress)). Passwords are shown only now:")
-            for (ext, password) in created { print("  line \(ext)  password \(password)") }
+            var text = "Demo tenant '\(configuration.defaultTenant)' created (domain \(configuration.mediaAddress)). Passwords are shown only now:\n"
+            for (ext, password) in created { text += "  line \(ext)  password \(password)\n" }
+            // Unbuffered, so it shows before the logs even when stdout is a file.
+            FileHandle.standardOutput.write(Data(text.utf8))
         }
     }
 } catch {
