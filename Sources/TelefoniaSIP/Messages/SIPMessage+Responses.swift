@@ -54,7 +54,7 @@ extension SIPParser {
     /// A 400 for a request that libosip2 could not parse, built from its raw
     /// Via/From/To/Call-ID/CSeq lines; nil when those are missing (then the
     /// message is dropped: no response can be routed, RFC 3261 §18.2.1).
-    public static func badRequestResponse(for raw: [UInt8], reason: String) -> [UInt8]? {
+    public static func badRequestResponse(for raw: [UInt8], reason: String, status: Int = 400) -> [UInt8]? {
         guard raw.count <= maxMessageSize else { return nil }
         let end = headerEnd(raw) ?? raw.count
         let text = String(decoding: raw[0..<end], as: UTF8.self)
@@ -67,13 +67,13 @@ extension SIPParser {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let name = SIPMessage.canonicalName(String(line[..<colon].trimmed()))
             guard ["via", "from", "to", "call-id", "cseq"].contains(name) else { continue }
-            guard line.count <= maxLineLength, !line.contains("\0") else { return nil }
+            guard line.utf8.count <= maxLineLength else { return nil }
             seen.insert(name)
-            kept.append(line)
+            kept.append(line.replacingOccurrences(of: "\0", with: " "))
         }
         guard seen.count == 5 else { return nil }
         let safeReason = String(reason.filter { $0 != "\r" && $0 != "\n" }.prefix(100))
-        var out = "SIP/2.0 400 Bad Request\r\n"
+        var out = "SIP/2.0 \(status) \(SIPMessage.reasonPhrase(status))\r\n"
         out += kept.joined(separator: "\r\n") + "\r\n"
         out += "Warning: 399 telefonia \"\(safeReason.replacingOccurrences(of: "\"", with: "'"))\"\r\n"
         out += "Content-Length: 0\r\n\r\n"

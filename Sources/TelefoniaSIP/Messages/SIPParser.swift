@@ -3,7 +3,12 @@ import COSIP
 /// Why a datagram or stream chunk is not a usable SIP message.
 public struct SIPParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public var reason: String
-    public init(_ reason: String) { self.reason = reason }
+    /// The status to answer with when a response can be formed (400, or 505 for a version).
+    public var status: Int
+    public init(_ reason: String, status: Int = 400) {
+        self.reason = reason
+        self.status = status
+    }
     public var description: String { reason }
 }
 
@@ -30,8 +35,12 @@ public enum SIPParser {
         let headerEnd = Self.headerEnd(bytes)
         guard let headerEnd else { throw SIPParseError("no end of headers") }
         try checkLines(bytes[0..<headerEnd])
+        // libosip2 works on C strings: a NUL inside a header (legal in a quoted
+        // string, RFC 4475 §3.1.1.2) would cut the message short, so it sees a space.
+        var forParser = bytes
+        for i in 0..<headerEnd where forParser[i] == 0 { forParser[i] = 32 }
         var parsed: UnsafeMutablePointer<osip_message_t>?
-        let rc = bytes.withUnsafeBufferPointer { buf in
+        let rc = forParser.withUnsafeBufferPointer { buf in
             buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { tel_osip_parse($0, buf.count, &parsed) }
         }
         guard rc == 0, let msg = parsed else { throw SIPParseError("unparseable SIP message") }
@@ -69,7 +78,6 @@ public enum SIPParser {
             } else {
                 length += 1
                 if length > maxLineLength { throw SIPParseError("header line longer than \(maxLineLength) characters") }
-                if b == 0 { throw SIPParseError("NUL byte in headers") }
             }
         }
         if lines > maxHeaderCount { throw SIPParseError("more than \(maxHeaderCount) header lines") }
@@ -94,7 +102,7 @@ public enum SIPParser {
         let startLine: SIPMessage.StartLine
         if let method = str(m.pointee.sip_method) {
             guard let ruri = m.pointee.req_uri, let uri = sipURI(ruri) else { throw SIPParseError("bad Request-URI") }
-            guard str(m.pointee.sip_version) == "SIP/2.0" else { throw SIPParseError("unsupported SIP version") }
+            guard str(m.pointee.sip_version) == "SIP/2.0" else { throw SIPParseError("unsupported SIP version", status: 505) }
             guard method.allSatisfy({ $0.isLetter || $0.isNumber || "-.!%*_+`'~".contains($0) }) else {
                 throw SIPParseError("bad method")
             }
@@ -198,8 +206,9 @@ public enum SIPParser {
     static func sipURI(_ u: UnsafeMutablePointer<osip_uri_t>) -> SIPURI? {
         guard let scheme = str(u.pointee.scheme)?.lowercased() else { return nil }
         guard let host = str(u.pointee.host), !host.isEmpty else {
-            // tel: and other absolute URIs have no host in libosip2's model.
-            return nil
+            // tel:, http: and other absolute URIs: libosip2 keeps their text in `string`.
+            guard let rest = str(u.pointee.string), !rest.isEmpty else { return nil }
+            return SIPURI(scheme: scheme, user: nil, host: "", opaque: rest)
         }
         var port: Int?
         if let p = str(u.pointee.port), !p.isEmpty {

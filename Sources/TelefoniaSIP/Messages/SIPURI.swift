@@ -6,8 +6,12 @@ public struct SIPURI: Sendable, Equatable, CustomStringConvertible {
     public var port: Int?
     /// URI parameters in order, names as received.
     public var parameters: [(name: String, value: String?)]
+    /// The rest of an absolute URI of another scheme (`http://…`, `isbn:…`), which
+    /// has no user or host; nil for SIP and SIPS URIs.
+    public var opaque: String?
 
-    public init(scheme: String = "sip", user: String?, host: String, port: Int? = nil, parameters: [(name: String, value: String?)] = []) {
+    public init(scheme: String = "sip", user: String?, host: String, port: Int? = nil, parameters: [(name: String, value: String?)] = [], opaque: String? = nil) {
+        self.opaque = opaque
         self.scheme = scheme
         self.user = user
         self.host = host
@@ -26,6 +30,7 @@ public struct SIPURI: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         var s = scheme + ":"
+        if let opaque { return s + opaque }
         if let user { s += user + "@" }
         s += host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         if let port { s += ":\(port)" }

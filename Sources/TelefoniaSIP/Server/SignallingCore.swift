@@ -125,7 +125,7 @@ final class SignallingCore: SIPTransportDelegate, @unchecked Sendable {
         } catch {
             malformedCounter.increment()
             logger.debug("malformed SIP", metadata: ["peer": "\(peer)", "reason": "\(error.reason)"])
-            if let response = SIPParser.badRequestResponse(for: bytes, reason: error.reason) {
+            if let response = SIPParser.badRequestResponse(for: bytes, reason: error.reason, status: error.status) {
                 transport.send(response, to: peer)
             }
             return

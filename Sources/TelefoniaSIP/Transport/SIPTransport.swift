@@ -58,6 +58,9 @@ final class SIPTransport: @unchecked Sendable {
         let udpBootstrap = DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.socketOption(.so_rcvbuf), value: 4 * 1024 * 1024)
+            // NIO reads datagrams into 2 KiB buffers by default and truncates longer
+            // ones; SIP over UDP may be up to 64 KiB (RFC 3261 §18.1.1).
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: SIPParser.maxMessageSize + 1))
             .channelInitializer { [unowned self] channel in
                 channel.pipeline.addHandler(UDPInboundHandler(transport: self))
             }
