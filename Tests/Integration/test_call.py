@@ -34,7 +34,15 @@ def test_two_phones_talk(pbx, phones):
     caller.dial(pbx.uri("1001"))
     established = caller.wait_for("CALL_ESTABLISHED", 10)
     callee.wait_for("CALL_ESTABLISHED", 5)
-    time.sleep(TALK_SECONDS)
+    # Live views (L1, L2): the call is listed as talking; both phones answered the
+    # server's OPTIONS keep-alive, so they are online with a measured latency.
+    time.sleep(1.5)
+    live = pbx.server.cli("calls", "--tenant", pbx.tenant).stdout
+    assert re.search(r"\b1000\b.*\b1001\b.*\btalking\b", live), live
+    listed = pbx.server.registrations()
+    for ext in ("1000", "1001"):
+        assert re.search(rf"\b{ext}\b.*\bonline\b\s+\d+ ms", listed), listed
+    time.sleep(TALK_SECONDS - 1.5)
     hangup_at = time.monotonic()
     caller.hangup()
     talk = hangup_at - established.at

@@ -30,4 +30,9 @@ struct GlobalOptions: ParsableArguments {
     func openStore() throws -> any Store {
         try SQLiteStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
     }
+
+    /// The same database seen through its live tables (calls in progress).
+    func openLiveStore() throws -> any Store & LiveStore {
+        try SQLiteStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
+    }
 }

@@ -15,7 +15,7 @@ struct Telefonia: ParsableCommand {
             """,
         subcommands: [
             TenantCommand.self, LineCommand.self, DIDCommand.self, TrunkCommand.self,
-            RegistrationsCommand.self, CDRCommand.self,
+            RegistrationsCommand.self, CDRCommand.self, CallsCommand.self,
         ]
     )
 
