@@ -1,0 +1,147 @@
+import Foundation
+import NIOCore
+
+/// The benchmarks `telefonia-bench` runs; each prints its figures as plain lines
+/// and returns whether it met its bar (zero failed calls, server alive).
+enum Benchmarks {
+    /// Short calls between registered lines, optionally with RTP both ways.
+    static func sip(_ options: SIPLoadOptions) async throws -> Bool {
+        let lineCount = max(2, options.concurrency * 2)
+        let session = try await BenchSession.open(options: options.server, lineCount: lineCount, media: options.media)
+        let plan = CallPlan(
+            calls: options.calls, rate: options.rate, concurrency: options.concurrency,
+            hold: .milliseconds(options.holdMillis), media: options.media, pairs: session.pairs)
+        let before = MachineLoad.sample(server: session.server)
+        let result: CallRunResult
+        do {
+            result = try await session.farm.runCalls(plan).finished.get()
+        } catch {
+            await session.close()
+            throw error
+        }
+        let load = MachineLoad(from: before, to: MachineLoad.sample(server: session.server))
+        let counters = try await session.farm.loop.submit { [farm = session.farm] in farm.counters }.get()
+        let media = options.media ? try await session.farm.mediaTotals().get() : nil
+        let alive = await session.close()
+
+        let name = options.media ? "sip+media" : "sip"
+        var line = "\(name): \(options.calls) calls, rate \(format(options.rate, 0))/s, concurrency \(options.concurrency), "
+            + "hold \(options.holdMillis) ms: attempted \(result.attempted), completed \(result.completed), "
+            + "failed \(result.failed), achieved \(format(result.achievedRate, 1)) calls/s"
+        if let p50 = result.percentile(0.5), let p99 = result.percentile(0.99) {
+            line += ", setup p50 \(format(p50, 1)) ms p99 \(format(p99, 1)) ms"
+        }
+        line += ", peak \(result.peakActive) calls up"
+        report(line)
+        reportLoad(load, name: name)
+        if let media {
+            report("\(name): rtp \(media.streams) streams, sent \(media.sent) packets, received \(media.received), "
+                + "loss \(format(media.lossPercent, 3))%, wrong source \(media.wrongSource), misrouted \(media.misrouted)")
+        }
+        reportDetails(result, counters: counters, name: name)
+        if options.showSlowest, let slowest = result.slowestSetup {
+            report("\(name): slowest setup, \(format(slowest.millis, 1)) ms:\n\(slowest.trace)", error: true)
+        }
+        var passed = alive && result.failed == 0 && result.completed == options.calls
+        if let media, media.wrongSource > 0 || media.misrouted > 0 { passed = false }
+        return passed
+    }
+
+    /// Holds K calls up and compares the server's RSS with its idle RSS.
+    static func memory(_ options: MemoryOptions) async throws -> Bool {
+        let session = try await BenchSession.open(options: options.server, lineCount: options.calls * 2, media: false)
+        // Warm-up: every code path and allocator pool the calls use, touched once.
+        let warmUp = CallPlan(
+            calls: min(200, options.calls), rate: options.rate, concurrency: options.calls, hold: .milliseconds(0),
+            media: false, pairs: session.pairs)
+        let warm = try await session.farm.runCalls(warmUp).finished.get()
+        try await Task.sleep(for: .seconds(2))
+        let idle = await sampleRSS(session.server)
+
+        let plan = CallPlan(
+            calls: options.calls, rate: options.rate, concurrency: options.calls, hold: .untilReleased, media: false,
+            pairs: session.pairs)
+        let before = MachineLoad.sample(server: session.server)
+        let (finished, settled) = session.farm.runCalls(plan)
+        try await settled.get()
+        try await Task.sleep(for: .seconds(2))
+        let active = await sampleRSS(session.server)
+        let held = try await session.farm.loop.submit { [farm = session.farm] in farm.run?.held ?? 0 }.get()
+        session.farm.releaseHeldCalls()
+        let result = try await finished.get()
+        try await Task.sleep(for: .seconds(2))
+        let after = await sampleRSS(session.server)
+        let load = MachineLoad(from: before, to: MachineLoad.sample(server: session.server))
+        let counters = try await session.farm.loop.submit { [farm = session.farm] in farm.counters }.get()
+        let alive = await session.close()
+
+        guard let idle, let active, let after else {
+            report("memory: could not read the server's /proc/PID/status", error: true)
+            return false
+        }
+        let perCall = Double(active - idle) / Double(max(held, 1))
+        report("memory: \(held) of \(options.calls) calls held, server RSS idle \(mib(idle)) MiB, "
+            + "with the calls up \(mib(active)) MiB, after hang-up \(mib(after)) MiB: \(format(perCall, 1)) KiB per active call")
+        reportLoad(load, name: "memory")
+        reportDetails(result, counters: counters, name: "memory")
+        if warm.failed > 0 { report("memory: \(warm.failed) warm-up calls failed", error: true) }
+        return alive && result.failed == 0 && warm.failed == 0 && held == options.calls
+    }
+
+    /// The runs quoted in docs/BENCHMARKS.md.
+    static func all(_ server: ServerOptions) async throws -> Bool {
+        var passed = true
+        for options in [
+            SIPLoadOptions(calls: 3000, rate: 300, concurrency: 200, holdMillis: 100, media: false, server: server),
+            SIPLoadOptions(calls: 6000, rate: 600, concurrency: 300, holdMillis: 100, media: false, server: server),
+            SIPLoadOptions(calls: 1000, rate: 100, concurrency: 200, holdMillis: 1000, media: true, server: server),
+        ] {
+            passed = try await sip(options) && passed
+        }
+        passed = try await memory(MemoryOptions(calls: 500, rate: 200, server: server)) && passed
+        return passed
+    }
+
+    // MARK: - Helpers
+
+    /// Median of five readings 200 ms apart, in KiB.
+    private static func sampleRSS(_ server: ServerProcess) async -> Int? {
+        var samples: [Int] = []
+        for _ in 0..<5 {
+            if let kib = server.residentKiB() { samples.append(kib) }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        guard !samples.isEmpty else { return nil }
+        return samples.sorted()[samples.count / 2]
+    }
+
+    private static func mib(_ kib: Int) -> String { format(Double(kib) / 1024, 1) }
+
+    private static func reportLoad(_ load: MachineLoad, name: String) {
+        report("\(name): \(load.summary)")
+        if load.disturbed {
+            report("\(name): WARNING: other processes used \(format(load.others, 2)) cores during the run; "
+                + "the figures understate the server (run again on a quiet machine)", error: true)
+        }
+    }
+
+    private static func reportDetails(_ result: CallRunResult, counters: PhoneFarm.Counters, name: String) {
+        report("\(name): \(counters.sent) SIP messages sent, \(counters.received) received, "
+            + "\(counters.retransmitted) retransmitted by the bench, \(counters.retransmissionsReceived) retransmitted by the server, "
+            + "\(result.delayedStarts) calls started late, wall \(format(result.seconds, 1)) s")
+        let oddities = counters.parseErrors + counters.strayResponses + counters.unexpectedRequests
+        if oddities > 0 {
+            report("\(name): \(counters.parseErrors) unparseable, \(counters.strayResponses) stray responses, "
+                + "\(counters.unexpectedRequests) unexpected requests", error: true)
+        }
+        for (reason, count) in result.failureReasons.sorted(by: { $0.value > $1.value }) {
+            report("\(name): FAILED \(count)× \(reason)", error: true)
+        }
+        for trace in result.failureTraces.prefix(1) {
+            report("\(name): first failed call:\n\(trace)", error: true)
+        }
+        for text in result.protocolErrors.prefix(2) {
+            report("\(name): protocol error: \(text)", error: true)
+        }
+    }
+}
