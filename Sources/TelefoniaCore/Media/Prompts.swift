@@ -1,0 +1,65 @@
+/// Names of the default prompts (files `prompts/pt-BR/<name>.wav`, made by
+/// `scripts/make-prompts.sh` from `scripts/prompts-pt-BR.tsv`). A tenant's own audio
+/// file with the same name replaces a default prompt for that tenant.
+///
+/// Naming scheme (ASCII, lower case, words joined by "-"):
+/// - numbers are their digits, masculine form: "0"…"19", "20", "30"…"90", "100"
+///   ("cem"), "cento" (the hundred of 101–199), "200"…"900" ("duzentos"…);
+/// - feminine forms end in "f": "1f" ("uma"), "2f" ("duas"), "200f"…"900f" ("duzentas"…);
+/// - ordinals (masculine) are "ord-" and the value of the part: "ord-1" ("primeiro"),
+///   "ord-20" ("vigésimo"), "ord-300" ("trecentésimo"); 23º is "ord-20", "ord-3";
+/// - other words and phrases are written without accents: "milhao", "voce-e-o".
+public enum Prompts {
+    // MARK: Phrases
+    /// "Digite o número seguido de sustenido."
+    public static let enterNumberThenPound = "digite-o-numero-seguido-de-sustenido"
+    /// "Opção inválida."
+    public static let invalidOption = "opcao-invalida"
+    /// "Você é o" (followed by an ordinal and `inQueue`).
+    public static let youAre = "voce-e-o"
+    /// "na fila".
+    public static let inQueue = "na-fila"
+    /// "Tempo estimado de espera" (followed by a duration).
+    public static let estimatedWait = "tempo-estimado-de-espera"
+    /// "Há" (followed by a number and `participantsInRoom`).
+    public static let thereAre = "ha"
+    /// "participantes na sala".
+    public static let participantsInRoom = "participantes-na-sala"
+    /// "Você está sozinho na sala."
+    public static let aloneInRoom = "voce-esta-sozinho-na-sala"
+    /// "Seu saldo é" (followed by an amount of money).
+    public static let yourBalanceIs = "seu-saldo-e"
+
+    // MARK: Sounds
+    /// A 0.25 s 1 kHz beep (record after the beep, conference join/leave).
+    public static let beep = "beep"
+    /// The default music on hold (a 20 s loop).
+    public static let musicOnHold = "musica-de-espera"
+
+    // MARK: Keys
+    /// The `*` key: "estrela".
+    public static let star = "estrela"
+    /// The `#` key: "sustenido".
+    public static let pound = "sustenido"
+
+    /// Phrases, sounds and keys above.
+    public static let phrases: [String] = [
+        enterNumberThenPound, invalidOption, youAre, inQueue, estimatedWait, thereAre, participantsInRoom, aloneInRoom,
+        yourBalanceIs, beep, musicOnHold, star, pound,
+    ]
+
+    /// Every default prompt name: the phrases and everything `PortugueseSpeech` can say.
+    public static var all: Set<String> {
+        PortugueseSpeech.promptNames.union(phrases)
+    }
+
+    /// The prompt name of a keypad key ("0"–"9", "estrela", "sustenido"; "A"–"D" as "a"–"d",
+    /// which the default set does not have).
+    public static func name(of digit: DTMFDigit) -> String {
+        switch digit {
+        case .star: star
+        case .pound: pound
+        default: digit.description.lowercased()
+        }
+    }
+}
