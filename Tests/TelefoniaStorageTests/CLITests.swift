@@ -207,9 +207,11 @@ import TelefoniaStorage
             #expect(result.status == 0)
             let lines = result.stdout.split(separator: "\n").map(String.init)
             #expect(lines.count == 3)
-            #expect(lines.first == "TENANT  EXTENSION  CONTACT                 SOURCE                 EXPIRES IN  USER AGENT")
-            #expect(lines.dropFirst().first == "acme    1001       sip:1001@10.0.0.5:5060  udp:203.0.113.9:40001  expired     Yealink T46U")
+            #expect(lines.first == "TENANT  EXTENSION  CONTACT                 SOURCE                 EXPIRES IN  STATE       LATENCY  USER AGENT")
+            #expect(lines.dropFirst().first
+                == "acme    1001       sip:1001@10.0.0.5:5060  udp:203.0.113.9:40001  expired     expired     -        Yealink T46U")
             #expect(lines.last?.hasPrefix("acme    1002       sip:1002@10.0.0.6:5062  udp:203.0.113.9:40001  1h") == true)
+            #expect(lines.last?.hasSuffix("  registered  -        Yealink T46U") == true)
             #expect(try cli.run(["registrations"]).stdout.split(separator: "\n").count == 4)
         }
     }
