@@ -124,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TelefoniaStorageTests",
-            dependencies: ["TelefoniaStorage", "TelefoniaCore"],
+            dependencies: ["TelefoniaStorage", "TelefoniaCore", "TelefoniaTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,7 +1,7 @@
 import TelefoniaCore
 
 extension SQLiteStore {
-    private static let cdrColumns = """
+    static let cdrColumns = """
         id, tenant_id, line, direction, caller, dialled, normalized, number_class, started_at, answered_at, \
         ended_at, disposition, sip_cause, reason, trunk_id, cost_cents
         """
@@ -69,7 +69,7 @@ extension SQLiteStore {
         return try withDatabase { try $0.query(sql, values: values, row: Self.cdr) }
     }
 
-    private static func cdr(_ row: SQLiteRow) throws -> CDR {
+    static func cdr(_ row: SQLiteRow) throws -> CDR {
         let id = row.text(0)
         guard let direction = CallDirection(rawValue: row.text(3)) else {
             throw StoreError(.invalid, "CDR \(id) has an unknown direction '\(row.text(3))'")
