@@ -39,12 +39,25 @@ public final class CallEngine {
     private let logger: Logger
     private var calls: [CallID: CallState] = [:]
     private let activeGauge = Gauge(label: "telefonia.calls.active")
+    /// Prices calls and guards prepaid credit; nil when there is nowhere to read plans from.
+    private let billing: CallBilling?
 
-    public init(store: any Store, clock: any WallClock, configuration: CallEngineConfiguration = .init(), logger: Logger = Logger(label: "telefonia.engine")) {
+    /// - Parameters:
+    ///   - rating: where tariff plans and balances live; by default `store` itself when
+    ///     it implements `TariffStore` and `RatingStore` (both bundled stores do).
+    ///     Calls of tenants without a plan are not rated (`costCents` nil).
+    ///   - prepaidGrantSeconds: talk time a prepaid call reserves from the balance at a
+    ///     time (see `CallBilling`); the cut-off is exact whatever the value.
+    public init(store: any Store, clock: any WallClock, configuration: CallEngineConfiguration = .init(), logger: Logger = Logger(label: "telefonia.engine"),
+                rating: (any TariffStore & RatingStore)? = nil, prepaidGrantSeconds: Int = 300) {
         self.store = store
         self.clock = clock
         self.configuration = configuration
         self.logger = logger
+        let ratingStore = rating ?? (store as? any TariffStore & RatingStore)
+        self.billing = ratingStore.map {
+            CallBilling(tariffs: $0, credit: $0, grantSeconds: prepaidGrantSeconds, logger: logger)
+        }
     }
 
     /// Calls the engine is tracking (dialling, ringing or answered).
@@ -65,7 +78,12 @@ public final class CallEngine {
             call.phase = .answered
             call.answeredAt = clock.nowMillis()
             calls[id] = call
-            return [.cancelTimer(id, .ring), .answer(id)]
+            // A prepaid call runs on credit from its answer; 0 s left means it is cut at once.
+            guard let credit = billing?.answered(id, now: call.answeredAt!) else { return [.cancelTimer(id, .ring), .answer(id)] }
+            guard credit > 0 else {
+                return [.cancelTimer(id, .ring), .answer(id)] + creditExhausted(id, call)
+            }
+            return [.cancelTimer(id, .ring), .answer(id), .startTimer(id, .credit, seconds: credit)]
         case .rejected(let id, let status):
             guard let call = calls[id], call.phase != .answered else { return [] }
             let disposition = Self.disposition(forFailure: status)
@@ -90,6 +108,14 @@ public final class CallEngine {
             return [.cancel(id)]
                 + finish(id, call, disposition: .noAnswer, cause: 480, reason: "no answer")
                 + [.reject(id, status: 480, reason: "No Answer"), .release(id)]
+        case .timerFired(let id, .credit):
+            guard let call = calls[id], call.phase == .answered, let billing else { return [] }
+            switch billing.renew(id, now: clock.nowMillis()) {
+            case .extend(let seconds):
+                return [.startTimer(id, .credit, seconds: seconds)]
+            case .exhausted:
+                return creditExhausted(id, call)
+            }
         case .mediaTimeout(let id):
             guard let call = calls[id], call.phase == .answered else { return [] }
             return finish(id, call, disposition: .answered, cause: 200, reason: "no media")
@@ -147,6 +173,9 @@ public final class CallEngine {
             tenantID: tenantID, line: ext, direction: .internalCall, caller: ext, dialled: offer.dialled,
             normalized: dialled, numberClass: .internalCall, trunkID: nil, startedAt: now, answeredAt: nil, phase: .dialling)
         if let target = try store.line(tenantID: tenantID, extensionNumber: dialled) {
+            if let refusal = try billing?.offer(offer.callID, tenantID: tenantID, numberClass: .internalCall, e164: nil) {
+                return reject(offer.callID, state, status: refusal.status, disposition: refusal.disposition, reason: refusal.reason)
+            }
             return try dialLine(offer.callID, state: state, target: target, callerID: ext)
         }
         state.direction = .outbound
@@ -162,6 +191,9 @@ public final class CallEngine {
         guard line.permissions.allows(number.numberClass) else {
             return reject(offer.callID, state, status: 403, disposition: .denied,
                           reason: "line \(ext) may not call \(number.numberClass.rawValue) numbers")
+        }
+        if let refusal = try billing?.offer(offer.callID, tenantID: tenantID, numberClass: number.numberClass, e164: number.e164) {
+            return reject(offer.callID, state, status: refusal.status, disposition: refusal.disposition, reason: refusal.reason)
         }
         let trunk = try tenant.trunkID.flatMap { try store.trunk(id: $0) } ?? store.trunks().first
         guard let trunk else {
@@ -209,15 +241,31 @@ public final class CallEngine {
     }
 
     private func reject(_ id: CallID, _ state: CallState, status: Int, disposition: Disposition, reason: String) -> [CallAction] {
-        [.record(cdr(id, state, disposition: disposition, cause: status, reason: reason, end: state.startedAt)),
+        [.record(priced(cdr(id, state, disposition: disposition, cause: status, reason: reason, end: state.startedAt))),
          .reject(id, status: status, reason: reason)]
     }
 
-    private func finish(_ id: CallID, _ state: CallState, disposition: Disposition, cause: Int, reason: String) -> [CallAction] {
+    private func finish(_ id: CallID, _ state: CallState, disposition: Disposition, cause: Int, reason: String,
+                        creditTimerFired: Bool = false) -> [CallAction] {
         calls[id] = nil
         activeGauge.record(calls.count)
         Counter(label: "telefonia.calls.ended", dimensions: [("disposition", disposition.rawValue)]).increment()
-        return [.record(cdr(id, state, disposition: disposition, cause: cause, reason: reason, end: clock.nowMillis()))]
+        let stopCredit: [CallAction] = billing?.hasCreditTimer(id) == true && !creditTimerFired ? [.cancelTimer(id, .credit)] : []
+        return stopCredit + [.record(priced(cdr(id, state, disposition: disposition, cause: cause, reason: reason, end: clock.nowMillis())))]
+    }
+
+    /// A prepaid call whose balance is used up: both legs get a BYE (R5).
+    private func creditExhausted(_ id: CallID, _ state: CallState) -> [CallAction] {
+        finish(id, state, disposition: .answered, cause: 200, reason: "credit exhausted", creditTimerFired: true)
+            + [.hangUp(id, side: .a), .hangUp(id, side: .b), .release(id)]
+    }
+
+    /// The record with its cost under the tenant's plan (and the prepaid balance debited).
+    private func priced(_ record: CDR) -> CDR {
+        guard let billing else { return record }
+        var record = record
+        record.costCents = billing.settle(record)
+        return record
     }
 
     private func cdr(_ id: CallID, _ s: CallState, disposition: Disposition, cause: Int, reason: String, end: Int64) -> CDR {

@@ -46,6 +46,8 @@ public enum CallTarget: Sendable, Equatable {
 /// Timers the engine asks its host to run.
 public enum CallTimer: String, Sendable, Equatable {
     case ring
+    /// A prepaid call's granted talk time is up (the engine extends it or ends the call).
+    case credit
 }
 
 /// Something that happened to a call, reported by an adapter (or the simulator).

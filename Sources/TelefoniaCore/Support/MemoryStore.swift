@@ -22,10 +22,10 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var registrations: [RegistrationKey: Registration] = [:]
         var cdrs: [CDR] = []
         var cdrIDs: Set<String> = []
+        /// Plans, balances, the credit log and invoices (`MemoryStore+Rating.swift`).
+        var rating = MemoryRatingState()
         var liveCalls: [String: [LiveCall]] = [:]
         var liveUpdatedAt: Int64?
-        /// Rows per report page by tenant (P6), see MemoryStore+Reports.swift.
-        var reportPageSizes: [String: Int] = [:]
     }
 
     struct LineKey: Hashable {
@@ -94,6 +94,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
             state.lines = state.lines.filter { $0.key.tenantID != id }
             state.dids = state.dids.filter { $0.value.tenantID != id }
             state.registrations = state.registrations.filter { $0.key.tenantID != id }
+            state.rating.tenantPlans[id] = nil
         }
     }
 

@@ -1,0 +1,180 @@
+import Logging
+
+/// Prices the calls of a `CallEngine` and guards prepaid credit (M1, R5). Owned and
+/// fed by the engine, so it has the engine's single owner and needs no lock.
+///
+/// Prepaid credit is granted in slices: when a call is answered it reserves the cost
+/// of up to `grantSeconds` of talk (less if the balance pays for less), and when that
+/// time is up it reserves the next slice from what the balance still holds, until
+/// the balance (minus what the tenant's other calls reserved) pays for no further
+/// increment: then the call is cut. With one call the cut lands on
+/// `Rater.maxSeconds(balanceCents:rate:)`; concurrent calls share the balance
+/// without any of them taking it below zero, and a recharge during a call extends it.
+/// A prepaid call is billed for at most the time it was granted, so a timer that
+/// fires a little late does not cost the subscriber more.
+final class CallBilling {
+    /// Why a call is refused at offer time.
+    struct Refusal: Equatable {
+        var status: Int
+        var disposition: Disposition
+        var reason: String
+    }
+
+    /// What happens when a prepaid call's granted time is up.
+    enum Renewal: Equatable {
+        /// Run the credit timer again for this many seconds.
+        case extend(seconds: Int)
+        /// The balance pays for nothing more: end the call.
+        case exhausted
+    }
+
+    private struct Account {
+        var tenantID: String
+        var planID: String
+        var prepaid: Bool
+        /// nil for a free call.
+        var rate: Rate?
+        var answeredAt: Int64?
+        /// Talk time reserved so far, seconds; nil while unlimited.
+        var grantedSeconds: Int?
+        var reservedCents: Int64 = 0
+    }
+
+    private let tariffs: any TariffStore
+    private let credit: any RatingStore
+    private let grantSeconds: Int
+    private let logger: Logger
+    private var accounts: [CallID: Account] = [:]
+    /// Cents reserved by the answered prepaid calls of each tenant.
+    private var reserved: [String: Int64] = [:]
+
+    init(tariffs: any TariffStore, credit: any RatingStore, grantSeconds: Int, logger: Logger) {
+        self.tariffs = tariffs
+        self.credit = credit
+        self.grantSeconds = max(1, grantSeconds)
+        self.logger = logger
+    }
+
+    /// Whether the call has a credit timer (a prepaid call that was answered).
+    func hasCreditTimer(_ id: CallID) -> Bool {
+        accounts[id]?.grantedSeconds != nil
+    }
+
+    /// Checks a new outbound or internal call against the tenant's plan: nil lets it
+    /// through. A destination the plan does not price is refused 403 (DENIED); a
+    /// prepaid call the balance cannot pay the first increment of is refused 402
+    /// Payment Required (DENIED). Tenants without a plan are not rated.
+    func offer(_ id: CallID, tenantID: String, numberClass: NumberClass, e164: String?) throws -> Refusal? {
+        guard let plan = try tariffs.tariffPlan(tenantID: tenantID) else { return nil }
+        var account = Account(tenantID: tenantID, planID: plan.id, prepaid: plan.kind == .prepaid)
+        switch Rater(plan: plan).match(numberClass: numberClass, e164: e164) {
+        case .notSold:
+            return Refusal(status: 403, disposition: .denied,
+                           reason: "plan \(plan.id) has no rate for \(numberClass.rawValue) numbers")
+        case .free:
+            break
+        case .rate(let rate):
+            account.rate = rate
+            if account.prepaid {
+                let balance = try credit.balanceCents(tenantID: tenantID)
+                let available = balance - reserved[tenantID, default: 0]
+                if Rater.maxSeconds(balanceCents: available, rate: rate) == 0 {
+                    let first = Rater.billedSeconds(1, rate: rate)
+                    let firstCost = Rater.costCents(billableSeconds: first, rate: rate)
+                    return Refusal(
+                        status: 402, disposition: .denied,
+                        reason: "no credit: balance \(Money.format(cents: available)), the first \(first) s cost \(Money.format(cents: firstCost))")
+                }
+            }
+        }
+        accounts[id] = account
+        return nil
+    }
+
+    /// The call was answered at `now`: for a prepaid call, the seconds to run the
+    /// credit timer for (0: not even the first increment is left, end it now); nil
+    /// when the call's talk time is not limited.
+    func answered(_ id: CallID, now: Int64) -> Int? {
+        guard var account = accounts[id] else { return nil }
+        account.answeredAt = now
+        defer { accounts[id] = account }
+        guard account.prepaid, let rate = account.rate else { return nil }
+        let limit: Int?
+        do {
+            let available = try credit.balanceCents(tenantID: account.tenantID) - reserved[account.tenantID, default: 0]
+            limit = Rater.maxSeconds(balanceCents: available, rate: rate)
+        } catch {
+            // Without the balance nobody can say the call is paid for: end it.
+            logger.error("balance unreadable; prepaid call ended", metadata: ["tel.call_id": "\(id)", "tel.tenant": "\(account.tenantID)", "error": "\(error)"])
+            limit = 0
+        }
+        guard let limit else { return nil }
+        let grant = min(limit, grantSeconds)
+        reserve(&account, seconds: grant, rate: rate)
+        return grant
+    }
+
+    /// The credit timer of a prepaid call fired at `now`: reserve the next slice, or
+    /// report that the balance is used up.
+    func renew(_ id: CallID, now: Int64) -> Renewal {
+        guard var account = accounts[id], let rate = account.rate, let granted = account.grantedSeconds else { return .exhausted }
+        defer { accounts[id] = account }
+        let limit: Int?
+        do {
+            let others = reserved[account.tenantID, default: 0] - account.reservedCents
+            limit = Rater.maxSeconds(balanceCents: try credit.balanceCents(tenantID: account.tenantID) - others, rate: rate)
+        } catch {
+            logger.error("balance unreadable; prepaid call ended", metadata: ["tel.call_id": "\(id)", "tel.tenant": "\(account.tenantID)", "error": "\(error)"])
+            return .exhausted
+        }
+        let next = limit.map { min($0, granted + grantSeconds) } ?? granted + grantSeconds
+        guard next > granted else { return .exhausted }
+        reserve(&account, seconds: next, rate: rate)
+        // Count from the answer, not the last timer, so timer lateness does not add up.
+        let elapsed = account.answeredAt.map { Int((now - $0 + 500) / 1000) } ?? granted
+        return .extend(seconds: max(1, next - elapsed))
+    }
+
+    /// The call is over and `cdr` is its record: returns its cost (nil for a tenant
+    /// without a plan) and, for a prepaid call that cost something, debits the
+    /// balance with a `call` movement naming the CDR. Forgets the call.
+    func settle(_ cdr: CDR) -> Int64? {
+        let id = CallID(cdr.id)
+        guard let account = accounts.removeValue(forKey: id) else {
+            // Refused before it was tracked, or inbound: free for a tenant with a plan.
+            let planID = try? tariffs.tariffPlanID(tenantID: cdr.tenantID)
+            return planID == nil ? nil : 0
+        }
+        release(account)
+        guard let rate = account.rate else { return 0 }
+        var seconds = cdr.disposition == .answered ? cdr.billableSeconds : 0
+        if let granted = account.grantedSeconds { seconds = min(seconds, granted) }
+        let cost = Rater.costCents(billableSeconds: seconds, rate: rate)
+        if account.prepaid && cost > 0 {
+            let movement = CreditMovement(
+                tenantID: account.tenantID, at: cdr.endedAt, kind: .call, amountCents: -cost, balanceAfterCents: 0,
+                cdrID: cdr.id, note: "call \(cdr.caller) → \(cdr.normalized)")
+            do {
+                try credit.applyCreditMovement(movement)
+            } catch {
+                logger.critical("prepaid call not debited", metadata: [
+                    "tel.call_id": "\(cdr.id)", "tel.tenant": "\(account.tenantID)", "cents": "\(cost)", "error": "\(error)",
+                ])
+            }
+        }
+        return cost
+    }
+
+    private func reserve(_ account: inout Account, seconds: Int, rate: Rate) {
+        let cents = Rater.costCents(billableSeconds: seconds, rate: rate)
+        reserved[account.tenantID, default: 0] += cents - account.reservedCents
+        account.reservedCents = cents
+        account.grantedSeconds = seconds
+    }
+
+    private func release(_ account: Account) {
+        guard account.reservedCents != 0 else { return }
+        let left = reserved[account.tenantID, default: 0] - account.reservedCents
+        reserved[account.tenantID] = left == 0 ? nil : left
+    }
+}
