@@ -26,6 +26,8 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var rating = MemoryRatingState()
         var liveCalls: [String: [LiveCall]] = [:]
         var liveUpdatedAt: Int64?
+        /// Rows per report page by tenant (P6), see MemoryStore+Reports.swift.
+        var reportPageSizes: [String: Int] = [:]
     }
 
     struct LineKey: Hashable {
