@@ -57,4 +57,33 @@ import Testing
             #expect(try await caller.response(to: bye, final: true).statusCode == 200)
         }
     }
+
+    /// The callee's 200 to a re-INVITE, retransmitted after the server ACKed it, is ACKed again and not passed to the caller, who already ACKed (RFC 3261 §13.3.1.4).
+    @Test func absorbsRetransmittedOKToReinvite() async throws {
+        try await TestPBX.with(rtpBase: RTPBlocks.take()) { pbx in
+            let phones = try await pbx.registeredPhones(["1000", "1001"])
+            var call = try await pbx.connectCall(from: phones[1], to: phones[0])
+            let (caller, callee) = (call.caller, call.callee)
+            let bCallID = call.incoming.invite.callID
+
+            let hold = try caller.reinvite(&call.outgoing, sdp: caller.offer(direction: "sendonly", version: 2))
+            let atCallee = try await callee.request("INVITE", callID: bCallID, inDialog: true, after: call.incoming.invite.cseq)
+            let answer = callee.offer(direction: "recvonly", version: 2)
+            try callee.reply(to: atCallee, 200, contact: true, sdp: answer)
+            let ok = try await caller.response(to: hold, status: 200)
+            try caller.ack(&call.outgoing, ok: ok)
+            _ = try await callee.request("ACK", callID: bCallID, after: atCallee.cseq - 1)
+
+            // The callee did not see that ACK in time and sends its 200 again.
+            try callee.reply(to: atCallee, 200, contact: true, sdp: answer)
+            let reAck = try await callee.nextIfAny(timeout: .seconds(2)) { $0.method == "ACK" && $0.callID == bCallID && $0.cseq == atCallee.cseq }
+            #expect(reAck != nil, "the retransmitted 200 was not ACKed")
+            let duplicates = try await caller.collect(for: .milliseconds(1200)) { $0.statusCode == 200 && $0.cseq == hold.cseq }.count
+            #expect(duplicates == 0, "the caller got \(duplicates) more 200(s) to a re-INVITE it had already ACKed")
+
+            let bye = try caller.bye(&call.outgoing)
+            try callee.reply(to: try await callee.request("BYE", callID: bCallID), 200)
+            #expect(try await caller.response(to: bye, final: true).statusCode == 200)
+        }
+    }
 }
