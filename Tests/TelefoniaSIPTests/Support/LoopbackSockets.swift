@@ -5,10 +5,10 @@ import Darwin
 #endif
 import Dispatch
 
-// Plain BSD sockets on loopback for the test phones. Waits use poll(2) with a
-// deadline, never a bare sleep; the blocking calls run on Dispatch threads (see
-// `offCooperativePool`) so a test waiting for a packet does not hold one of the
-// few threads of Swift's cooperative pool while the other tests run.
+// Plain BSD sockets on loopback for the test phones. Reads use poll(2) with a
+// deadline, never a bare sleep. SIP sockets are read by a thread of their own
+// (`SIPMailbox`); other blocking work runs on Dispatch threads (`offCooperativePool`)
+// so it does not hold one of the few threads of Swift's cooperative pool.
 
 /// Why a socket operation in a test failed.
 struct SocketError: Error, CustomStringConvertible {

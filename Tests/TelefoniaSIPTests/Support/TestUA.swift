@@ -4,9 +4,9 @@ import TelefoniaSIP
 
 /// A scripted SIP phone for end-to-end tests: one line, a SIP socket (UDP, or a TCP
 /// connection to the server) and an RTP socket on loopback. It builds requests as
-/// text, answers digest challenges with `Digest.response`, parses what arrives with
-/// `SIPParser.parse` and keeps messages it was not waiting for in an inbox, so a test
-/// can wait for "the 180 of this INVITE" while other traffic is still in flight.
+/// text, answers digest challenges with `Digest.response`; what arrives is parsed with
+/// `SIPParser.parse` into an inbox (`SIPMailbox`), so a test can wait for "the 180 of
+/// this INVITE" while other traffic is still in flight.
 final class TestUA: @unchecked Sendable {
     enum Transport: String, Sendable { case udp, tcp }
 
@@ -25,10 +25,8 @@ final class TestUA: @unchecked Sendable {
     /// Local port of the SIP socket (or of the TCP connection).
     let localPort: Int
 
-    private let udp: LoopbackUDPSocket?
-    private let tcp: LoopbackTCPConnection?
+    private let mailbox: SIPMailbox
     private let lock = NSLock()
-    private var inbox: [Received] = []
     private var seenInviteBranches: Set<String> = []
     private var nextCSeq = 0
     /// One Call-ID for all REGISTERs of this phone (RFC 3261 §10.2).
@@ -44,16 +42,18 @@ final class TestUA: @unchecked Sendable {
         switch transport {
         case .udp:
             let socket = try LoopbackUDPSocket()
-            udp = socket
-            tcp = nil
+            mailbox = SIPMailbox(udp: socket, tcp: nil, owner: user, serverPort: serverPort)
             localPort = socket.port
         case .tcp:
             let connection = try LoopbackTCPConnection(toPort: serverPort)
-            tcp = connection
-            udp = nil
+            mailbox = SIPMailbox(udp: nil, tcp: connection, owner: user, serverPort: serverPort)
             localPort = connection.localPort
         }
     }
+
+    deinit { mailbox.stop() }
+
+    typealias Received = SIPMailbox.Received
 
     // MARK: - Addresses
 
@@ -91,9 +91,8 @@ final class TestUA: @unchecked Sendable {
         try send(bytes, toPort: serverPort)
     }
 
-    /// Over UDP to 127.0.0.1:`port`; over TCP on the connection whatever `port` says.
     private func send(_ bytes: [UInt8], toPort port: Int) throws {
-        if let udp { try udp.send(bytes, toPort: port) } else { try tcp!.send(bytes) }
+        try mailbox.send(bytes, toPort: port)
     }
 
     func send(_ text: String) throws { try send(Array(text.utf8)) }
@@ -145,45 +144,26 @@ final class TestUA: @unchecked Sendable {
 
     // MARK: - Receiving
 
-    /// A message as parsed, with the bytes it came in (for headers the parsed form does not keep).
-    struct Received: Sendable {
-        var message: SIPMessage
-        var raw: [UInt8]
-        /// When the socket read returned it (timing checks use this, not when a test got round to looking).
-        var receivedAt: ContinuousClock.Instant
-        var text: String { String(decoding: raw, as: UTF8.self) }
-
-        /// Values of header `name` (case-insensitive) as written on the wire.
-        func rawHeader(_ name: String) -> [String] {
-            let head = text.components(separatedBy: "\r\n\r\n").first ?? ""
-            return head.components(separatedBy: "\r\n").dropFirst().compactMap { line in
-                guard let colon = line.firstIndex(of: ":"), line[..<colon].trimmingSpaces().lowercased() == name.lowercased() else { return nil }
-                return line[line.index(after: colon)...].trimmingSpaces()
-            }
-        }
-    }
-
-    /// The first message (inbox first, then the socket) matching `predicate`; the
-    /// others are kept. Fails with a description of what arrived instead.
+    /// The first message (already received, or arriving before the timeout) matching
+    /// `predicate`; the others stay in the inbox. Fails with a description of what arrived instead.
     func next(
         _ what: String, timeout: Duration = .seconds(3), where predicate: @escaping @Sendable (SIPMessage) -> Bool
     ) async throws -> SIPMessage {
         try await nextReceived(what, timeout: timeout, where: predicate).message
     }
 
-    /// `next`, with the raw bytes.
+    /// `next`, with the raw bytes and the arrival time.
     func nextReceived(
         _ what: String, timeout: Duration = .seconds(3), where predicate: @escaping @Sendable (SIPMessage) -> Bool
     ) async throws -> Received {
         let deadline = ContinuousClock.now + timeout
-        return try await offCooperativePool { [self] in
-            if let found = takeFromInbox(predicate) { return found }
-            while let received = try receiveOne(until: deadline) {
-                if predicate(received.message) { return received }
-                lock.withLock { inbox.append(received) }
+        while true {
+            if let found = try mailbox.take(predicate) { return found }
+            guard ContinuousClock.now < deadline else {
+                throw Failure(description: "\(user): no \(what) within \(timeout); unclaimed: \(mailbox.pending.map(Self.summary))")
             }
-            let pending = lock.withLock { inbox.map { Self.summary($0.message) } }
-            throw Failure(description: "\(user): no \(what) within \(timeout); unclaimed: \(pending)")
+            // The reader thread fills the inbox; poll it.
+            try await Task.sleep(for: .milliseconds(5))
         }
     }
 
@@ -191,61 +171,23 @@ final class TestUA: @unchecked Sendable {
     func nextIfAny(
         timeout: Duration = .seconds(3), where predicate: @escaping @Sendable (SIPMessage) -> Bool
     ) async throws -> SIPMessage? {
-        do {
-            return try await next("message", timeout: timeout, where: predicate)
-        } catch is Failure {
-            return nil
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let found = try mailbox.take(predicate) { return found.message }
+            guard ContinuousClock.now < deadline else { return nil }
+            try await Task.sleep(for: .milliseconds(5))
         }
     }
 
-    /// Every message matching `predicate` that arrives within `duration` (waits the whole time).
+    /// Every message matching `predicate` that arrives within `duration` from now (waits the whole time).
     func collect(for duration: Duration, where predicate: @escaping @Sendable (SIPMessage) -> Bool) async throws -> [SIPMessage] {
         let deadline = ContinuousClock.now + duration
-        return try await offCooperativePool { [self] in
-            var found: [SIPMessage] = []
-            while let received = takeFromInbox(predicate) { found.append(received.message) }
-            while let received = try receiveOne(until: deadline) {
-                if predicate(received.message) { found.append(received.message) } else { lock.withLock { inbox.append(received) } }
-            }
-            return found
-        }
+        try await Task.sleep(until: deadline)
+        return try mailbox.takeAll(arrivedBy: deadline, predicate).map(\.message)
     }
 
     /// Messages received but not yet claimed by a wait.
-    var unclaimed: [SIPMessage] { lock.withLock { inbox.map(\.message) } }
-
-    private func takeFromInbox(_ predicate: (SIPMessage) -> Bool) -> Received? {
-        lock.withLock {
-            guard let index = inbox.firstIndex(where: { predicate($0.message) }) else { return nil }
-            return inbox.remove(at: index)
-        }
-    }
-
-    private func receiveOne(until deadline: ContinuousClock.Instant) throws -> Received? {
-        while true {
-            let bytes: [UInt8]
-            if let udp {
-                guard let datagram = try udp.receive(until: deadline) else { return nil }
-                bytes = datagram.bytes
-            } else {
-                guard let message = try tcp!.receiveMessage(until: deadline) else { return nil }
-                bytes = message
-            }
-            let arrivedAt = ContinuousClock.now
-            let message: SIPMessage
-            do {
-                message = try SIPParser.parse(bytes)
-            } catch {
-                throw Failure(description: "\(user): the server sent an unparseable message (\(error)): \(String(decoding: bytes, as: UTF8.self))")
-            }
-            // Like a real phone, answer the server's OPTIONS keep-alives at once; no test waits for them.
-            if message.isRequest, message.method == "OPTIONS" {
-                try reply(to: message, 200, toTag: message.to.tag == nil ? Self.token() : nil)
-                continue
-            }
-            return Received(message: message, raw: bytes, receivedAt: arrivedAt)
-        }
-    }
+    var unclaimed: [SIPMessage] { mailbox.pending }
 
     static func summary(_ m: SIPMessage) -> String {
         m.isRequest ? "\(m.method) (CSeq \(m.cseq))" : "\(m.statusCode) to \(m.cseqMethod) (CSeq \(m.cseq))"
