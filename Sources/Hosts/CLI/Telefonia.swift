@@ -16,6 +16,8 @@ struct Telefonia: ParsableCommand {
         subcommands: [
             TenantCommand.self, LineCommand.self, DIDCommand.self, TrunkCommand.self,
             RegistrationsCommand.self, CDRCommand.self, CallsCommand.self,
+            PlanCommand.self, BalanceCommand.self, RechargeCommand.self, AdjustCommand.self, SimulateCommand.self,
+            InvoiceCommand.self,
         ]
     )
 
@@ -31,6 +33,8 @@ struct Telefonia: ParsableCommand {
         } catch let error as CLIError {
             fail(error.message)
         } catch let error as StoreError {
+            fail(error.message)
+        } catch let error as RatingError {
             fail(error.message)
         } catch {
             // Help and --version are "errors" that exit cleanly; keep those as they are.

@@ -6,7 +6,7 @@ struct TenantCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant",
         abstract: "Manage tenants: the companies that own lines and DIDs.",
-        subcommands: [Add.self, List.self, Change.self, Remove.self]
+        subcommands: [Add.self, List.self, Change.self, Remove.self, TenantPlanCommand.self]
     )
 
     struct Add: ParsableCommand {
