@@ -280,6 +280,11 @@ public final class Simulation {
             scripts[id]?.callee = number
             behaviour = numbers[number] ?? networkBehaviour
             log(id, "INVITE to \(number) via trunk \(trunk.id) from \(callerID)")
+        case .application(let name):
+            // The server answers applications at once; the simulated caller hangs up as scripted.
+            scripts[id]?.callee = name
+            behaviour = .answers(after: 0, hangsUpAfter: nil)
+            log(id, "application \(name) answers for \(callerID)")
         }
         scripts[id]?.calleeBehaviour = behaviour
         let callee = name(id, .b)

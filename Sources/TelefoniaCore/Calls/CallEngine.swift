@@ -7,6 +7,8 @@ public struct CallEngineConfiguration: Sendable, Equatable {
     public var trunkRingTimeout: Int
     /// When set, replaces every line's own ring timeout.
     public var ringTimeoutOverride: Int?
+    /// Codes a line dials to reach a server application, e.g. "*43" → "echo".
+    public var applications: [String: String] = ["*43": "echo"]
     public init(trunkRingTimeout: Int = 60, ringTimeoutOverride: Int? = nil) {
         self.trunkRingTimeout = trunkRingTimeout
         self.ringTimeoutOverride = ringTimeoutOverride
@@ -172,6 +174,11 @@ public final class CallEngine {
         var state = CallState(
             tenantID: tenantID, line: ext, direction: .internalCall, caller: ext, dialled: offer.dialled,
             normalized: dialled, numberClass: .internalCall, trunkID: nil, startedAt: now, answeredAt: nil, phase: .dialling)
+        if let application = configuration.applications[dialled] {
+            calls[offer.callID] = state
+            activeGauge.record(calls.count)
+            return [.dial(offer.callID, .application(application), callerID: ext)]
+        }
         if let target = try store.line(tenantID: tenantID, extensionNumber: dialled) {
             if let refusal = try billing?.offer(offer.callID, tenantID: tenantID, numberClass: .internalCall, e164: nil) {
                 return reject(offer.callID, state, status: refusal.status, disposition: refusal.disposition, reason: refusal.reason)

@@ -41,6 +41,8 @@ public enum CallTarget: Sendable, Equatable {
     case line(tenantID: String, extensionNumber: String, contacts: [Registration])
     /// Send to the carrier with the number in E.164.
     case trunk(Trunk, number: String)
+    /// Answer on the server and run an application (echo test, IVR, voicemail…) by name.
+    case application(String)
 }
 
 /// Timers the engine asks its host to run.

@@ -32,6 +32,11 @@ final class B2BCall: @unchecked Sendable {
     var bPeer: SIPPeer?
 
     var relay: RelaySession?
+    /// Media terminated on the server (an application answered the call).
+    var channel: RTPChannel?
+    var channelPort: Int?
+    /// Tenant of the calling line (applications look prompts up for it).
+    var tenantID: String?
     var bAnswer: SessionDescription?
     var answeredAt: Int64?
     /// Handed to the engine (after the relay ports were bound).

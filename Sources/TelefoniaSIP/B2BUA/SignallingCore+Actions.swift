@@ -20,6 +20,9 @@ extension SignallingCore {
                     extra.append(("Reason", "SIP;cause=\(status);text=\"\(reason.replacingQuotesForHeader())\""))
                 }
                 sendFinalToA(call, status: status, reason: nil, extraHeaders: extra)
+            case .dial(let id, .application(let name), _):
+                guard let call = calls[id] else { continue }
+                startApplication(name, on: call)
             case .dial(let id, let target, let callerID):
                 guard let call = calls[id] else { continue }
                 dial(call, target: target, callerID: callerID)
@@ -29,14 +32,23 @@ extension SignallingCore {
                 response.contacts = [ourContact(call.aPeer.kind)]
                 transactions.respond(to: call.aInvite, with: response, peer: call.aPeer)
             case .answer(let id):
-                guard let call = calls[id], let relay = call.relay, !call.aFinalSent else { continue }
+                guard let call = calls[id], !call.aFinalSent else { continue }
+                let answer: String
+                if let channel = call.channel {
+                    answer = SessionDescription.terminatedAnswer(
+                        address: localHost, port: channel.port, payloadType: channel.law.payloadType,
+                        telephoneEvent: channel.telephoneEventPayloadType, sessionID: UInt64(clock.nowMillis()))
+                } else if let relay = call.relay {
+                    answer = call.bAnswer?.anchored(address: localHost, port: relay.aPort)
+                        ?? call.aOffer.anchored(address: localHost, port: relay.aPort) ?? ""
+                } else {
+                    continue
+                }
                 call.aFinalSent = true
                 var response = call.aInvite.response(200, toTag: call.aTag)
                 response.contacts = [ourContact(call.aPeer.kind)]
                 response.setHeader("Allow", Self.allow)
                 response.contentType = "application/sdp"
-                let answer = call.bAnswer?.anchored(address: localHost, port: relay.aPort)
-                    ?? call.aOffer.anchored(address: localHost, port: relay.aPort) ?? ""
                 response.body = Array(answer.utf8)
                 transactions.respond(to: call.aInvite, with: response, peer: call.aPeer)
             case .cancel(let id):
@@ -64,6 +76,60 @@ extension SignallingCore {
         }
     }
 
+    // MARK: - Applications
+
+    /// Answers the call on the server and runs an application on an oRTP channel.
+    private func startApplication(_ name: String, on call: B2BCall) {
+        guard let application = applications[name] else {
+            run(engine.handle(.rejected(call.id, status: 404)))
+            return
+        }
+        let offered = call.aOffer.payloadTypes
+        guard let law: G711 = offered.contains(0) ? .muLaw : (offered.contains(8) ? .aLaw : nil) else {
+            run(engine.handle(.rejected(call.id, status: 488)))
+            return
+        }
+        let telephoneEvent = call.aOffer.rtpmaps.first { $0.value.lowercased().hasPrefix("telephone-event") }?.key
+        guard let port = relay.reservePort() else {
+            run(engine.handle(.rejected(call.id, status: 503)))
+            return
+        }
+        guard let channel = RTPChannel(
+            tenantID: call.tenantID ?? configuration.defaultTenant, host: configuration.sipAddress, port: port, law: law,
+            telephoneEventPayloadType: telephoneEvent, prompts: prompts, logger: logger)
+        else {
+            relay.releasePort(port)
+            run(engine.handle(.rejected(call.id, status: 503)))
+            return
+        }
+        if let host = call.aOffer.connectionAddress, let remotePort = call.aOffer.audioPort, host != "0.0.0.0" {
+            channel.setRemote(host: host, port: remotePort)
+        }
+        // The relay bound at INVITE time is not needed: media ends here.
+        if let session = call.relay {
+            _ = session.close()
+            call.relay = nil
+        }
+        call.channel = channel
+        call.channelPort = port
+        let id = call.id
+        channel.onServerHangUp = { [weak self] in
+            guard let self else { return }
+            self.loop.execute {
+                guard self.calls[id] != nil else { return }
+                self.run(self.engine.handle(.hungUp(id, side: .b)))
+            }
+        }
+        mediaClock.add(channel)
+        call.answeredAt = clock.nowMillis()
+        run(engine.handle(.answered(id)))
+        let logger = self.logger
+        Task {
+            await application.run(on: channel, logger: logger)
+            await channel.hangUp()
+        }
+    }
+
     // MARK: - B leg
 
     private func dial(_ call: B2BCall, target: CallTarget, callerID: String) {
@@ -82,6 +148,8 @@ extension SignallingCore {
                 guard let uri = SIPURIParser.parse(registration.contact), let peer = SIPPeer(registration.source) else { continue }
                 destinations.append((uri, peer))
             }
+        case .application:
+            return
         case .trunk(let trunk, let number):
             domain = localHost
             let uri = SIPURI(user: number, host: trunk.host, port: trunk.port, parameters: [("user", "phone")])

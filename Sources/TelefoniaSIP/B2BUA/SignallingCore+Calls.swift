@@ -17,12 +17,14 @@ extension SignallingCore {
             return
         }
         let origin: CallOrigin
+        var tenantID: String?
         let trunks = (try? store.trunks()) ?? []
         if let trunk = trunks.first(where: { $0.host == peer.host && $0.port == peer.port }) {
             origin = .trunk(trunkID: trunk.id)
         } else {
             guard let (tenant, line) = authenticate(request, aor: request.from.uri, peer: peer, proxy: true) else { return }
             origin = .line(tenantID: tenant.id, extensionNumber: line.extensionNumber)
+            tenantID = tenant.id
         }
         guard request.contentType?.lowercased().hasPrefix("application/sdp") == true,
               let offer = SessionDescription(request.bodyText) else {
@@ -33,6 +35,7 @@ extension SignallingCore {
         }
         let call = B2BCall(id: CallID(Self.randomHex(12)), aInvite: request, aPeer: peer, aOffer: offer)
         call.aInviteKeys[request.cseq] = TransactionLayer.serverKey(request)
+        call.tenantID = tenantID
         transactions.respond(to: request, with: request.response(100), peer: peer)
         calls[call.id] = call
         callsByA[call.aKey] = call
@@ -100,9 +103,37 @@ extension SignallingCore {
             transactions.respond(to: request, with: request.response(200, toTag: tag), peer: peer)
         case "INVITE":
             forwardReinvite(request, from: side, of: call, peer: peer)
+        case "INFO":
+            // DTMF by SIP INFO (application/dtmf-relay or application/dtmf) for an application.
+            let digit = Self.infoDigit(request)
+            logger.debug("INFO", metadata: ["tel.call_id": "\(call.id)", "digit": "\(digit.map(String.init) ?? "-")",
+                                            "content-type": "\(request.contentType ?? "-")"])
+            if let channel = call.channel, let digit {
+                channel.deliver(digit: digit)
+            }
+            transactions.respond(to: request, with: request.response(200, toTag: tag), peer: peer)
         default:
             transactions.respond(to: request, with: request.response(200, toTag: tag), peer: peer)
         }
+    }
+
+    /// The digit of an INFO body: `Signal=5` (application/dtmf-relay) or `5` (application/dtmf).
+    static func infoDigit(_ request: SIPMessage) -> Character? {
+        let type = request.contentType?.lowercased() ?? ""
+        let text = request.bodyText
+        var value: Substring?
+        if type.hasPrefix("application/dtmf-relay") {
+            for line in text.split(whereSeparator: \.isNewline) {
+                let parts = line.split(separator: "=", maxSplits: 1)
+                if parts.count == 2, parts[0].trimmed().lowercased() == "signal" { value = parts[1].trimmed() }
+            }
+        } else if type.hasPrefix("application/dtmf") {
+            value = text.trimmed().split(whereSeparator: \.isNewline).first.map { $0.trimmed() }
+        }
+        guard let value, let first = value.first, value.count <= 2 else { return nil }
+        if value == "10" { return "*" }
+        if value == "11" { return "#" }
+        return "0123456789*#ABCDabcd".contains(first) ? Character(first.uppercased()) : nil
     }
 
     /// ACK for a 2xx: ends our retransmission of that 2xx.
@@ -210,6 +241,10 @@ extension SignallingCore {
         callsByA[call.aKey] = nil
         callsByB[call.bCallID] = nil
         if let relay = call.relay { _ = relay.close() }
+        if let channel = call.channel {
+            channel.close()
+            if let port = call.channelPort { self.relay.releasePort(port) }
+        }
         for key in [TimerKey(call.id, .ring)] {
             timers.removeValue(forKey: key)?.cancel()
         }

@@ -54,6 +54,17 @@ public final class MediaRelay: Sendable {
     /// Sessions allocated and not yet closed.
     public var activeSessions: Int { state.withLockedValue { $0.activeSessions } }
 
+    /// Reserves an even port (and its RTCP partner) for media the server terminates
+    /// itself (an oRTP session binds it); nil when the range is exhausted.
+    public func reservePort() -> Int? {
+        state.withLockedValue { $0.allocator.reserve() }
+    }
+
+    /// Gives back a port from `reservePort()`.
+    public func releasePort(_ port: Int) {
+        state.withLockedValue { $0.allocator.release(port) }
+    }
+
     /// Binds two even RTP ports from the range (one facing each leg), skipping
     /// ports another process holds; fails with `MediaRelayError` when the range
     /// is exhausted.

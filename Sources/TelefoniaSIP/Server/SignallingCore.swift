@@ -13,6 +13,10 @@ final class SignallingCore: SIPTransportDelegate, @unchecked Sendable {
     let store: any Store
     let engine: CallEngine
     let relay: MediaRelay
+    /// Drives media the server terminates (applications).
+    let mediaClock = MediaClock()
+    let prompts: any PromptProvider
+    let applications: [String: any CallApplication]
     let logger: Logger
     let transport: SIPTransport
     var transactions: TransactionLayer!
@@ -38,8 +42,11 @@ final class SignallingCore: SIPTransportDelegate, @unchecked Sendable {
     let requestCounter = Counter(label: "telefonia.sip.requests")
     let malformedCounter = Counter(label: "telefonia.sip.malformed")
 
-    init(loop: any EventLoop, configuration: ServerConfiguration, store: any Store, relay: MediaRelay, clock: any WallClock, logger: Logger) {
+    init(loop: any EventLoop, configuration: ServerConfiguration, store: any Store, relay: MediaRelay, clock: any WallClock,
+         applications: [any CallApplication], prompts: any PromptProvider, logger: Logger) {
         self.loop = loop
+        self.applications = Dictionary(applications.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.prompts = prompts
         self.configuration = configuration
         self.store = store
         self.relay = relay
@@ -82,6 +89,7 @@ final class SignallingCore: SIPTransportDelegate, @unchecked Sendable {
                 // Give the BYEs a moment on the wire before the sockets close.
                 loop.scheduleTask(in: .milliseconds(300)) { [self] in
                     housekeeping?.cancel()
+                    mediaClock.stop()
                     transactions.shutdown()
                     for t in timers.values { t.cancel() }
                     timers = [:]

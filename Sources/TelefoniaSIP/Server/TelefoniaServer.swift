@@ -15,8 +15,12 @@ public final class TelefoniaServer: @unchecked Sendable {
 
     /// - Parameters:
     ///   - mediaThreads: event loop threads relaying RTP (signalling has its own thread).
+    ///   - applications: server applications reachable by the codes in the engine's
+    ///     configuration (`*43` → echo by default).
+    ///   - prompts: where applications find prompts; default: the `prompts.dir` folder.
     public init(configuration: ServerConfiguration, store: any Store, clock: any WallClock = SystemWallClock(),
-                mediaThreads: Int = 1, logger: Logger = Logger(label: "telefonia.server")) {
+                mediaThreads: Int = 1, applications: [any CallApplication] = [EchoApplication()],
+                prompts: (any PromptProvider)? = nil, logger: Logger = Logger(label: "telefonia.server")) {
         self.configuration = configuration
         self.logger = logger
         signallingGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -25,7 +29,9 @@ public final class TelefoniaServer: @unchecked Sendable {
             group: mediaGroup, bindHost: configuration.sipAddress,
             portRange: configuration.rtpPortMin...configuration.rtpPortMax, logger: logger)
         core = SignallingCore(
-            loop: signallingGroup.next(), configuration: configuration, store: store, relay: relay, clock: clock, logger: logger)
+            loop: signallingGroup.next(), configuration: configuration, store: store, relay: relay, clock: clock,
+            applications: applications, prompts: prompts ?? DirectoryPromptProvider(directory: configuration.promptsDirectory),
+            logger: logger)
     }
 
     /// Binds SIP (UDP and TCP) and starts serving.

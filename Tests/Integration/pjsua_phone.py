@@ -1,0 +1,153 @@
+"""A scripted SIP phone on PJSUA2 (pip package pjsua2-python), for what baresip's
+control interface cannot do: sending DTMF as RFC 4733 events or as SIP INFO.
+
+One pjsua2 Endpoint per process (the library is a singleton): `PjPhones` owns it and
+makes accounts; every wait is bounded."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pjsua2 as pj
+
+
+class _Call(pj.Call):
+    def __init__(self, account, owner: "PjPhone"):
+        super().__init__(account)
+        self.owner = owner
+        self.state = "NULL"
+        self.last_status = 0
+        self.confirmed = threading.Event()
+        self.disconnected = threading.Event()
+        self.media_ready = threading.Event()
+        self.recorder = None
+
+    def onCallState(self, prm):
+        info = self.getInfo()
+        self.state = info.stateText
+        self.last_status = info.lastStatusCode
+        if info.state == pj.PJSIP_INV_STATE_CONFIRMED:
+            self.confirmed.set()
+        if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
+            self.disconnected.set()
+
+    def onCallMediaState(self, prm):
+        info = self.getInfo()
+        for i, media in enumerate(info.media):
+            if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
+                audio = self.getAudioMedia(i)
+                if self.owner.record_path is not None and self.recorder is None:
+                    self.recorder = pj.AudioMediaRecorder()
+                    self.recorder.createRecorder(str(self.owner.record_path))
+                    audio.startTransmit(self.recorder)
+                self.media_ready.set()
+
+
+class _Account(pj.Account):
+    def __init__(self):
+        super().__init__()
+        self.registered = threading.Event()
+        self.reg_status = 0
+
+    def onRegState(self, prm):
+        self.reg_status = prm.code
+        if prm.code // 100 == 2 and prm.expiration > 0:
+            self.registered.set()
+
+
+class PjPhone:
+    def __init__(self, endpoint: "PjPhones", user: str, password: str, domain: str, server: tuple[str, int],
+                 record_path: Path | None):
+        self.endpoint = endpoint
+        self.record_path = record_path
+        host, port = server
+        cfg = pj.AccountConfig()
+        cfg.idUri = f"sip:{user}@{domain}"
+        cfg.regConfig.registrarUri = f"sip:{host}:{port}"
+        cfg.sipConfig.proxies.append(f"sip:{host}:{port};lr")
+        cfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", user, 0, password))
+        self.account = _Account()
+        self.account.create(cfg)
+        self.call: _Call | None = None
+
+    def wait_registered(self, timeout: float = 10) -> None:
+        if not self.account.registered.wait(timeout):
+            raise TimeoutError(f"not registered (last status {self.account.reg_status})")
+
+    def dial(self, uri: str) -> _Call:
+        if self.call is not None:
+            _KEEP.append(self.call)
+        self.call = _Call(self.account, self)
+        prm = pj.CallOpParam(True)
+        self.call.makeCall(uri, prm)
+        return self.call
+
+    def send_dtmf(self, digits: str, method: str = "rfc2833") -> None:
+        assert self.call is not None
+        prm = pj.CallSendDtmfParam()
+        prm.digits = digits
+        prm.method = {"rfc2833": pj.PJSUA_DTMF_METHOD_RFC2833,
+                      "info": pj.PJSUA_DTMF_METHOD_SIP_INFO}[method]
+        self.call.sendDtmf(prm)
+
+    def hangup(self) -> None:
+        if self.call is not None and not self.call.disconnected.is_set():
+            self.call.hangup(pj.CallOpParam(True))
+
+
+# pjsua2 is a process-wide singleton, and deleting a Call object after its call ended
+# trips an assertion in pjsua_call_set_user_data (pjsua2 2.15): the library is made
+# once per test process and every Call object is kept until the process exits.
+_ENDPOINT: pj.Endpoint | None = None
+_KEEP: list = []
+
+
+def _endpoint(sip_port: int) -> pj.Endpoint:
+    global _ENDPOINT
+    if _ENDPOINT is None:
+        ep = pj.Endpoint()
+        ep.libCreate()
+        cfg = pj.EpConfig()
+        cfg.logConfig.level = 1
+        cfg.logConfig.consoleLevel = 1
+        cfg.medConfig.noVad = True
+        ep.libInit(cfg)
+        tcfg = pj.TransportConfig()
+        tcfg.port = sip_port
+        tcfg.boundAddress = "127.0.0.1"
+        ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tcfg)
+        ep.libStart()
+        ep.audDevManager().setNullDev()
+        _ENDPOINT = ep
+    return _ENDPOINT
+
+
+class PjPhones:
+    """PJSUA2 phones for one test: a UDP transport on loopback, no sound device."""
+
+    def __init__(self, sip_port: int):
+        self.ep = _endpoint(sip_port)
+        self.phones: list[PjPhone] = []
+
+    def phone(self, user: str, password: str, domain: str, server: tuple[str, int],
+              record_path: Path | None = None) -> PjPhone:
+        phone = PjPhone(self, user, password, domain, server, record_path)
+        self.phones.append(phone)
+        return phone
+
+    def close(self) -> None:
+        for phone in self.phones:
+            try:
+                phone.hangup()
+            except pj.Error:
+                pass
+        time.sleep(0.3)
+        for phone in self.phones:
+            _KEEP.append((phone.call, phone.account))
+            try:
+                phone.account.shutdown()
+            except pj.Error:
+                pass
+        self.phones.clear()

@@ -1,0 +1,52 @@
+"""Digits from a real client reach a server application (the echo test, *43)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+import telefonia_harness as h
+from pjsua_phone import PjPhones
+
+
+def _echo_digits(pbx, ports, method: str) -> str:
+    """Line 1000 (PJSUA2) calls *43, sends 1234# by `method` and waits for the echo;
+    returns the digits the server logged."""
+    phones = PjPhones(ports.block(1, 10))
+    try:
+        phone = phones.phone("1000", "secret1000", pbx.domain, pbx.registrar)
+        phone.wait_registered()
+        call = phone.dial(pbx.uri("*43"))
+        assert call.confirmed.wait(10), f"*43 not answered (state {call.state}, status {call.last_status})"
+        assert call.media_ready.wait(5), "no audio stream"
+        time.sleep(0.5)
+        phone.send_dtmf("1234#", method)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            found = re.findall(r"digits=(\S+) .*echo: digits received", pbx.server.log_text())
+            if found:
+                break
+            time.sleep(0.1)
+        # The echo says the digits back, beeps and hangs up by itself.
+        assert call.disconnected.wait(15), "the echo application did not end the call"
+        return found[-1] if found else ""
+    finally:
+        phones.close()
+
+
+@pytest.mark.timeout(60)
+def test_echo_receives_rfc4733_digits(pbx, ports):
+    """A real client (PJSUA2) calls the echo application and sends 1234# as RFC 4733
+    telephone-events; the application receives exactly 1234 (the # ends collection),
+    says it back and hangs up; the CDR is ANSWERED."""
+    assert _echo_digits(pbx, ports, "rfc2833") == "1234"
+    row = pbx.wait_cdr(lambda r: r["dialled"] == "*43", what="the echo call's CDR")
+    assert row["disposition"] == "ANSWERED", row
+
+
+@pytest.mark.timeout(60)
+def test_echo_receives_sip_info_digits(pbx, ports):
+    """The same with the digits sent as SIP INFO (application/dtmf-relay)."""
+    assert _echo_digits(pbx, ports, "info") == "1234"
