@@ -30,8 +30,9 @@ else
 fi
 
 PYTHON="${PYTHON:-python3}"
-PY_PACKAGES=(pytest numpy)
-if "$PYTHON" -c "import pytest, numpy" 2>/dev/null; then
+# pjsua2-python: a scripted SIP phone (DTMF as RFC 4733 events or SIP INFO).
+PY_PACKAGES=(pytest numpy pjsua2-python)
+if "$PYTHON" -c "import pytest, numpy, pjsua2" 2>/dev/null; then
   echo "install-deps: Python packages present ($("$PYTHON" --version 2>&1))"
 else
   echo "install-deps: pip installing ${PY_PACKAGES[*]} for $("$PYTHON" --version 2>&1)"
