@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "TelefoniaCore", targets: ["TelefoniaCore"]),
         .library(name: "TelefoniaStorage", targets: ["TelefoniaStorage"]),
         .library(name: "TelefoniaSIP", targets: ["TelefoniaSIP"]),
+        .library(name: "TelefoniaMedia", targets: ["TelefoniaMedia"]),
         .library(name: "TelefoniaTesting", targets: ["TelefoniaTesting"]),
         .executable(name: "telefonia-server", targets: ["telefonia-server"]),
         .executable(name: "telefonia-sim", targets: ["telefonia-sim"]),
@@ -57,12 +58,20 @@ let package = Package(
         .target(
             name: "TelefoniaSIP",
             dependencies: [
-                "TelefoniaCore", "COSIP", "CORTP",
+                "TelefoniaCore", "TelefoniaMedia", "COSIP", "CORTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TelefoniaMedia",
+            dependencies: [
+                "TelefoniaCore", "CMPG123",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -91,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "telefonia",
             dependencies: [
-                "TelefoniaCore", "TelefoniaStorage",
+                "TelefoniaCore", "TelefoniaStorage", "TelefoniaMedia",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Hosts/CLI",
@@ -125,6 +134,11 @@ let package = Package(
         .testTarget(
             name: "TelefoniaStorageTests",
             dependencies: ["TelefoniaStorage", "TelefoniaCore", "TelefoniaTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TelefoniaMediaTests",
+            dependencies: ["TelefoniaMedia", "TelefoniaCore", "TelefoniaStorage"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

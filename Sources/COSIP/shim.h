@@ -13,7 +13,10 @@
 enum tel_osip_kind {
     TEL_VIA = 0, TEL_CONTACT, TEL_RECORD_ROUTE, TEL_ROUTE,
     TEL_AUTHORIZATION, TEL_PROXY_AUTHORIZATION, TEL_WWW_AUTHENTICATE, TEL_PROXY_AUTHENTICATE,
-    TEL_OTHER
+    TEL_OTHER,
+    // Headers libosip2 keeps in lists of their own, outside the generic list.
+    TEL_ACCEPT, TEL_ACCEPT_ENCODING, TEL_ACCEPT_LANGUAGE, TEL_ALERT_INFO, TEL_ALLOW, TEL_CALL_INFO,
+    TEL_CONTENT_ENCODING, TEL_ERROR_INFO
 };
 
 /// osip_message_parse after osip_message_init; returns 0 on success. `parser_init`
@@ -44,6 +47,14 @@ static inline osip_list_t *tel_osip_list(osip_message_t *m, int kind) {
     case TEL_PROXY_AUTHORIZATION: return &m->proxy_authorizations;
     case TEL_WWW_AUTHENTICATE: return &m->www_authenticates;
     case TEL_PROXY_AUTHENTICATE: return &m->proxy_authenticates;
+    case TEL_ACCEPT: return &m->accepts;
+    case TEL_ACCEPT_ENCODING: return &m->accept_encodings;
+    case TEL_ACCEPT_LANGUAGE: return &m->accept_languages;
+    case TEL_ALERT_INFO: return &m->alert_infos;
+    case TEL_ALLOW: return &m->allows;
+    case TEL_CALL_INFO: return &m->call_infos;
+    case TEL_CONTENT_ENCODING: return &m->content_encodings;
+    case TEL_ERROR_INFO: return &m->error_infos;
     default: return &m->headers;
     }
 }
@@ -65,6 +76,14 @@ static inline char *tel_osip_header_str(osip_message_t *m, int kind, int index) 
     case TEL_PROXY_AUTHORIZATION: rc = osip_proxy_authorization_to_str((osip_proxy_authorization_t *)h, &out); break;
     case TEL_WWW_AUTHENTICATE: rc = osip_www_authenticate_to_str((osip_www_authenticate_t *)h, &out); break;
     case TEL_PROXY_AUTHENTICATE: rc = osip_proxy_authenticate_to_str((osip_proxy_authenticate_t *)h, &out); break;
+    case TEL_ACCEPT: rc = osip_accept_to_str((osip_accept_t *)h, &out); break;
+    case TEL_ACCEPT_ENCODING: rc = osip_accept_encoding_to_str((osip_accept_encoding_t *)h, &out); break;
+    case TEL_ACCEPT_LANGUAGE: rc = osip_accept_language_to_str((osip_accept_language_t *)h, &out); break;
+    case TEL_ALERT_INFO: rc = osip_alert_info_to_str((osip_alert_info_t *)h, &out); break;
+    case TEL_ALLOW: rc = osip_allow_to_str((osip_allow_t *)h, &out); break;
+    case TEL_CALL_INFO: rc = osip_call_info_to_str((osip_call_info_t *)h, &out); break;
+    case TEL_CONTENT_ENCODING: rc = osip_content_encoding_to_str((osip_content_encoding_t *)h, &out); break;
+    case TEL_ERROR_INFO: rc = osip_error_info_to_str((osip_error_info_t *)h, &out); break;
     default: return NULL;
     }
     return rc == 0 ? out : NULL;

@@ -11,7 +11,8 @@ struct SQLiteMigration: Sendable {
 extension SQLiteStore {
     /// The schema, in order: the foundation's, then each feature's (kept in their own
     /// files so features can add tables without touching each other).
-    static let migrations: [SQLiteMigration] = coreMigrations + ratingMigrations + reportMigrations
+    static let migrations: [SQLiteMigration] = coreMigrations + ratingMigrations + reportMigrations + audioMigrations + roomMigrations
+        + recordingMigrations
 
     /// Configuration, registrations and call records.
     static let coreMigrations: [SQLiteMigration] = [

@@ -245,6 +245,8 @@ public final class Simulation {
         case .release(let id):
             cancelScripted(id, side: .a)
             cancelScripted(id, side: .b)
+        case .startRecording(let id, _, _):
+            log(id, "recording starts")
         case .record(let cdr):
             cdrs.append(cdr)
             let id = CallID(cdr.id)

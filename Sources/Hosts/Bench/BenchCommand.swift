@@ -36,6 +36,7 @@ enum BenchCommand: Equatable {
                   --digest md5|sha256  digest algorithm the phones answer with (default md5)
                   --keep-data        keep the server's temporary data folder and log
                   --server-log-level LEVEL  the server's TELEFONIA_LOG_LEVEL (default warning)
+                  --no-settle        start calling at once, during the server's first keep-alive round
         """
 
     /// Parses `arguments` (without the program name).
@@ -87,6 +88,8 @@ struct ServerOptions: Equatable {
     var keepData = false
     /// TELEFONIA_LOG_LEVEL of the server (warning keeps logging out of the measurement).
     var serverLogLevel = "warning"
+    /// Start the calls only after the server's first keep-alive round.
+    var settle = true
 
     mutating func parse(_ flag: String, _ reader: inout ArgumentReader) throws(BenchUsageError) {
         switch flag {
@@ -100,6 +103,7 @@ struct ServerOptions: Equatable {
             }
         case "--keep-data": keepData = true
         case "--server-log-level": serverLogLevel = try reader.value(flag)
+        case "--no-settle": settle = false
         case "-h", "--help": throw BenchUsageError(nil)
         default: throw BenchUsageError("unknown option \(flag)")
         }

@@ -118,6 +118,25 @@ extension PhoneFarm {
         }
     }
 
+    /// Waits until the server has sent `count` OPTIONS keep-alives (its first
+    /// round to the contacts just registered) or `timeout` has passed; returns
+    /// how many arrived.
+    func waitForKeepAlives(_ count: Int, timeout: TimeAmount) -> EventLoopFuture<Int> {
+        let promise = loop.makePromise(of: Int.self)
+        let deadline = NIODeadline.now() + timeout
+        loop.execute { [self] in
+            let start = counters.keepAlives
+            loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(50)) { [self] task in
+                let seen = counters.keepAlives - start
+                if seen >= count || NIODeadline.now() >= deadline {
+                    task.cancel()
+                    promise.succeed(seen)
+                }
+            }
+        }
+        return promise.futureResult
+    }
+
     /// The challenge for our algorithm among those offered (RFC 8760: one per algorithm).
     func pickChallenge(_ headers: [String]) -> DigestChallenge? {
         let challenges = headers.compactMap(DigestChallenge.init(header:))

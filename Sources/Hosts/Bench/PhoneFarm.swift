@@ -53,6 +53,8 @@ final class PhoneFarm: @unchecked Sendable {
         var strayResponses = 0
         var unexpectedRequests = 0
         var transactionTimeouts = 0
+        /// OPTIONS keep-alives the server sent to our contacts (and we answered).
+        var keepAlives = 0
     }
 
     init(loop: any EventLoop, server: SocketAddress, domain: String, digest: DigestAlgorithm) {
@@ -219,6 +221,7 @@ final class PhoneFarm: @unchecked Sendable {
         case "BYE":
             receivedBye(request, bytes: bytes, from: source)
         case "OPTIONS":
+            counters.keepAlives += 1
             send(request.response(200, toTag: newTag()).serialized(), to: source)
         default:
             counters.unexpectedRequests += 1

@@ -55,6 +55,24 @@ final class ServerProcess {
     var pid: Int32 { process.processIdentifier }
     var isRunning: Bool { process.isRunning }
 
+    /// Gives every thread of the server the niceness this process was started
+    /// with: Foundation's `Process` starts children at niceness 0, so
+    /// `nice -n -10 telefonia-bench` would otherwise favour only the load
+    /// generator. On Linux a niceness belongs to a thread, hence the walk over
+    /// /proc/PID/task, and the main thread's (TID = PID) is the one that was set.
+    func matchNiceness() {
+        #if os(Linux)
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        errno = 0
+        let own = getpriority(which, id_t(getpid()))
+        guard errno == 0, own != 0,
+              let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return }
+        for thread in threads.compactMap({ id_t($0) }) {
+            _ = setpriority(which, thread, own)
+        }
+        #endif
+    }
+
     /// The server's resident set size in KiB (`VmRSS` of /proc/PID/status).
     func residentKiB() -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }

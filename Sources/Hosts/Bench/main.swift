@@ -2,6 +2,10 @@
 // telefonia-server over loopback UDP. See docs/BENCHMARKS.md.
 import Foundation
 
+if CommandLine.arguments.dropFirst().first == "reports" { exit(ReportsBench.main(Array(CommandLine.arguments.dropFirst(2)))) }
+
+if CommandLine.arguments.dropFirst().first == "rating" { exit(RatingBench.main(Array(CommandLine.arguments.dropFirst(2)))) }
+
 let command: BenchCommand
 do {
     command = try BenchCommand.parse(Array(CommandLine.arguments.dropFirst()))

@@ -31,6 +31,11 @@ struct GlobalOptions: ParsableArguments {
         try SQLiteStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
     }
 
+    /// The same database seen through its recordings table.
+    func openRecordingStore() throws -> any Store & RecordingStore {
+        try SQLiteStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
+    }
+
     /// The same database seen through its live tables (calls in progress).
     func openLiveStore() throws -> any Store & LiveStore {
         try SQLiteStore(path: databasePath, logger: Logger(label: "telefonia.cli"))

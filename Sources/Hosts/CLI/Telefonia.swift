@@ -15,10 +15,12 @@ struct Telefonia: ParsableCommand {
             """,
         subcommands: [
             TenantCommand.self, LineCommand.self, DIDCommand.self, TrunkCommand.self,
-            RegistrationsCommand.self, CDRCommand.self, CallsCommand.self,
+            RegistrationsCommand.self, CDRCommand.self, CallsCommand.self, RecordingsCommand.self,
             ReportCommand.self,
             PlanCommand.self, BalanceCommand.self, RechargeCommand.self, AdjustCommand.self, SimulateCommand.self,
             InvoiceCommand.self,
+            AudioCommand.self,
+            RoomCommand.self,
         ]
     )
 

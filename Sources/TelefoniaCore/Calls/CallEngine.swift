@@ -33,6 +33,8 @@ public final class CallEngine {
         var startedAt: Int64
         var answeredAt: Int64?
         var phase: Phase
+        /// A line of the call has the `record` permission (T2).
+        var recorded = false
     }
 
     private let store: any Store
@@ -80,12 +82,13 @@ public final class CallEngine {
             call.phase = .answered
             call.answeredAt = clock.nowMillis()
             calls[id] = call
+            let answer: [CallAction] = [.cancelTimer(id, .ring), .answer(id)] + (call.recorded ? [.startRecording(id, tenantID: call.tenantID, line: call.line)] : [])
             // A prepaid call runs on credit from its answer; 0 s left means it is cut at once.
-            guard let credit = billing?.answered(id, now: call.answeredAt!) else { return [.cancelTimer(id, .ring), .answer(id)] }
+            guard let credit = billing?.answered(id, now: call.answeredAt!) else { return answer }
             guard credit > 0 else {
-                return [.cancelTimer(id, .ring), .answer(id)] + creditExhausted(id, call)
+                return answer + creditExhausted(id, call)
             }
-            return [.cancelTimer(id, .ring), .answer(id), .startTimer(id, .credit, seconds: credit)]
+            return answer + [.startTimer(id, .credit, seconds: credit)]
         case .rejected(let id, let status):
             guard let call = calls[id], call.phase != .answered else { return [] }
             let disposition = Self.disposition(forFailure: status)
@@ -174,9 +177,20 @@ public final class CallEngine {
         var state = CallState(
             tenantID: tenantID, line: ext, direction: .internalCall, caller: ext, dialled: offer.dialled,
             normalized: dialled, numberClass: .internalCall, trunkID: nil, startedAt: now, answeredAt: nil, phase: .dialling)
+        state.recorded = line.permissions.contains(.record)
         if let application = configuration.applications[dialled] {
             calls[offer.callID] = state
             activeGauge.record(calls.count)
+            return [.dial(offer.callID, .application(application), callerID: ext)]
+        }
+        if let room = ConferenceDialling.roomNumber(dialled: dialled) {
+            // F6: *91 + room joins a room of the caller's own tenant.
+            guard try (store as? any RoomStore)?.room(tenantID: tenantID, number: room) != nil else {
+                return reject(offer.callID, state, status: 404, disposition: .failed, reason: "no conference room \(room)")
+            }
+            calls[offer.callID] = state
+            activeGauge.record(calls.count)
+            let application = ConferenceDialling.applicationName(tenantID: tenantID, number: room)
             return [.dial(offer.callID, .application(application), callerID: ext)]
         }
         if let target = try store.line(tenantID: tenantID, extensionNumber: dialled) {
@@ -234,6 +248,7 @@ public final class CallEngine {
     private func dialLine(_ id: CallID, state: CallState, target: Line, callerID: String) throws -> [CallAction] {
         var state = state
         if state.direction == .internalCall { state.normalized = target.extensionNumber }
+        state.recorded = state.recorded || target.permissions.contains(.record)
         let contacts = try store.registrations(tenantID: target.tenantID, extensionNumber: target.extensionNumber)
             .filter { $0.expiresAt * 1000 > state.startedAt }
         guard !contacts.isEmpty else {

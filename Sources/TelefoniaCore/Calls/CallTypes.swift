@@ -85,6 +85,8 @@ public enum CallAction: Sendable, Equatable {
     case answer(CallID)
     /// Cancel the unanswered B leg.
     case cancel(CallID)
+    /// Record both directions of the answered call (a line of it has `record`).
+    case startRecording(CallID, tenantID: String, line: String?)
     /// End one side of an answered call with BYE.
     case hangUp(CallID, side: LegSide)
     case startTimer(CallID, CallTimer, seconds: Int)

@@ -22,12 +22,17 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var registrations: [RegistrationKey: Registration] = [:]
         var cdrs: [CDR] = []
         var cdrIDs: Set<String> = []
+        /// Tenant id → audio name → row (`MemoryStore+Audio.swift`).
+        var audioFiles: [String: [String: AudioFile]] = [:]
         /// Plans, balances, the credit log and invoices (`MemoryStore+Rating.swift`).
         var rating = MemoryRatingState()
         var liveCalls: [String: [LiveCall]] = [:]
+        var recordings: [String: Recording] = [:]
         var liveUpdatedAt: Int64?
         /// Rows per report page by tenant (P6), see MemoryStore+Reports.swift.
         var reportPageSizes: [String: Int] = [:]
+        /// Tenant id → room number → room (`MemoryStore+Rooms.swift`).
+        var rooms: [String: [String: ConferenceRoom]] = [:]
     }
 
     struct LineKey: Hashable {
@@ -97,6 +102,8 @@ public final class MemoryStore: Store, @unchecked Sendable {
             state.dids = state.dids.filter { $0.value.tenantID != id }
             state.registrations = state.registrations.filter { $0.key.tenantID != id }
             state.rating.tenantPlans[id] = nil
+            state.rooms[id] = nil
+            state.audioFiles[id] = nil
         }
     }
 

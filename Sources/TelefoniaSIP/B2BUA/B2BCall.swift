@@ -37,6 +37,9 @@ final class B2BCall: @unchecked Sendable {
     var channelPort: Int?
     /// Tenant of the calling line (applications look prompts up for it).
     var tenantID: String?
+    /// Writes both directions to disk while a recorded call is up.
+    var recorder: CallRecorder?
+    var recording: Recording?
     var bAnswer: SessionDescription?
     var answeredAt: Int64?
     /// Handed to the engine (after the relay ports were bound).

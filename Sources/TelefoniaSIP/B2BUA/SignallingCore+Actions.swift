@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import TelefoniaCore
@@ -67,6 +68,9 @@ extension SignallingCore {
                     timers[key] = nil
                     run(engine.handle(.timerFired(id, timer)))
                 }
+            case .startRecording(let id, let tenantID, let line):
+                guard let call = calls[id] else { continue }
+                startRecording(call, tenantID: tenantID, line: line)
             case .cancelTimer(let id, let timer):
                 timers.removeValue(forKey: TimerKey(id, timer))?.cancel()
             case .release(let id):
@@ -76,11 +80,53 @@ extension SignallingCore {
         }
     }
 
+    // MARK: - Recording
+
+    /// Taps the relay of an answered call into a two-channel WAV under
+    /// `<data.dir>/recordings/<tenant>/<yyyy-mm-dd>/<call>.wav`.
+    private func startRecording(_ call: B2BCall, tenantID: String, line: String?) {
+        guard let relay = call.relay, call.recorder == nil else { return }
+        let now = clock.nowMillis()
+        let day = String(CDRCSV.iso8601(millis: now).prefix(10))
+        let url = URL(fileURLWithPath: configuration.dataDirectory)
+            .appendingPathComponent("recordings").appendingPathComponent(tenantID).appendingPathComponent(day)
+            .appendingPathComponent(call.id.rawValue + ".wav")
+        do {
+            let recorder = try CallRecorder(url: url, logger: logger)
+            relay.setTap(recorder)
+            call.recorder = recorder
+            call.recording = Recording(
+                callID: call.id.rawValue, tenantID: tenantID, line: line, from: call.aInvite.from.uri.user ?? "",
+                to: call.aInvite.requestURI?.user ?? "", startedAt: now, durationSeconds: 0, sizeBytes: 0, path: url.path)
+            if let recordings = store as? any RecordingStore, let row = call.recording {
+                // The row exists from the start, so a crash leaves a findable file.
+                try recordings.save(row)
+            }
+        } catch {
+            logger.error("recording not started", metadata: ["tel.call_id": "\(call.id)", "error": "\(error)"])
+        }
+    }
+
+    /// Closes the recording of a finished call and records its length and size.
+    func finishRecording(_ call: B2BCall) {
+        guard let recorder = call.recorder, var row = call.recording else { return }
+        call.relay?.setTap(nil)
+        call.recorder = nil
+        let (seconds, bytes) = recorder.finish()
+        row.durationSeconds = seconds
+        row.sizeBytes = bytes
+        do {
+            try (store as? any RecordingStore)?.save(row)
+        } catch {
+            logger.error("recording row not updated", metadata: ["tel.call_id": "\(call.id)", "error": "\(error)"])
+        }
+    }
+
     // MARK: - Applications
 
     /// Answers the call on the server and runs an application on an oRTP channel.
     private func startApplication(_ name: String, on call: B2BCall) {
-        guard let application = applications[name] else {
+        guard let application = applications[name] ?? conferenceApplication(named: name) else {
             run(engine.handle(.rejected(call.id, status: 404)))
             return
         }
@@ -186,13 +232,14 @@ extension SignallingCore {
     private func branchResponse(_ response: SIPMessage, branch: BBranch, call: B2BCall) {
         let status = response.statusCode
         if status < 200 {
-            guard status > 100 else { return }
+            // Any provisional response, 100 included, allows the CANCEL (RFC 3261 §9.1).
             branch.provisional = true
             if branch.cancelPending {
                 branch.cancelPending = false
                 sendCancel(branch)
                 return
             }
+            guard status > 100 else { return }
             if !call.ended, call.winner == nil { run(engine.handle(.ringing(call.id))) }
             return
         }

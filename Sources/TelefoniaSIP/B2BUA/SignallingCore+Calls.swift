@@ -172,13 +172,17 @@ extension SignallingCore {
         invite.contentType = "application/sdp"
         invite.body = Array(anchored.utf8)
         let targetPeer = other == .a ? call.aPeer : call.bPeer!
+        var answered = false
         transactions.sendRequest(invite, to: targetPeer) { [self] response in
             let status = response.statusCode
             guard status >= 200 else { return }
-            call.reinviteInProgress = false
             if status < 300 {
+                // Every 2xx is ACKed, retransmissions too; only the first is passed on.
                 transport.send(ackFor2xx(invite, response: response).serialized(), to: targetPeer)
             }
+            guard !answered else { return }
+            answered = true
+            call.reinviteInProgress = false
             guard !call.ended else { return }
             var reply = request.response(status, toTag: tag)
             if status < 300, let answer = SessionDescription(response.bodyText),
@@ -240,6 +244,7 @@ extension SignallingCore {
         calls[call.id] = nil
         callsByA[call.aKey] = nil
         callsByB[call.bCallID] = nil
+        finishRecording(call)
         if let relay = call.relay { _ = relay.close() }
         if let channel = call.channel {
             channel.close()

@@ -227,6 +227,11 @@ public final class RelaySession: Sendable {
     /// Packets forwarded in each direction.
     public var packetsRelayed: (aToB: Int, bToA: Int) { forwarder.packetsRelayed }
 
+    /// Installs (or removes) a tap that sees every packet the relay forwards.
+    func setTap(_ tap: (any RelayTap)?) {
+        forwarder.tap = tap
+    }
+
     /// A session the B2BUA forgot to close must not hold its ports forever.
     deinit {
         guard closing.withLockedValue({ $0 == nil }) else { return }
@@ -266,6 +271,12 @@ public final class RelaySession: Sendable {
 /// counters read from other threads. A lock, not loop-bound state, because
 /// `setRemote` and the counters are used off the event loop; it is uncontended
 /// on the packet path.
+/// Sees every RTP packet a relay accepts from a leg (call recording, listening).
+/// Called on the relay's event loop; must not block.
+protocol RelayTap: AnyObject, Sendable {
+    func relayed(from side: LegSide, packet: ByteBuffer)
+}
+
 final class RelayForwarder: Sendable {
     private struct Side {
         /// From SDP; nil when unknown, on hold or unusable.
@@ -281,6 +292,7 @@ final class RelayForwarder: Sendable {
         var a = Side()
         var b = Side()
         var lastActivityMillis: Int64 = 0
+        var tap: (any RelayTap)?
 
         subscript(side: LegSide) -> Side {
             get { side == .a ? a : b }
@@ -313,6 +325,11 @@ final class RelayForwarder: Sendable {
     }
 
     var lastActivityMillis: Int64 { state.withLockedValue { $0.lastActivityMillis } }
+
+    var tap: (any RelayTap)? {
+        get { state.withLockedValue { $0.tap } }
+        set { state.withLockedValue { $0.tap = newValue } }
+    }
 
     var packetsRelayed: (aToB: Int, bToA: Int) {
         state.withLockedValue { (aToB: $0.a.forwarded, bToA: $0.b.forwarded) }
@@ -402,6 +419,7 @@ private final class RelayHandler: ChannelInboundHandler {
             first >> 6 == 2
         else { return }
         guard let route = forwarder.route(from: side, source: envelope.remoteAddress) else { return }
+        forwarder.tap?.relayed(from: side, packet: envelope.data)
         // Both channels live on this event loop, so this write runs now.
         route.channel.write(AddressedEnvelope(remoteAddress: route.destination, data: envelope.data), promise: nil)
         pendingFlush = route.channel

@@ -34,6 +34,10 @@ final class RTPChannel: CallChannel, MediaClockParticipant, @unchecked Sendable 
     private var waiter: DigitWaiter?
     /// Called (once) when the application hangs up, so the signalling side sends BYE.
     var onServerHangUp: (@Sendable () -> Void)?
+    /// A mixer the channel feeds (a conference), see `setFrameExchange`.
+    private var frameExchange: FrameExchange?
+    /// Monotonic ms of the last packet received (of the channel's start before any).
+    private var lastHeardMillis = RTPChannel.nowMillis()
     /// Frames sent and received, for tests and the benchmark.
     private(set) var framesSent = 0
     private(set) var framesReceived = 0
@@ -93,6 +97,21 @@ final class RTPChannel: CallChannel, MediaClockParticipant, @unchecked Sendable 
     }
 
     var isUp: Bool { lock.withLock { up } }
+
+    /// Milliseconds since the peer last sent RTP (since the channel started when it never
+    /// did), for the media timeout.
+    var idleMillis: Int64 { Self.nowMillis() - lock.withLock { lastHeardMillis } }
+
+    /// Called on the media clock thread at every tick with the audio just received
+    /// (decoded PCM; nil when nothing arrived) and `nowMillis`; returns 20 ms (160
+    /// samples) to mix into what the channel sends, or nil for nothing.
+    typealias FrameExchange = @Sendable (_ inbound: [Int16]?, _ nowMillis: Int64) -> [Int16]?
+
+    /// Connects the channel to a mixer (a conference room), or disconnects it (nil).
+    /// What the channel plays itself is still heard, summed with the mixer's audio.
+    func setFrameExchange(_ exchange: FrameExchange?) {
+        lock.withLock { frameExchange = exchange }
+    }
 
     /// Where to send: from the peer's SDP; oRTP then follows the address RTP really
     /// comes from (symmetric RTP).
@@ -194,6 +213,15 @@ final class RTPChannel: CallChannel, MediaClockParticipant, @unchecked Sendable 
         }
         if received > 0 { framesReceived += 1 }
         rxTimestamp &+= 160
+        var mixed: [Int16]?
+        let exchange = lock.withLock {
+            if received > 0 { lastHeardMillis = nowMillis }
+            return frameExchange
+        }
+        if let exchange {
+            let audio = received > 0 && Int(payloadType) == law.payloadType ? law.decode(payload.prefix(Int(received))) : nil
+            mixed = exchange(audio, nowMillis)
+        }
 
         // Send: the next 20 ms of what is playing, else silence.
         var frame = [Int16](repeating: 0, count: 160)
@@ -218,6 +246,11 @@ final class RTPChannel: CallChannel, MediaClockParticipant, @unchecked Sendable 
                 }
             }
             playback = p
+        }
+        if let mixed {
+            for index in 0..<min(frame.count, mixed.count) {
+                frame[index] = ConferenceMixer.saturate(Int32(frame[index]) + Int32(mixed[index]))
+            }
         }
         let bytes = law.encode(frame)
         _ = bytes.withUnsafeBufferPointer { tel_ortp_send_frame(session, $0.baseAddress, 160, txTimestamp, marker ? 1 : 0) }
@@ -273,6 +306,7 @@ final class RTPChannel: CallChannel, MediaClockParticipant, @unchecked Sendable 
     private func shutDownLocked() {
         up = false
         closing = true
+        frameExchange = nil
         playback?.continuation.resume(throwing: ChannelError.hungUp)
         playback = nil
         waiter?.continuation.resume(throwing: ChannelError.hungUp)

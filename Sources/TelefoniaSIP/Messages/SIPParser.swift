@@ -149,6 +149,17 @@ public enum SIPParser {
             if let n = str(name) { others.append((n, str(value) ?? "")) }
             i += 1
         }
+        // Headers libosip2 files in lists of their own come back as text, in a fixed order.
+        let separate: [(tel_osip_kind, String)] = [
+            (TEL_ACCEPT, "Accept"), (TEL_ACCEPT_ENCODING, "Accept-Encoding"), (TEL_ACCEPT_LANGUAGE, "Accept-Language"),
+            (TEL_ALERT_INFO, "Alert-Info"), (TEL_ALLOW, "Allow"), (TEL_CALL_INFO, "Call-Info"),
+            (TEL_CONTENT_ENCODING, "Content-Encoding"), (TEL_ERROR_INFO, "Error-Info"),
+        ]
+        for (kind, headerName) in separate {
+            // libosip2 splits comma-separated values into one entry each: join them back.
+            let values = list(m, kind)
+            if !values.isEmpty { others.append((headerName, values.joined(separator: ", "))) }
+        }
         if let maxForwards = others.first(where: { $0.name.lowercased() == "max-forwards" }) {
             guard let n = Int(maxForwards.value.trimmed()), n >= 0, n <= 255 else { throw SIPParseError("bad Max-Forwards") }
         }

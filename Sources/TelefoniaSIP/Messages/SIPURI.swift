@@ -121,7 +121,7 @@ public struct Via: Sendable, Equatable, CustomStringConvertible {
     public mutating func stampReceived(host sourceHost: String, port sourcePort: Int) {
         let hadRport = parameter("rport") != nil
         parameters.removeAll { ["rport", "received"].contains($0.name.lowercased()) }
-        if sourceHost != host { parameters.append(("received", sourceHost)) }
+        if sourceHost != host || hadRport { parameters.append(("received", sourceHost)) }
         if hadRport { parameters.append(("rport", String(sourcePort))) }
     }
 

@@ -45,6 +45,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var defaultTenant = "demo"
     /// `demo`: create the demo tenant with lines 1000–1003 on first start.
     public var createDemoTenant = true
+    /// `retention.cdr_days`: call records older than this are purged daily.
+    public var cdrRetentionDays = 90
+    /// `retention.recording_days`: recordings older than this are purged daily.
+    public var recordingRetentionDays = 30
     /// `prompts.dir`: folder of the default prompts (`scripts/make-prompts.sh` writes them).
     public var promptsDirectory = "prompts/pt-BR"
     /// `shutdown.grace`: seconds SIGTERM waits for calls to end before hanging them up.
@@ -68,7 +72,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "sip.address", "sip.port", "sip.advertised_address", "rtp.port_min", "rtp.port_max", "data.dir", "db.path",
         "db.synchronous", "call.ring_timeout", "call.trunk_ring_timeout", "media.timeout", "auth.nonce_lifetime",
         "auth.max_failures", "auth.failure_window", "auth.ban_seconds", "auth.algorithms", "register.min_expires",
-        "register.max_expires", "register.default_expires", "tenant.default", "demo", "shutdown.grace", "prompts.dir",
+        "register.max_expires", "register.default_expires", "tenant.default", "demo", "shutdown.grace", "prompts.dir", "retention.cdr_days", "retention.recording_days",
     ]
 
     /// Defaults, then the file (if any), then the environment.
@@ -135,6 +139,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         if let v = values["demo"] { config.createDemoTenant = ["1", "true", "yes", "on"].contains(v.lowercased()) }
         if let v = try int("shutdown.grace") { config.shutdownGrace = v }
         if let v = values["prompts.dir"] { config.promptsDirectory = v }
+        if let v = try int("retention.cdr_days") { config.cdrRetentionDays = max(1, v) }
+        if let v = try int("retention.recording_days") { config.recordingRetentionDays = max(1, v) }
         guard config.sipPort <= 65535 else { throw Error(description: "sip.port must be at most 65535") }
         guard config.rtpPortMin < config.rtpPortMax, config.rtpPortMax <= 65535, config.rtpPortMin >= 1024 else {
             throw Error(description: "rtp.port_min must be below rtp.port_max, within 1024–65535")

@@ -17,6 +17,8 @@ final class SignallingCore: SIPTransportDelegate, @unchecked Sendable {
     let mediaClock = MediaClock()
     let prompts: any PromptProvider
     let applications: [String: any CallApplication]
+    /// Conference rooms with people in them (F6), see `SignallingCore+Conference.swift`.
+    let conferences = ConferenceRooms()
     let logger: Logger
     let transport: SIPTransport
     var transactions: TransactionLayer!
@@ -38,6 +40,7 @@ final class SignallingCore: SIPTransportDelegate, @unchecked Sendable {
     var lastSnapshotHadCalls = false
     var lastProbe: [String: Int64] = [:]
     private var housekeeping: RepeatedTask?
+    private var retention: RepeatedTask?
 
     let requestCounter = Counter(label: "telefonia.sip.requests")
     let malformedCounter = Counter(label: "telefonia.sip.malformed")
@@ -75,6 +78,10 @@ final class SignallingCore: SIPTransportDelegate, @unchecked Sendable {
             self.housekeeping = self.loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
                 self?.tick()
             }
+            self.retention = self.loop.scheduleRepeatedTask(initialDelay: .seconds(5), delay: .hours(24)) { [weak self] _ in
+                guard let self else { return }
+                self.purgeExpiredRecords(now: self.clock.nowMillis())
+            }
         }
     }
 
@@ -89,6 +96,7 @@ final class SignallingCore: SIPTransportDelegate, @unchecked Sendable {
                 // Give the BYEs a moment on the wire before the sockets close.
                 loop.scheduleTask(in: .milliseconds(300)) { [self] in
                     housekeeping?.cancel()
+                    retention?.cancel()
                     mediaClock.stop()
                     transactions.shutdown()
                     for t in timers.values { t.cancel() }
@@ -109,7 +117,7 @@ final class SignallingCore: SIPTransportDelegate, @unchecked Sendable {
         // Media timeout: answered calls whose relay saw nothing for `media.timeout` seconds.
         let limit = Int64(configuration.mediaTimeout) * 1000
         for call in calls.values where call.answeredAt != nil {
-            let last = max(call.relay?.lastActivityMillis ?? 0, call.answeredAt ?? 0)
+            let last = max(call.relay?.lastActivityMillis ?? 0, call.answeredAt ?? 0, call.channel.map { now - $0.idleMillis } ?? 0)
             if now - last > limit {
                 logger.info("no media, hanging up", metadata: ["tel.call_id": "\(call.id)"])
                 run(engine.handle(.mediaTimeout(call.id)))

@@ -89,6 +89,9 @@ final class TransactionLayer {
 
     /// Sends a response within the request's server transaction.
     func respond(to request: SIPMessage, with response: SIPMessage, peer: SIPPeer) {
+        var response = response
+        // RFC 3581 / RFC 3261 §18.2.1: say where the request really came from.
+        if !response.vias.isEmpty { response.vias[0].stampReceived(host: peer.host, port: peer.port) }
         let bytes = response.serialized()
         send(bytes, peer)
         let key = Self.serverKey(request)
@@ -131,7 +134,10 @@ final class TransactionLayer {
     /// Sends a request in a new client transaction; `onResponse` sees every response
     /// (provisional, final, retransmitted 2xx) and a local 408 on timeout.
     func sendRequest(_ request: SIPMessage, to peer: SIPPeer, onResponse: @escaping (SIPMessage) -> Void) {
-        guard let branch = request.vias.first?.branch else { return }
+        guard let topBranch = request.vias.first?.branch else { return }
+        // A CANCEL shares its INVITE's branch (§9.1): the method keeps the two
+        // client transactions apart (§17.1.3).
+        let branch = topBranch + "|" + request.method
         let bytes = request.serialized()
         send(bytes, peer)
         var entry = ClientEntry(peer: peer, request: request, bytes: bytes, onResponse: onResponse)
@@ -146,7 +152,9 @@ final class TransactionLayer {
 
     /// Routes a response to its client transaction; false when none matches (stray).
     func receiveResponse(_ response: SIPMessage) -> Bool {
-        guard let branch = response.vias.first?.branch, var entry = clients[branch] else { return false }
+        guard let topBranch = response.vias.first?.branch else { return false }
+        let branch = topBranch + "|" + response.cseqMethod
+        guard var entry = clients[branch] else { return false }
         let status = response.statusCode
         if status < 200 {
             entry.gotProvisional = true

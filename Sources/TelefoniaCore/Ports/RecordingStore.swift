@@ -1,0 +1,10 @@
+/// Rows describing call recordings; the audio itself is in files the adapter writes.
+public protocol RecordingStore: AnyObject, Sendable {
+    func save(_ recording: Recording) throws
+    /// A tenant's recordings started in [from, to) (unix ms), newest first; `number`
+    /// matches the from or to number by substring.
+    func recordings(tenantID: String, from: Int64?, to: Int64?, number: String?) throws -> [Recording]
+    /// Removes the rows of recordings started before `before` (unix ms) and returns them,
+    /// so the caller deletes their files (retention).
+    func removeRecordings(startedBefore before: Int64) throws -> [Recording]
+}

@@ -1,0 +1,16 @@
+extension SQLiteStore {
+    /// Conference rooms (F6).
+    static let roomMigrations: [SQLiteMigration] = [
+        SQLiteMigration(
+            name: "400-conference-rooms",
+            sql: """
+                CREATE TABLE conference_rooms (
+                    tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+                    number TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, number)
+                );
+                """
+        ),
+    ]
+}
