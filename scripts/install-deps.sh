@@ -8,7 +8,7 @@ set -euo pipefail
 
 APT_PACKAGES=(
   libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev pkg-config
-  baresip-core sox espeak-ng python3-pip
+  baresip-core sox espeak-ng lame python3-pip
 )
 
 missing=()

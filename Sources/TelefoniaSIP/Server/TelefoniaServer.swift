@@ -1,7 +1,9 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
 import TelefoniaCore
+import TelefoniaMedia
 
 /// The PBX as an embeddable object: SIP registrar and B2BUA with anchored media,
 /// over any `Store`. Hosts (and embedding programs) create one, `start()` it and
@@ -19,7 +21,7 @@ public final class TelefoniaServer: @unchecked Sendable {
     ///     configuration (`*43` → echo by default).
     ///   - prompts: where applications find prompts; default: the `prompts.dir` folder.
     public init(configuration: ServerConfiguration, store: any Store, clock: any WallClock = SystemWallClock(),
-                mediaThreads: Int = 1, applications: [any CallApplication] = [EchoApplication()],
+                mediaThreads: Int = 1, applications: [any CallApplication] = [EchoApplication(), PlaybackApplication()],
                 prompts: (any PromptProvider)? = nil, logger: Logger = Logger(label: "telefonia.server")) {
         self.configuration = configuration
         self.logger = logger
@@ -30,8 +32,17 @@ public final class TelefoniaServer: @unchecked Sendable {
             portRange: configuration.rtpPortMin...configuration.rtpPortMax, logger: logger)
         core = SignallingCore(
             loop: signallingGroup.next(), configuration: configuration, store: store, relay: relay, clock: clock,
-            applications: applications, prompts: prompts ?? DirectoryPromptProvider(directory: configuration.promptsDirectory),
+            applications: applications, prompts: prompts ?? Self.audioLibrary(configuration: configuration, store: store, logger: logger),
             logger: logger)
+    }
+
+    /// Tenants' audio under `<data.dir>/audio` with the default prompts from `prompts.dir`
+    /// (a store without audio rows serves the default prompts only).
+    static func audioLibrary(configuration: ServerConfiguration, store: any Store, logger: Logger) -> any PromptProvider {
+        let folder = URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("audio")
+        let prompts = URL(fileURLWithPath: configuration.promptsDirectory)
+        let audioStore = (store as? any AudioStore) ?? MemoryStore()
+        return AudioLibrary(folder: folder, store: audioStore, defaultPrompts: prompts, logger: logger)
     }
 
     /// Binds SIP (UDP and TCP) and starts serving.
