@@ -11,12 +11,12 @@ import telefonia_harness as h
 from pjsua_phone import PjPhones
 
 
-def _echo_digits(pbx, ports, method: str) -> str:
+def _echo_digits(pbx, ports, method: str, heard) -> str:
     """Line 1000 (PJSUA2) calls *43, sends 1234# by `method` and waits for the echo;
-    returns the digits the server logged."""
+    returns the digits the server logged; what the phone heard is recorded in `heard`."""
     phones = PjPhones(ports.block(1, 10))
     try:
-        phone = phones.phone("1000", "secret1000", pbx.domain, pbx.registrar)
+        phone = phones.phone("1000", "secret1000", pbx.domain, pbx.registrar, record_path=heard)
         phone.wait_registered()
         call = phone.dial(pbx.uri("*43"))
         assert call.confirmed.wait(10), f"*43 not answered (state {call.state}, status {call.last_status})"
@@ -31,22 +31,35 @@ def _echo_digits(pbx, ports, method: str) -> str:
             time.sleep(0.1)
         # The echo says the digits back, beeps and hangs up by itself.
         assert call.disconnected.wait(15), "the echo application did not end the call"
+        time.sleep(0.3)
         return found[-1] if found else ""
     finally:
         phones.close()
 
 
+def _assert_said_back(heard) -> None:
+    """The echo says four digits (spoken prompts, ~0.4 s each) and beeps (1 kHz, 0.25 s)."""
+    speech = h.analyse_wav(heard, 1000)
+    assert speech.loud_seconds >= 1.5, f"too little audio came back: {speech}"
+    assert speech.seconds_present >= 0.2, f"no closing beep: {speech}"
+
+
 @pytest.mark.timeout(60)
-def test_echo_receives_rfc4733_digits(pbx, ports):
+def test_echo_receives_rfc4733_digits(pbx, ports, tmp_path):
     """A real client (PJSUA2) calls the echo application and sends 1234# as RFC 4733
     telephone-events; the application receives exactly 1234 (the # ends collection),
-    says it back and hangs up; the CDR is ANSWERED."""
-    assert _echo_digits(pbx, ports, "rfc2833") == "1234"
+    says it back (the phone hears the spoken digits and the beep) and hangs up; the CDR
+    is ANSWERED."""
+    heard = tmp_path / "heard.wav"
+    assert _echo_digits(pbx, ports, "rfc2833", heard) == "1234"
+    _assert_said_back(heard)
     row = pbx.wait_cdr(lambda r: r["dialled"] == "*43", what="the echo call's CDR")
     assert row["disposition"] == "ANSWERED", row
 
 
 @pytest.mark.timeout(60)
-def test_echo_receives_sip_info_digits(pbx, ports):
+def test_echo_receives_sip_info_digits(pbx, ports, tmp_path):
     """The same with the digits sent as SIP INFO (application/dtmf-relay)."""
-    assert _echo_digits(pbx, ports, "info") == "1234"
+    heard = tmp_path / "heard.wav"
+    assert _echo_digits(pbx, ports, "info", heard) == "1234"
+    _assert_said_back(heard)

@@ -23,6 +23,8 @@ public struct EchoApplication: CallApplication {
                 }
             }
             _ = try? await channel.beep()
+            // Let the last packets reach the phone before the BYE.
+            try await channel.play(.silence(milliseconds: 300), bargeIn: false)
         } catch {
             logger.debug("echo ended", metadata: ["reason": "\(error)"])
         }
