@@ -95,16 +95,16 @@ public enum AudioDecoder {
 
     static func decodeMPEG(_ bytes: [UInt8]) throws(AudioError) -> DecodedAudio {
         let result = try MPEGDecoder().decode(bytes)
-        guard result.frames > 0 else {
+        guard !result.frames.isEmpty else {
             throw AudioError(.notAudio, "the file is not MP3 or WAV audio (no MPEG audio frames found)")
         }
-        // libmpg123 skips what is not a frame (resyncing). A real MP3 is frames from end
-        // to end, apart from tags and the encoder's info frame; refuse files where much
-        // more than that was skipped: damaged, or random bytes that happened to sync.
+        // A real MP3 is frames from end to end, apart from tags and the encoder's info
+        // frame; refuse files where much more is not (see `MPEGDecoder.Result.soundBytes`):
+        // damaged, or other bytes that happened to look like frames.
         let payload = bytes.count - tagBytes(bytes)
-        let skipped = payload - result.frameBytes
-        guard skipped <= 3 * result.largestFrame + payload / 20 else {
-            let percent = result.frameBytes * 100 / max(1, payload)
+        let sound = result.soundBytes
+        guard payload - sound <= 3 * result.largestFrame + payload / 20 else {
+            let percent = sound * 100 / max(1, payload)
             throw AudioError(.corrupt, "the MP3 is damaged: only \(percent) % of it is valid MPEG audio")
         }
         var samples: [Int16] = []

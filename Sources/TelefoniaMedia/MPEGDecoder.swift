@@ -17,13 +17,38 @@ final class MPEGDecoder {
         var samples: [Int16] = []
     }
 
+    /// One decoded frame: where it was in the input and what it claimed to be.
+    struct Frame: Equatable {
+        var position: Int
+        var size: Int
+        /// MPEG version, layer and rate: the same for every frame of a real file.
+        var kind: [Int]
+    }
+
     /// What one decode found, for the damage check.
     struct Result {
         var segments: [Segment]
-        var frames: Int
-        /// Bytes of the input inside frames that decoded.
-        var frameBytes: Int
-        var largestFrame: Int
+        var frames: [Frame]
+
+        /// Bytes in frames that look like a real stream: of the file's main version,
+        /// layer and rate, and joined end to end with a neighbour. libmpg123 skips junk
+        /// and resyncs on anything that looks like a frame header, so a damaged file or
+        /// random bytes can yield "frames"; those have other formats or gaps between them.
+        var soundBytes: Int {
+            var bytesByKind: [[Int]: Int] = [:]
+            for frame in frames { bytesByKind[frame.kind, default: 0] += frame.size }
+            guard let main = bytesByKind.max(by: { $0.value < $1.value })?.key else { return 0 }
+            var total = 0
+            for (index, frame) in frames.enumerated() where frame.kind == main {
+                let joinsPrevious = index > 0 && frames[index - 1].position + frames[index - 1].size == frame.position
+                let joinsNext = index + 1 < frames.count && frame.position + frame.size == frames[index + 1].position
+                if joinsPrevious || joinsNext || frames.count == 1 { total += frame.size }
+            }
+            return total
+        }
+
+        /// The largest frame, in bytes.
+        var largestFrame: Int { frames.map(\.size).max() ?? 0 }
     }
 
     private let handle: OpaquePointer
@@ -63,7 +88,7 @@ final class MPEGDecoder {
             throw AudioError(.io, "libmpg123 could not open a stream: \(errorMessage)")
         }
         defer { mpg123_close(handle) }
-        var result = Result(segments: [], frames: 0, frameBytes: 0, largestFrame: 0)
+        var result = Result(segments: [], frames: [])
         var rate = 0
         var offset = 0
         let chunk = 64 * 1024
@@ -76,10 +101,10 @@ final class MPEGDecoder {
             case MPG123_OK.rawValue:
                 var info = mpg123_frameinfo2()
                 if mpg123_info2(handle, &info) == MPG123_OK.rawValue {
-                    result.frameBytes += Int(info.framesize)
-                    result.largestFrame = max(result.largestFrame, Int(info.framesize))
+                    result.frames.append(Frame(
+                        position: Int(mpg123_framepos(handle)), size: Int(info.framesize),
+                        kind: [Int(info.version), Int(info.layer), info.rate]))
                 }
-                result.frames += 1
                 guard let audio, bytes > 0 else { continue }
                 if result.segments.last?.rate != rate { result.segments.append(Segment(rate: rate)) }
                 audio.withMemoryRebound(to: Int16.self, capacity: bytes / 2) { pointer in
