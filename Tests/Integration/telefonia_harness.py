@@ -529,6 +529,8 @@ class TelefoniaServer:
             # challenge is not MD5, even if an MD5 one is offered too.
             "TELEFONIA_AUTH_ALGORITHMS": "MD5",
             "TELEFONIA_DEMO": "0",
+            # The default prompts (scripts/make-prompts.sh); the server runs in its own workdir.
+            "TELEFONIA_PROMPTS_DIR": str(REPO_ROOT / "prompts" / "pt-BR"),
         }
         if env:
             self.env.update(env)
