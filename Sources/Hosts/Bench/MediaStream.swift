@@ -1,0 +1,62 @@
+import NIOCore
+
+/// Which end of a call a media socket or stream belongs to.
+enum MediaSide { case caller, callee }
+
+/// The RTP side of the farm: one socket for all callers, one for all callees.
+/// Streams are told apart by SSRC, so a few sockets carry hundreds of calls;
+/// the relay sees one source address per leg, as with real phones.
+final class MediaState: @unchecked Sendable {
+    let callerChannel: any Channel
+    let calleeChannel: any Channel
+    var callerPort: Int { callerChannel.localAddress?.port ?? 0 }
+    var calleePort: Int { calleeChannel.localAddress?.port ?? 0 }
+    var streams: [UInt32: MediaStream] = [:]
+    var sending: [MediaStream] = []
+    var ticker: RepeatedTask?
+    var totals = MediaTotals()
+
+    init(callerChannel: any Channel, calleeChannel: any Channel) {
+        self.callerChannel = callerChannel
+        self.calleeChannel = calleeChannel
+    }
+}
+
+/// Packet counts of a run.
+struct MediaTotals {
+    var sent = 0
+    var received = 0
+    /// Packets that came from another address than the one the SDP gave that end.
+    var wrongSource = 0
+    /// Packets that arrived at the end that sent them (or an unknown SSRC).
+    var misrouted = 0
+    var streams = 0
+
+    var lossPercent: Double { sent == 0 ? 0 : Double(sent - received) / Double(sent) * 100 }
+}
+
+/// One direction of a call's audio: G.711 µ-law, 20 ms packets of 160 bytes.
+final class MediaStream: @unchecked Sendable {
+    static let packetMillis: Int64 = 20
+    static let payloadBytes = 160
+
+    let ssrc: UInt32
+    let side: MediaSide
+    let channel: any Channel
+    let destination: SocketAddress
+    let startedAt: NIODeadline = .now()
+    var sequence = UInt16.random(in: 0...UInt16.max)
+    var timestamp = UInt32.random(in: 0...UInt32.max)
+    var sent = 0
+    var received = 0
+    var active = true
+    /// The stream the other way: its destination is where ours must come from at the far end.
+    weak var peer: MediaStream?
+
+    init(ssrc: UInt32, side: MediaSide, channel: any Channel, destination: SocketAddress) {
+        self.ssrc = ssrc
+        self.side = side
+        self.channel = channel
+        self.destination = destination
+    }
+}
