@@ -45,11 +45,14 @@ extension SQLiteStore: LiveStore {
         }
     }
 
-    public func recordContactReply(tenantID: String, extensionNumber: String, contact: String, latencyMs: Int, at: Int64) throws {
-        try withDatabase {
-            try $0.execute(
-                "UPDATE registrations SET latency_ms = ?, last_reply_at = ? WHERE tenant_id = ? AND extension = ? AND contact = ?",
-                Int64(latencyMs), at, tenantID, extensionNumber, contact)
+    public func recordContactReplies(_ replies: [ContactReply]) throws {
+        guard !replies.isEmpty else { return }
+        try write { database in
+            for reply in replies {
+                try database.execute(
+                    "UPDATE registrations SET latency_ms = ?, last_reply_at = ? WHERE tenant_id = ? AND extension = ? AND contact = ?",
+                    Int64(reply.latencyMs), reply.at, reply.tenantID, reply.extensionNumber, reply.contact)
+            }
         }
     }
 }

@@ -13,11 +13,13 @@ extension MemoryStore: LiveStore {
         }
     }
 
-    public func recordContactReply(tenantID: String, extensionNumber: String, contact: String, latencyMs: Int, at: Int64) throws {
+    public func recordContactReplies(_ replies: [ContactReply]) throws {
         withState { state in
-            let key = RegistrationKey(tenantID: tenantID, extensionNumber: extensionNumber, contact: contact)
-            state.registrations[key]?.latencyMs = latencyMs
-            state.registrations[key]?.lastReplyAt = at
+            for reply in replies {
+                let key = RegistrationKey(tenantID: reply.tenantID, extensionNumber: reply.extensionNumber, contact: reply.contact)
+                state.registrations[key]?.latencyMs = reply.latencyMs
+                state.registrations[key]?.lastReplyAt = reply.at
+            }
         }
     }
 }

@@ -25,13 +25,28 @@ extension SignallingCore {
 
     /// Sends OPTIONS to registered contacts not probed for `probeInterval` seconds and
     /// records the round trip of each answer (any answer means the phone is there).
+    /// At most 1/`probeInterval` of the contacts are probed per tick, so phones that
+    /// registered together (after a restart) are spread over the interval instead of
+    /// being probed, and answering, in one burst; the answers of a tick are written in
+    /// one transaction.
     func probeContacts(now: Int64) {
-        guard let live = store as? any LiveStore,
-              let registrations = try? store.registrations(tenantID: nil) else { return }
+        guard let live = store as? any LiveStore else { return }
+        if !pendingReplies.isEmpty {
+            do {
+                try live.recordContactReplies(pendingReplies)
+            } catch {
+                logger.error("keep-alive replies not recorded", metadata: ["error": "\(error)"])
+            }
+            pendingReplies.removeAll(keepingCapacity: true)
+        }
+        guard let registrations = try? store.registrations(tenantID: nil) else { return }
         let nowSeconds = now / 1000
+        var budget = registrations.count / Int(Self.probeInterval) + 1
         for registration in registrations where registration.expiresAt > nowSeconds {
+            guard budget > 0 else { break }
             let key = registration.tenantID + "|" + registration.extensionNumber + "|" + registration.contact
             if let last = lastProbe[key], nowSeconds - last < Self.probeInterval { continue }
+            budget -= 1
             lastProbe[key] = nowSeconds
             guard let uri = SIPURIParser.parse(registration.contact), let peer = SIPPeer(registration.source) else { continue }
             let domain = (try? store.tenant(id: registration.tenantID))?.domain ?? localHost
@@ -45,13 +60,9 @@ extension SignallingCore {
             transactions.sendRequest(options, to: peer) { [self] response in
                 guard response.statusCode >= 200, !TransactionLayer.isLocalTimeout(response) else { return }
                 let latency = Int((NIODeadline.now() - sentAt).nanoseconds / 1_000_000)
-                do {
-                    try live.recordContactReply(
-                        tenantID: registration.tenantID, extensionNumber: registration.extensionNumber,
-                        contact: registration.contact, latencyMs: latency, at: clock.nowMillis())
-                } catch {
-                    logger.error("keep-alive reply not recorded", metadata: ["error": "\(error)"])
-                }
+                pendingReplies.append(ContactReply(
+                    tenantID: registration.tenantID, extensionNumber: registration.extensionNumber,
+                    contact: registration.contact, latencyMs: latency, at: clock.nowMillis()))
             }
         }
         if lastProbe.count > registrations.count * 2 + 100 {

@@ -39,6 +39,8 @@ final class SignallingCore: SIPTransportDelegate, @unchecked Sendable {
     var lastSnapshotAt: Int64 = 0
     var lastSnapshotHadCalls = false
     var lastProbe: [String: Int64] = [:]
+    /// Keep-alive answers waiting for the next tick's single write.
+    var pendingReplies: [ContactReply] = []
     private var housekeeping: RepeatedTask?
     private var retention: RepeatedTask?
 
