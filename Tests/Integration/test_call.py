@@ -39,9 +39,11 @@ def test_two_phones_talk(pbx, phones):
     time.sleep(1.5)
     live = pbx.server.cli("calls", "--tenant", pbx.tenant).stdout
     assert re.search(r"\b1000\b.*\b1001\b.*\btalking\b", live), live
-    listed = pbx.server.registrations()
-    for ext in ("1000", "1001"):
-        assert re.search(rf"\b{ext}\b.*\bonline\b\s+\d+ ms", listed), listed
+    def both_online():
+        listed = pbx.server.registrations()
+        return all(re.search(rf"\b{ext}\b.*\bonline\b\s+\d+ ms", listed) for ext in ("1000", "1001"))
+
+    h.wait_until(both_online, 3, what="both phones listed online with a latency")
     time.sleep(TALK_SECONDS - 1.5)
     hangup_at = time.monotonic()
     caller.hangup()
