@@ -135,7 +135,8 @@ extension SignallingCore {
             run(engine.handle(.rejected(call.id, status: 488)))
             return
         }
-        let telephoneEvent = call.aOffer.rtpmaps.first { $0.value.lowercased().hasPrefix("telephone-event") }?.key
+        let telephoneEvent = configuration.mediaTelephoneEvent
+            ? call.aOffer.rtpmaps.first { $0.value.lowercased().hasPrefix("telephone-event") }?.key : nil
         guard let port = relay.reservePort() else {
             run(engine.handle(.rejected(call.id, status: 503)))
             return

@@ -24,6 +24,8 @@ final class RTPChannel: CallChannel, MediaClockParticipant, @unchecked Sendable 
     private var rxTimestamp: UInt32 = 0
     private var marker = true
     private var destroyed = false
+    /// In-band DTMF for peers that negotiated no telephone-event (media clock thread only).
+    private var inBand = DTMFDetector()
 
     private let lock = NIOLock()
     private var up = true
@@ -218,9 +220,15 @@ final class RTPChannel: CallChannel, MediaClockParticipant, @unchecked Sendable 
             if received > 0 { lastHeardMillis = nowMillis }
             return frameExchange
         }
+        let audio = received > 0 && Int(payloadType) == law.payloadType ? law.decode(payload.prefix(Int(received))) : nil
         if let exchange {
-            let audio = received > 0 && Int(payloadType) == law.payloadType ? law.decode(payload.prefix(Int(received))) : nil
             mixed = exchange(audio, nowMillis)
+        }
+        // Peers that negotiated neither RFC 4733 nor use SIP INFO send their keys as tones.
+        if telephoneEventPayloadType == nil, let audio {
+            for digit in inBand.process(audio) {
+                lock.withLock { receivedLocked(digit.rawValue) }
+            }
         }
 
         // Send: the next 20 ms of what is playing, else silence.

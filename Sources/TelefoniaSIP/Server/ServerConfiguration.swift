@@ -45,6 +45,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var defaultTenant = "demo"
     /// `demo`: create the demo tenant with lines 1000–1003 on first start.
     public var createDemoTenant = true
+    /// `media.telephone_event`: offer RFC 4733 telephone-event to phones that call a
+    /// server application; when off, their keys are detected in-band (tones in the audio).
+    public var mediaTelephoneEvent = true
     /// `retention.cdr_days`: call records older than this are purged daily.
     public var cdrRetentionDays = 90
     /// `retention.recording_days`: recordings older than this are purged daily.
@@ -72,7 +75,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "sip.address", "sip.port", "sip.advertised_address", "rtp.port_min", "rtp.port_max", "data.dir", "db.path",
         "db.synchronous", "call.ring_timeout", "call.trunk_ring_timeout", "media.timeout", "auth.nonce_lifetime",
         "auth.max_failures", "auth.failure_window", "auth.ban_seconds", "auth.algorithms", "register.min_expires",
-        "register.max_expires", "register.default_expires", "tenant.default", "demo", "shutdown.grace", "prompts.dir", "retention.cdr_days", "retention.recording_days",
+        "register.max_expires", "register.default_expires", "tenant.default", "demo", "shutdown.grace", "prompts.dir", "retention.cdr_days", "retention.recording_days", "media.telephone_event",
     ]
 
     /// Defaults, then the file (if any), then the environment.
@@ -139,6 +142,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         if let v = values["demo"] { config.createDemoTenant = ["1", "true", "yes", "on"].contains(v.lowercased()) }
         if let v = try int("shutdown.grace") { config.shutdownGrace = v }
         if let v = values["prompts.dir"] { config.promptsDirectory = v }
+        if let v = values["media.telephone_event"] {
+            config.mediaTelephoneEvent = ["1", "true", "yes", "on"].contains(v.lowercased())
+        }
         if let v = try int("retention.cdr_days") { config.cdrRetentionDays = max(1, v) }
         if let v = try int("retention.recording_days") { config.recordingRetentionDays = max(1, v) }
         guard config.sipPort <= 65535 else { throw Error(description: "sip.port must be at most 65535") }
