@@ -1,7 +1,7 @@
 import TelefoniaCore
 
 /// The reports as SQL aggregates: only the rows of a page or the groups leave SQLite.
-/// Every query is keyed by tenant and start time (`cdrs_tenant_start`, or
+/// Every query is keyed by tenant and start time (`cdrs_report`, a covering index, or
 /// `cdrs_tenant_line_start` with a line). `MemoryStore+Reports.swift` computes the
 /// same results in Swift; the storage tests run both on the same records.
 extension SQLiteStore: ReportStore {

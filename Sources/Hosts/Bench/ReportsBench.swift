@@ -13,8 +13,9 @@ enum ReportsBench {
         Generates N call records (default 1,000,000) over 90 days, 2025-01-01 to 2025-04-01 UTC,
         for T tenants (default 1: every record in the measured tenant, the worst case) with
         50 lines each, in one transaction; then times each report of tenant t01 over March
-        2025 through the Reports API (best and median of R runs, default 5) and through the
-        telefonia CLI found next to this binary.
+        2025 through the Reports API and through the telefonia CLI found next to this binary:
+        median wall and CPU time of R runs (default 5). Targets are judged on CPU time, which
+        other processes on the machine cannot inflate.
 
           --db PATH   keep the database there; an existing file with records is reused
         """
@@ -131,12 +132,13 @@ enum ReportsBench {
         ]
         var passed = true
         report("")
-        report(pad("report (API, \(options.runs) runs)", 44) + pad("best", 10) + pad("median", 10) + "rows/bytes")
+        report(pad("report (API, median of \(options.runs))", 44) + pad("wall", 11) + pad("CPU", 11) + "rows/bytes")
         for (name, limit, body) in cases {
-            let (best, median, size) = try time(runs: options.runs, body)
-            let ok = median <= limit
+            let (wall, cpu, size) = try time(runs: options.runs, body)
+            // Judged on CPU time: on a busy machine the wall time measures the other processes too.
+            let ok = cpu <= limit
             passed = passed && ok
-            report(pad(name, 44) + pad(milliseconds(best), 10) + pad(milliseconds(median), 10) + "\(size)"
+            report(pad(name, 44) + pad(milliseconds(wall), 11) + pad(milliseconds(cpu), 11) + "\(size)"
                 + (limit.isFinite ? (ok ? "  ok (< \(Int(limit * 1000)) ms)" : "  SLOW (target \(Int(limit * 1000)) ms)") : ""))
         }
 
@@ -153,31 +155,59 @@ enum ReportsBench {
                 ("telefonia report prefix --csv", ["report", "prefix", "--csv"] + common),
             ]
             report("")
-            report(pad("CLI process (TZ=UTC, \(options.runs) runs)", 44) + pad("best", 10) + pad("median", 10) + "stdout bytes")
+            report(pad("CLI process (TZ=UTC, median of \(options.runs))", 44) + pad("wall", 11) + pad("CPU", 11) + "stdout bytes")
             for (name, arguments) in commands {
-                let (best, median, size) = try time(runs: options.runs) { try runCLI(cli, arguments) }
-                report(pad(name, 44) + pad(milliseconds(best), 10) + pad(milliseconds(median), 10) + "\(size)")
+                var cpu: [Double] = []
+                let (wall, _, size) = try time(runs: options.runs) {
+                    let before = cpuSeconds(children: true)
+                    defer { cpu.append(cpuSeconds(children: true) - before) }
+                    return try runCLI(cli, arguments)
+                }
+                report(pad(name, 44) + pad(milliseconds(wall), 11) + pad(milliseconds(cpu.sorted()[cpu.count / 2]), 11) + "\(size)")
             }
         } else {
             report("(no telefonia binary at \(cli): CLI timings skipped)")
         }
         report("")
-        report(passed ? "reports: every target met" : "reports: some targets missed")
+        report("load: \(String((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.prefix(14) ?? "?")) "
+            + "(1, 5, 15 min) on \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        report(passed ? "reports: every target met (CPU time)" : "reports: some targets missed (CPU time)")
         return passed
     }
 
-    /// Best and median wall time in seconds of `runs` calls, after one warm-up call.
-    static func time(runs: Int, _ body: () throws -> Int) throws -> (best: Double, median: Double, size: Int) {
+    /// One measurement: wall time and the CPU time this process used (user + system),
+    /// which other processes on the machine cannot inflate.
+    struct Sample {
+        var wall: Double
+        var cpu: Double
+    }
+
+    /// Median wall and CPU time in seconds of `runs` calls, after one warm-up call.
+    static func time(runs: Int, _ body: () throws -> Int) throws -> (wall: Double, cpu: Double, size: Int) {
         let clock = ContinuousClock()
         var size = try body()
-        var samples: [Double] = []
+        var walls: [Double] = []
+        var cpus: [Double] = []
         for _ in 0..<runs {
             let began = clock.now
+            let cpuBefore = cpuSeconds()
             size = try body()
-            samples.append((clock.now - began).seconds)
+            cpus.append(cpuSeconds() - cpuBefore)
+            walls.append((clock.now - began).seconds)
         }
-        samples.sort()
-        return (samples[0], samples[samples.count / 2], size)
+        return (walls.sorted()[runs / 2], cpus.sorted()[runs / 2], size)
+    }
+
+    /// User + system CPU seconds of this process, or of its finished children.
+    static func cpuSeconds(children: Bool = false) -> Double {
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(__rusage_who_t((children ? RUSAGE_CHILDREN : RUSAGE_SELF).rawValue), &usage)
+        #else
+        getrusage(children ? RUSAGE_CHILDREN : RUSAGE_SELF, &usage)
+        #endif
+        let seconds = { (time: timeval) in Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// Builds the CSV text as the CLI does; returns its size in bytes.
