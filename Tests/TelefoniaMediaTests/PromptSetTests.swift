@@ -39,6 +39,21 @@ import TelefoniaMedia
         #expect(Measure.rms(music.samples) > 1000)
     }
 
+    /// Real speech (every default prompt, back to back) and the music on hold hold no
+    /// DTMF for the in-band detector: the talk-off test on real audio.
+    @Test func promptsAndMusicGiveNoDigits() throws {
+        let folder = try Self.promptFolder()
+        var detector = DTMFDetector()
+        var digits: [DTMFDigit] = []
+        for name in Prompts.all.sorted() where name != Prompts.beep {
+            let samples = try WAVFile(contentsOf: folder.appendingPathComponent(name + ".wav")).samples
+            for start in stride(from: 0, to: samples.count, by: 160) {
+                digits += detector.process(samples[start..<min(samples.count, start + 160)])
+            }
+        }
+        #expect(digits.isEmpty, "\(digits)")
+    }
+
     /// Spoken sentences resolve through the library, for any tenant.
     @Test func librarySaysSentencesFromTheDefaultSet() throws {
         let folder = try Self.promptFolder()
