@@ -113,6 +113,34 @@ extension SQLiteStore: TariffStore, RatingStore {
         }
     }
 
+    /// Two indexed lookups: the class rates, and the rates whose prefix is one of the
+    /// number's leading parts (15 parameters, unused ones NULL, so one cached statement).
+    public func tariffPlan(tenantID: String, ratesFor e164: String?) throws -> TariffPlan? {
+        try withDatabase { database in
+            guard var plan = try database.query(
+                """
+                SELECT p.id, p.name, p.kind FROM tenant_tariff_plans t JOIN tariff_plans p ON p.id = t.plan_id
+                WHERE t.tenant_id = ?
+                """, tenantID, row: Self.plan
+            ).first else { return nil }
+            var values: [any SQLiteBindable] = [plan.id, plan.id]
+            let prefixes = Rater.prefixes(of: e164)
+            for index in 0..<15 { values.append(index < prefixes.count ? prefixes[index] : nil as String?) }
+            let marks = Array(repeating: "?", count: 15).joined(separator: ", ")
+            // No ORDER BY: without statistics SQLite would walk the whole plan by position to
+            // avoid a sort; the handful of rows found are put in plan order here.
+            plan.rates = try database.query(
+                """
+                SELECT \(Self.rateColumns), position FROM tariff_rates WHERE plan_id = ? AND prefix IS NULL
+                UNION ALL
+                SELECT \(Self.rateColumns), position FROM tariff_rates WHERE plan_id = ? AND prefix IN (\(marks))
+                """, values: values
+            ) { row in (position: row.int(7), rate: try Self.rate(row)) }
+            .sorted { $0.position < $1.position }.map(\.rate)
+            return plan
+        }
+    }
+
     public func tenantIDs(onTariffPlan planID: String) throws -> [String] {
         try withDatabase {
             try $0.query("SELECT tenant_id FROM tenant_tariff_plans WHERE plan_id = ? ORDER BY tenant_id", planID) { $0.text(0) }

@@ -67,5 +67,10 @@ extension SQLiteStore {
                 CREATE INDEX invoices_tenant ON invoices (tenant_id, period_from);
                 """
         ),
+        SQLiteMigration(
+            // The engine reads only the rates that can match a number (class rates and its prefixes).
+            name: "103-tariff-rates-by-prefix",
+            sql: "CREATE INDEX tariff_rates_prefix ON tariff_rates (plan_id, prefix);"
+        ),
     ]
 }

@@ -212,6 +212,14 @@ private let balanceCases: [BalanceCase] = [
         #expect(Rater(plan: plan).match(numberClass: .internalCall, e164: "1001") == .free)
     }
 
+    /// The prefixes a rate may have to match a number are the leading parts of its digits.
+    @Test func listsTheLeadingPartsOfANumber() {
+        #expect(Rater.prefixes(of: "+55119") == ["5", "55", "551", "5511", "55119"])
+        #expect(Rater.prefixes(of: "1001x") == [])
+        #expect(Rater.prefixes(of: nil) == [])
+        #expect(Rater.prefixes(of: "+1234567890123456789").count == 15)
+    }
+
     /// The balance pays the hand-computed talk time: the last increment it covers.
     @Test(arguments: balanceCases)
     func findsTheLongestPaidTalkTime(_ example: BalanceCase) {

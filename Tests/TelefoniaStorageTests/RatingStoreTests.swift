@@ -85,6 +85,21 @@ private let basic = TariffPlan(id: "basic", name: "Básico", kind: .prepaid, rat
         }
     }
 
+    /// Per call only the class rates and the rates of the number's prefixes are read, in plan order.
+    @Test(arguments: RatingStoreKind.allCases)
+    func readsOnlyTheRatesANumberCanUse(_ kind: RatingStoreKind) throws {
+        try kind.withStore { store throws in
+            try store.save(basic)
+            try store.assignTariffPlan("basic", tenantID: "acme")
+            let mobile = try #require(try store.tariffPlan(tenantID: "acme", ratesFor: "+5511987654321"))
+            #expect(mobile.rates == [basic.rates[0], basic.rates[1]])
+            #expect(mobile.id == "basic" && mobile.kind == .prepaid && mobile.name == "Básico")
+            #expect(try store.tariffPlan(tenantID: "acme", ratesFor: "+552130001000")?.rates == [basic.rates[0], basic.rates[2]])
+            #expect(try store.tariffPlan(tenantID: "acme", ratesFor: nil)?.rates == [basic.rates[0]])
+            #expect(try store.tariffPlan(tenantID: "beta", ratesFor: "+5511987654321") == nil)
+        }
+    }
+
     /// Each movement changes the balance and is logged with the balance after it, in one step.
     @Test(arguments: RatingStoreKind.allCases)
     func logsEveryCreditMovement(_ kind: RatingStoreKind) throws {
@@ -189,7 +204,7 @@ private let basic = TariffPlan(id: "basic", name: "Básico", kind: .prepaid, rat
     /// The rating migrations are named in their own range, after the core ones.
     @Test func namesRatingMigrationsInTheirRange() throws {
         let names = SQLiteStore.migrationNames
-        let rating = ["100-tariff-plans", "101-prepaid-credit", "102-invoices"]
+        let rating = ["100-tariff-plans", "101-prepaid-credit", "102-invoices", "103-tariff-rates-by-prefix"]
         let positions = try rating.map { name in try #require(names.firstIndex(of: name)) }
         #expect(positions == positions.sorted())
         #expect(try #require(names.firstIndex(of: "004-cdr-cost")) < positions[0])

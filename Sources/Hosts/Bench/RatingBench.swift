@@ -8,8 +8,9 @@ enum RatingBench {
         usage: telefonia-bench rating [--calls N] [--prefixes P]
 
         Times, in this build (run it from `swift build -c release`):
-          - the Rater alone: the price of one call under a plan of 7 class rates and
-            P prefix rates (default 1,000), and the prepaid talk-time limit;
+          - the Rater alone: indexing a plan of 7 class rates and P prefix rates
+            (default 1,000), the price of one call under it, and the prepaid talk-time limit;
+          - reading the rates one call needs from SQLite (class rates and the number's prefixes);
           - the call engine over an SQLite file (WAL, synchronous=NORMAL), N calls per
             case (default 2,000): offer, answer, hang-up and the CDR appended, for a tenant
             without a plan, on a postpaid plan and on a prepaid plan (balance read at offer
@@ -60,7 +61,9 @@ enum RatingBench {
         // The Rater alone: numbers spread over every class and many prefixes.
         let numbers = sampleNumbers(count: 4_096)
         let rater = Rater(plan: plan)
-        let pricing = nanosecondsPerOperation(iterations: 200_000) { index in
+        let building = nanosecondsPerOperation(iterations: 500) { _ in Int64(Rater(plan: plan).plan.rates.count) }
+        report(String(format: "  Rater(plan:), indexing the plan once:   %8.0f ns", building))
+        let pricing = nanosecondsPerOperation(iterations: 1_000_000) { index in
             let (numberClass, e164) = numbers[index & 4_095]
             return rater.charge(numberClass: numberClass, e164: e164, billableSeconds: 37 + index % 600)?.costCents ?? 0
         }
@@ -86,6 +89,10 @@ enum RatingBench {
         }
         try store.applyCreditMovement(CreditMovement(
             tenantID: "pre", at: 0, kind: .recharge, amountCents: 1_000_000_000, balanceAfterCents: 0, note: "bench"))
+        let lookups = try numbers.prefix(2_000).map { number in
+            try timed { _ = try store.tariffPlan(tenantID: "post", ratesFor: number.1) }
+        }.sorted()
+        report(String(format: "  plan read for one call (SQLite):        %8.0f ns median", lookups[lookups.count / 2]))
         let clock = BenchWallClock()
         let engine = CallEngine(store: store, clock: clock)
         var baseline = 0.0
@@ -158,6 +165,13 @@ enum RatingBench {
             guard let number = try? numberPlan.normalize(text) else { return nil }
             return (number.numberClass, number.e164)
         }
+    }
+
+    /// Nanoseconds `body` took.
+    static func timed(_ body: () throws -> Void) rethrows -> Double {
+        let started = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - started)
     }
 
     /// Mean nanoseconds of `body` over `iterations` runs (its result is kept so the work is not optimised away).

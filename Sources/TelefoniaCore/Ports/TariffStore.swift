@@ -19,6 +19,12 @@ public protocol TariffStore: AnyObject, Sendable {
     func assignTariffPlan(_ planID: String?, tenantID: String) throws
     /// Tenants on a plan, ordered by id.
     func tenantIDs(onTariffPlan planID: String) throws -> [String]
+
+    /// The tenant's plan with only the rates that can price a call to `e164` (nil for
+    /// an internal call): its class rates and the prefix rates whose prefix starts the
+    /// number. What the engine reads per call, so a plan of thousands of prefixes is
+    /// not read whole for every call; `Rater` chooses the same rate from it.
+    func tariffPlan(tenantID: String, ratesFor e164: String?) throws -> TariffPlan?
 }
 
 extension TariffStore {
@@ -26,5 +32,13 @@ extension TariffStore {
     public func tariffPlan(tenantID: String) throws -> TariffPlan? {
         guard let id = try tariffPlanID(tenantID: tenantID) else { return nil }
         return try tariffPlan(id: id)
+    }
+
+    /// The whole plan, filtered in memory.
+    public func tariffPlan(tenantID: String, ratesFor e164: String?) throws -> TariffPlan? {
+        guard var plan = try tariffPlan(tenantID: tenantID) else { return nil }
+        let prefixes = Set(Rater.prefixes(of: e164))
+        plan.rates = plan.rates.filter { rate in rate.prefix.map(prefixes.contains) ?? true }
+        return plan
     }
 }

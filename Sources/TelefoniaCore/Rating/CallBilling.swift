@@ -65,7 +65,7 @@ final class CallBilling {
     /// prepaid call the balance cannot pay the first increment of is refused 402
     /// Payment Required (DENIED). Tenants without a plan are not rated.
     func offer(_ id: CallID, tenantID: String, numberClass: NumberClass, e164: String?) throws -> Refusal? {
-        guard let plan = try tariffs.tariffPlan(tenantID: tenantID) else { return nil }
+        guard let plan = try tariffs.tariffPlan(tenantID: tenantID, ratesFor: numberClass == .internalCall ? nil : e164) else { return nil }
         var account = Account(tenantID: tenantID, planID: plan.id, prepaid: plan.kind == .prepaid)
         switch Rater(plan: plan).match(numberClass: numberClass, e164: e164) {
         case .notSold:

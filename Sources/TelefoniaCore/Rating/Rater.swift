@@ -42,35 +42,62 @@ public struct Rater: Sendable {
         }
     }
 
-    public var plan: TariffPlan
+    public let plan: TariffPlan
+    /// Prefix → position of the rate for any class with it; built once per rater.
+    private let prefixes: [String: Int]
+    /// Prefix and class → position of the rate restricted to that class.
+    private let classPrefixes: [ClassPrefix: Int]
 
+    private struct ClassPrefix: Hashable {
+        var prefix: String
+        var numberClass: NumberClass
+    }
+
+    /// A rater for `plan`; reuse it for many calls of one plan (it indexes the prefixes).
     public init(plan: TariffPlan) {
         self.plan = plan
+        var prefixes: [String: Int] = [:]
+        var classPrefixes: [ClassPrefix: Int] = [:]
+        prefixes.reserveCapacity(plan.rates.count)
+        for (position, rate) in plan.rates.enumerated() {
+            guard let prefix = rate.prefix else { continue }
+            if let numberClass = rate.numberClass {
+                classPrefixes[ClassPrefix(prefix: prefix, numberClass: numberClass)] = position
+            } else {
+                prefixes[prefix] = position
+            }
+        }
+        self.prefixes = prefixes
+        self.classPrefixes = classPrefixes
     }
 
     /// The rate for a number of `numberClass` whose E.164 form is `e164` ("+5511…";
     /// ignored for internal and emergency calls).
     public func match(numberClass: NumberClass, e164: String?) -> Match {
         if numberClass == .emergency { return .free }
-        if numberClass != .internalCall, let e164 {
-            let digits = e164.hasPrefix("+") ? Substring(e164.dropFirst()) : Substring(e164)
-            var best: Rate?
-            for rate in plan.rates {
-                guard let prefix = rate.prefix, digits.hasPrefix(prefix) else { continue }
-                if let restricted = rate.numberClass, restricted != numberClass { continue }
-                if let current = best {
-                    let longer = prefix.count > current.prefix!.count
-                    let sameButNarrower = prefix.count == current.prefix!.count && rate.numberClass != nil && current.numberClass == nil
-                    if !(longer || sameButNarrower) { continue }
-                }
-                best = rate
-            }
-            if let best { return .rate(best) }
+        if numberClass != .internalCall, let e164, let best = longestPrefixRate(numberClass: numberClass, e164: e164) {
+            return .rate(best)
         }
         if let rate = plan.rates.first(where: { $0.prefix == nil && $0.numberClass == numberClass }) {
             return .rate(rate)
         }
         return numberClass == .internalCall || numberClass == .tollFree ? .free : .notSold
+    }
+
+    /// The rate with the longest prefix of the number's digits (one restricted to the
+    /// number's class first among equals), or nil: at most 15 lookups, whatever the plan's size.
+    private func longestPrefixRate(numberClass: NumberClass, e164: String) -> Rate? {
+        let digits = e164.hasPrefix("+") ? e164.dropFirst() : Substring(e164)
+        var length = min(digits.count, 15)
+        while length > 0 {
+            let prefix = String(digits.prefix(length))
+            if !classPrefixes.isEmpty, let position = classPrefixes[ClassPrefix(prefix: prefix, numberClass: numberClass)] {
+                return plan.rates[position]
+            }
+            if let position = prefixes[prefix] { return plan.rates[position] }
+            length -= 1
+        }
+        return nil
     }
 
     /// The price of a call of `billableSeconds` talk time (0 when it was not answered);
@@ -85,6 +112,15 @@ public struct Rater: Sendable {
         case .notSold:
             return nil
         }
+    }
+
+    /// Every leading part of the E.164 digits of `e164` ("+5511…" → "5", "55", "551"…),
+    /// the prefixes a rate may have to match it; none for nil (internal calls).
+    public static func prefixes(of e164: String?) -> [String] {
+        guard let e164 else { return [] }
+        let digits = e164.hasPrefix("+") ? e164.dropFirst() : Substring(e164)
+        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return [] }
+        return (1...min(digits.count, 15)).map { String(digits.prefix($0)) }
     }
 
     /// Talk time billed for `seconds` of talk: 0 for 0; else raised to the minimum and
