@@ -30,6 +30,11 @@ public final class TelefoniaServer: @unchecked Sendable {
         let relay = MediaRelay(
             group: mediaGroup, bindHost: configuration.sipAddress,
             portRange: configuration.rtpPortMin...configuration.rtpPortMax, logger: logger)
+        // The balance code (*55) reads the store's credit; added unless the host brought its own.
+        var applications = applications
+        if let credit = store as? any RatingStore, !applications.contains(where: { $0.name == "balance" }) {
+            applications.append(BalanceApplication(credit: credit))
+        }
         core = SignallingCore(
             loop: signallingGroup.next(), configuration: configuration, store: store, relay: relay, clock: clock,
             applications: applications, prompts: prompts ?? Self.audioLibrary(configuration: configuration, store: store, logger: logger),
