@@ -8,6 +8,7 @@ import TelefoniaCore
 enum BenchCommand: Equatable {
     case sip(SIPLoadOptions)
     case memory(MemoryOptions)
+    case heldMedia(HeldMediaOptions)
     case all(ServerOptions)
     case help
 
@@ -15,6 +16,8 @@ enum BenchCommand: Equatable {
     static let usage = """
         usage: telefonia-bench sip [--calls N] [--rate R] [--concurrency C] [--hold-ms MS] [--media] [options]
                telefonia-bench memory [--calls K] [options]
+               telefonia-bench playback --calls N [--rate R] [--seconds S] [options]
+               telefonia-bench relay --calls N [--rate R] [--seconds S] [options]
                telefonia-bench all [options]
 
         Spawns the real telefonia-server on loopback UDP, provisions and registers
@@ -30,6 +33,15 @@ enum BenchCommand: Equatable {
                   --show-slowest     print the SIP exchange of the call with the longest setup
         memory    holds K calls up at once and compares the server's RSS to its idle RSS
                   --calls K          concurrent calls (default 500)
+        playback  N callers dial *44 (the server plays its music on hold over RTP) and
+                  stay on; counts the packets of S seconds from each stream's first
+                  packet and their deviation from the 20 ms grid, and the server's CPU
+                  --calls N          concurrent playbacks (default 200)
+                  --rate R           calls started per second (default 200)
+                  --seconds S        measured window (default 10; S + 2N/R must stay under 20)
+        relay     N relayed calls held up at once with RTP both ways; loss, transit
+                  time through the relay, and the server's CPU per call while they are up
+                  (same options as playback)
         all       the set of runs quoted in docs/BENCHMARKS.md
 
         options:  --server PATH      telefonia-server binary (default: next to this executable)
@@ -37,6 +49,7 @@ enum BenchCommand: Equatable {
                   --keep-data        keep the server's temporary data folder and log
                   --server-log-level LEVEL  the server's TELEFONIA_LOG_LEVEL (default warning)
                   --no-settle        start calling at once, during the server's first keep-alive round
+                  --prompts DIR      the server's TELEFONIA_PROMPTS_DIR (default: ./prompts/pt-BR, made absolute)
         """
 
     /// Parses `arguments` (without the program name).
@@ -70,6 +83,18 @@ enum BenchCommand: Equatable {
                 }
             }
             return .memory(options)
+        case "playback", "relay":
+            var options = HeldMediaOptions()
+            options.relay = verb == "relay"
+            while let flag = reader.next() {
+                switch flag {
+                case "--calls": options.calls = try reader.positiveInt(flag)
+                case "--rate": options.rate = try reader.positiveDouble(flag)
+                case "--seconds": options.seconds = try reader.positiveInt(flag)
+                default: try options.server.parse(flag, &reader)
+                }
+            }
+            return .heldMedia(options)
         case "all":
             var options = ServerOptions()
             while let flag = reader.next() { try options.parse(flag, &reader) }
@@ -90,6 +115,19 @@ struct ServerOptions: Equatable {
     var serverLogLevel = "warning"
     /// Start the calls only after the server's first keep-alive round.
     var settle = true
+    /// TELEFONIA_PROMPTS_DIR of the server (absolute); nil: ./prompts/pt-BR if it exists.
+    var promptsDir: String?
+
+    /// The prompts folder to give the server, as an absolute path.
+    var resolvedPromptsDir: String? {
+        let candidate = promptsDir ?? "prompts/pt-BR"
+        let url = URL(fileURLWithPath: candidate, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return promptsDir == nil ? nil : url.standardizedFileURL.path
+        }
+        return url.standardizedFileURL.path
+    }
 
     mutating func parse(_ flag: String, _ reader: inout ArgumentReader) throws(BenchUsageError) {
         switch flag {
@@ -104,6 +142,7 @@ struct ServerOptions: Equatable {
         case "--keep-data": keepData = true
         case "--server-log-level": serverLogLevel = try reader.value(flag)
         case "--no-settle": settle = false
+        case "--prompts": promptsDir = try reader.value(flag)
         case "-h", "--help": throw BenchUsageError(nil)
         default: throw BenchUsageError("unknown option \(flag)")
         }
@@ -119,6 +158,16 @@ struct SIPLoadOptions: Equatable {
     var media = false
     /// Print the SIP exchange of the call with the longest setup (to stderr).
     var showSlowest = false
+    var server = ServerOptions()
+}
+
+/// `telefonia-bench playback` and `telefonia-bench relay`.
+struct HeldMediaOptions: Equatable {
+    var calls = 200
+    var rate = 200.0
+    var seconds = 10
+    /// Relayed calls (RTP both ways through the relay) instead of playbacks of `*44`.
+    var relay = false
     var server = ServerOptions()
 }
 

@@ -22,6 +22,7 @@ enum Benchmarks {
         let load = MachineLoad(from: before, to: MachineLoad.sample(server: session.server))
         let counters = try await session.farm.loop.submit { [farm = session.farm] in farm.counters }.get()
         let media = options.media ? try await session.farm.mediaTotals().get() : nil
+        let timing = options.media ? try await session.farm.mediaTiming().get() : nil
         let alive = await session.close()
 
         let name = options.media ? "sip+media" : "sip"
@@ -38,6 +39,12 @@ enum Benchmarks {
             report("\(name): rtp \(media.streams) streams, sent \(media.sent) packets, received \(media.received), "
                 + "lost \(media.sent - media.received) (\(format(media.lossPercent, 4))%), "
                 + "from a wrong address \(media.wrongSource), misrouted \(media.misrouted)")
+        }
+        if let timing {
+            report("\(name): rtp transit through the relay (arrival − our send time) p50 \(format(timing.p50, 2)) ms, "
+                + "p99 \(format(timing.p99, 2)) ms, max \(format(timing.max, 2)) ms over \(timing.samples) packets; "
+                + "worst stream p99 \(format(timing.streamP99.last ?? 0, 2)) ms; server CPU per call up "
+                + "\(format(load.server / Double(max(result.peakActive, 1)) * 1000, 2)) millicores (server cores / peak calls up)")
         }
         reportDetails(result, counters: counters, name: name)
         if options.showSlowest, let slowest = result.slowestSetup {
@@ -87,6 +94,87 @@ enum Benchmarks {
         reportDetails(result, counters: counters, name: "memory")
         if warm.failed > 0 { report("memory: \(warm.failed) warm-up calls failed", error: true) }
         return alive && result.failed == 0 && warm.failed == 0 && held == options.calls
+    }
+
+    /// N calls held up at once, either dialling `*44` (the server plays music on
+    /// hold) or relayed between two bench phones with RTP both ways; the server's
+    /// CPU is taken over `seconds` while all of them are up and nothing else happens.
+    static func heldMedia(_ options: HeldMediaOptions) async throws -> Bool {
+        let name = options.relay ? "relay" : "playback"
+        let session = try await BenchSession.open(options: options.server, lineCount: options.calls * 2, media: true)
+        let window = options.seconds * 50
+        try await session.farm.loop.submit { [farm = session.farm] in farm.media?.playbackWindow = window }.get()
+        let plan = CallPlan(
+            calls: options.calls, rate: options.rate, concurrency: options.calls, hold: .untilReleased,
+            media: options.relay, pairs: session.pairs, playback: !options.relay)
+        let (finished, settled) = session.farm.runCalls(plan)
+        let load: MachineLoad
+        let held: Int
+        do {
+            try await settled.get()
+            // A second for the last streams to start, then the window with every call up.
+            try await Task.sleep(for: .seconds(1))
+            let before = MachineLoad.sample(server: session.server)
+            try await Task.sleep(for: .seconds(options.seconds))
+            load = MachineLoad(from: before, to: MachineLoad.sample(server: session.server))
+            held = try await session.farm.loop.submit { [farm = session.farm] in farm.run?.held ?? 0 }.get()
+            session.farm.releaseHeldCalls()
+        } catch {
+            await session.close()
+            throw error
+        }
+        let result = try await finished.get()
+        try await Task.sleep(for: .milliseconds(200))
+        let counters = try await session.farm.loop.submit { [farm = session.farm] in farm.counters }.get()
+        let totals = try await session.farm.mediaTotals().get()
+        let timing = try await session.farm.mediaTiming().get()
+        let alive = await session.close()
+
+        var line = "\(name): \(options.calls) calls, rate \(format(options.rate, 0))/s, window \(options.seconds) s: "
+            + "\(held) held during the window, completed \(result.completed), failed \(result.failed)"
+        if let p50 = result.percentile(0.5), let p99 = result.percentile(0.99) {
+            line += ", setup p50 \(format(p50, 1)) ms p99 \(format(p99, 1)) ms"
+        }
+        report(line)
+        let perCall = load.server / Double(max(held, 1))
+        report("\(name): \(load.summary) during the window; server CPU per \(options.relay ? "call" : "playback") "
+            + "\(format(perCall * 1000, 2)) millicores (\(format(perCall * 100, 3)) % of a core)")
+        let lossPercent: Double
+        let p99: Double
+        if options.relay {
+            lossPercent = totals.lossPercent
+            p99 = timing.p99
+            report("relay: rtp \(totals.streams) streams, sent \(totals.sent) packets, received \(totals.received), "
+                + "lost \(totals.sent - totals.received) (\(format(totals.lossPercent, 4))%), "
+                + "from a wrong address \(totals.wrongSource), misrouted \(totals.misrouted)")
+            report("relay: transit through the relay (arrival − our send time) p50 \(format(timing.p50, 2)) ms, "
+                + "p99 \(format(timing.p99, 2)) ms, max \(format(timing.max, 2)) ms over \(timing.samples) packets; "
+                + "stream p99s: median \(format(MediaTiming.percentile(timing.streamP99, 0.5) ?? 0, 2)) ms, "
+                + "worst \(format(timing.streamP99.last ?? 0, 2)) ms")
+            report("relay: transit minus each stream's fastest packet p50 \(format(timing.earliestP50, 2)) ms, "
+                + "p99 \(format(timing.earliestP99, 2)) ms, max \(format(timing.earliestMax, 2)) ms")
+        } else {
+            lossPercent = timing.windowLossPercent
+            p99 = timing.p99
+            report("playback: rtp \(timing.playbackStreams) of \(options.calls) streams received; in each stream's first "
+                + "\(options.seconds) s: expected \(timing.windowExpected) packets, received \(timing.windowReceived), "
+                + "lost \(timing.windowExpected - timing.windowReceived) (\(format(lossPercent, 4))%); "
+                + "\(totals.received) packets received in all, misrouted \(totals.misrouted)")
+            report("playback: arrival deviation from the 20 ms grid (anchored at each stream's first packet) "
+                + "p50 \(format(timing.p50, 2)) ms, p99 \(format(timing.p99, 2)) ms, max \(format(timing.max, 2)) ms "
+                + "over \(timing.samples) packets; stream p99s: median \(format(MediaTiming.percentile(timing.streamP99, 0.5) ?? 0, 2)) ms, "
+                + "worst \(format(timing.streamP99.last ?? 0, 2)) ms, \(timing.streamP99.filter { $0 >= 5 }.count) streams ≥ 5 ms")
+            report("playback: lateness against the grid anchored at each stream's earliest packet instead "
+                + "p50 \(format(timing.earliestP50, 2)) ms, p99 \(format(timing.earliestP99, 2)) ms, max \(format(timing.earliestMax, 2)) ms")
+        }
+        let met = lossPercent < 0.1 && p99 < 5 && held == options.calls
+            && (options.relay || timing.playbackStreams == options.calls)
+        report("\(name): \(met ? "MEETS" : "DOES NOT MEET") < 0.1 % loss and p99 < 5 ms at \(options.calls) concurrent")
+        if load.disturbed {
+            report("\(name): WARNING: other processes used \(format(load.others, 2)) cores during the window", error: true)
+        }
+        reportDetails(result, counters: counters, name: name)
+        return alive && result.failed == 0 && result.completed == options.calls && met
     }
 
     /// The runs quoted in docs/BENCHMARKS.md.

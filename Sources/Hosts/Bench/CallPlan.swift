@@ -16,4 +16,6 @@ struct CallPlan {
     var media: Bool
     /// Caller/callee pairs: line 2i calls line 2i+1; a pair carries one call at a time.
     var pairs: [(caller: BenchLine, callee: BenchLine)]
+    /// Callers dial the playback test (`*44`) instead of their callee and receive the server's RTP.
+    var playback = false
 }

@@ -15,6 +15,12 @@ final class MediaState: @unchecked Sendable {
     var sending: [MediaStream] = []
     var ticker: RepeatedTask?
     var totals = MediaTotals()
+    /// Playback streams (server → caller), by the server's RTP port from its SDP.
+    var playbackBySource: [Int: MediaStream] = [:]
+    /// Packets per playback stream that count (`--seconds` × 50, from the first packet).
+    var playbackWindow = 0
+    /// Every stream that received packets, for the timing figures.
+    var received: [MediaStream] = []
 
     init(callerChannel: any Channel, calleeChannel: any Channel) {
         self.callerChannel = callerChannel
@@ -50,6 +56,14 @@ final class MediaStream: @unchecked Sendable {
     var sent = 0
     var received = 0
     var active = true
+    /// Arrival timing (receiving end): the first packet's arrival and sequence number.
+    var firstArrival: NIODeadline?
+    var firstSequence: UInt16 = 0
+    /// Packets inside the playback window (playback streams only).
+    var inWindow = 0
+    /// |arrival − (first arrival + index × 20 ms)| per packet, ms (playback), or
+    /// arrival − send time per packet, ms (relayed streams: the relay's transit time).
+    var timing: [Double] = []
     /// The stream the other way: its destination is where ours must come from at the far end.
     weak var peer: MediaStream?
 

@@ -3,6 +3,9 @@ import TelefoniaCore
 import TelefoniaSIP
 
 extension PhoneFarm {
+    /// The feature code of the server's playback test application.
+    static let playbackCode = "*44"
+
     /// Places `plan.calls` calls at `plan.rate` per second. `finished` completes
     /// when every call is done; `settled` when every call is answered or failed
     /// (with `HoldPolicy.untilReleased`, the moment to measure a loaded server).
@@ -80,11 +83,12 @@ extension PhoneFarm {
         run.inProgress[call.callID] = call
         callerCalls[call.callID] = call
 
+        let target = addressOfRecord(run.plan.playback ? Self.playbackCode : callee.extensionNumber)
         let invite = SIPMessage(
-            startLine: .request(method: "INVITE", uri: addressOfRecord(callee.extensionNumber)),
+            startLine: .request(method: "INVITE", uri: target),
             vias: [via(branch: newBranch())],
             from: NameAddress(uri: addressOfRecord(caller.extensionNumber)).withTag(call.fromTag),
-            to: NameAddress(uri: addressOfRecord(callee.extensionNumber)),
+            to: NameAddress(uri: target),
             callID: call.callID, cseq: 1, cseqMethod: "INVITE", contacts: [contact(caller)],
             contentType: "application/sdp",
             otherHeaders: [("Max-Forwards", "70"), ("User-Agent", "telefonia-bench"), ("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS")],
@@ -174,7 +178,12 @@ extension PhoneFarm {
               let port = answer.audioPort, port > 0 else {
             return fail(call, "200 OK without a usable SDP answer")
         }
-        if run.plan.media {
+        if run.plan.playback {
+            guard let stream = startPlaybackStream(host: host, port: port) else {
+                return fail(call, "200 OK SDP names an unusable or duplicate address \(host):\(port)")
+            }
+            call.callerStream = stream
+        } else if run.plan.media {
             guard let stream = startStream(.caller, host: host, port: port) else {
                 return fail(call, "200 OK SDP names an unusable address \(host):\(port)")
             }
@@ -242,7 +251,7 @@ extension PhoneFarm {
 
     private func checkDone(_ call: BenchCall) {
         guard call.byeAnswered else { return }
-        if call.calleeGotBye {
+        if call.calleeGotBye || run?.plan.playback == true {
             finish(call, failure: nil)
         } else {
             call.timer?.cancel()
@@ -378,6 +387,7 @@ extension PhoneFarm {
         call.timer?.cancel()
         call.callerStream?.active = false
         call.calleeStream?.active = false
+        if let stream = call.callerStream, stream.ssrc == 0 { endPlaybackStream(stream) }
         call.calleeLeg?.retransmit?.cancel()
         if let failure, dialogUp {
             // Tidy up so the server frees the call; the outcome is already decided.

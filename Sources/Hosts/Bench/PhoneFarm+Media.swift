@@ -79,7 +79,9 @@ extension PhoneFarm {
             buffer.writeInteger(stream.sequence)
             buffer.writeInteger(stream.timestamp)
             buffer.writeInteger(stream.ssrc)
-            buffer.writeRepeatingByte(0xFF, count: MediaStream.payloadBytes)  // µ-law silence
+            // The send time (ns, monotonic) first, so the far end can measure the relay's transit time.
+            buffer.writeInteger(UInt64(NIODeadline.now().uptimeNanoseconds))
+            buffer.writeRepeatingByte(0xFF, count: MediaStream.payloadBytes - 8)  // µ-law silence
             stream.channel.write(AddressedEnvelope(remoteAddress: stream.destination, data: buffer), promise: nil)
             stream.sequence &+= 1
             stream.timestamp &+= UInt32(MediaStream.payloadBytes)
@@ -88,15 +90,94 @@ extension PhoneFarm {
         }
     }
 
-    fileprivate func receivedRTP(ssrc: UInt32, on side: MediaSide, from source: SocketAddress) {
+    /// A receive-only stream for the server's RTP to a caller (the `*44` playback):
+    /// told apart by the server's source port, the one its SDP named.
+    func startPlaybackStream(host: String, port: Int) -> MediaStream? {
+        guard let media, let source = try? SocketAddress(ipAddress: host, port: port),
+              media.playbackBySource[port] == nil else { return nil }
+        let stream = MediaStream(ssrc: 0, side: .callee, channel: media.callerChannel, destination: source)
+        stream.active = false
+        media.playbackBySource[port] = stream
+        media.totals.streams += 1
+        return stream
+    }
+
+    func endPlaybackStream(_ stream: MediaStream) {
+        guard let media, let port = stream.destination.port, media.playbackBySource[port] === stream else { return }
+        media.playbackBySource[port] = nil
+    }
+
+    fileprivate func receivedRTP(ssrc: UInt32, sequence: UInt16, sentNanos: UInt64, on side: MediaSide, from source: SocketAddress) {
         guard let media else { return }
+        let now = NIODeadline.now()
+        if side == .caller, let port = source.port, let stream = media.playbackBySource[port] {
+            // Playback: deviation from the 20 ms grid anchored at the first packet.
+            stream.received += 1
+            media.totals.received += 1
+            guard let first = stream.firstArrival else {
+                stream.firstArrival = now
+                stream.firstSequence = sequence
+                stream.inWindow = 1
+                stream.timing.append(0)
+                media.received.append(stream)
+                return
+            }
+            let index = Int(sequence &- stream.firstSequence)
+            guard index < media.playbackWindow else { return }
+            stream.inWindow += 1
+            let ideal = first + .milliseconds(Int64(index) * MediaStream.packetMillis)
+            stream.timing.append(Double((now - ideal).nanoseconds) / 1e6)  // signed; see mediaTiming()
+            return
+        }
         guard let stream = media.streams[ssrc], stream.side != side else {
             media.totals.misrouted += 1
             return
         }
         stream.received += 1
         media.totals.received += 1
+        if stream.firstArrival == nil {
+            stream.firstArrival = now
+            media.received.append(stream)
+        }
+        stream.timing.append(Double(Int64(now.uptimeNanoseconds) - Int64(sentNanos)) / 1e6)
         if let peer = stream.peer, peer.destination != source { media.totals.wrongSource += 1 }
+    }
+
+    /// Timing figures of every stream that received packets, and the playback window counts.
+    func mediaTiming() -> EventLoopFuture<MediaTiming> {
+        loop.submit {
+            var timing = MediaTiming()
+            guard let media = self.media else { return timing }
+            var all: [Double] = []
+            var fromEarliest: [Double] = []
+            for stream in media.received {
+                var values = stream.timing
+                // Playback: signed offsets from the grid anchored at the first packet; the
+                // figure asked for is their size, and `fromEarliest` anchors the grid at the
+                // stream's earliest packet instead. Relayed: transit minus the stream's
+                // fastest transit, the variation the path (relay and both bench ends) adds.
+                let earliest = values.min() ?? 0
+                fromEarliest.append(contentsOf: values.map { $0 - earliest })
+                if stream.ssrc == 0 { values = values.map { abs($0) } }
+                all.append(contentsOf: values)
+                let sorted = values.sorted()
+                if let p99 = MediaTiming.percentile(sorted, 0.99) { timing.streamP99.append(p99) }
+                timing.windowReceived += stream.inWindow
+            }
+            timing.playbackStreams = media.received.filter { $0.ssrc == 0 }.count
+            timing.windowExpected = timing.playbackStreams * media.playbackWindow
+            all.sort()
+            timing.p50 = MediaTiming.percentile(all, 0.5) ?? 0
+            timing.p99 = MediaTiming.percentile(all, 0.99) ?? 0
+            timing.max = all.last ?? 0
+            timing.samples = all.count
+            fromEarliest.sort()
+            timing.earliestP50 = MediaTiming.percentile(fromEarliest, 0.5) ?? 0
+            timing.earliestP99 = MediaTiming.percentile(fromEarliest, 0.99) ?? 0
+            timing.earliestMax = fromEarliest.last ?? 0
+            timing.streamP99.sort()
+            return timing
+        }
     }
 }
 
@@ -115,9 +196,38 @@ private final class RTPHandler: ChannelInboundHandler {
         let envelope = unwrapInboundIn(data)
         let buffer = envelope.data
         guard buffer.readableBytes >= 12,
+              let sequence = buffer.getInteger(at: buffer.readerIndex + 2, as: UInt16.self),
               let ssrc = buffer.getInteger(at: buffer.readerIndex + 8, as: UInt32.self) else { return }
-        farm.receivedRTP(ssrc: ssrc, on: side, from: envelope.remoteAddress)
+        let sent = buffer.readableBytes >= 20 ? buffer.getInteger(at: buffer.readerIndex + 12, as: UInt64.self) ?? 0 : 0
+        farm.receivedRTP(ssrc: ssrc, sequence: sequence, sentNanos: sent, on: side, from: envelope.remoteAddress)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {}
+}
+
+/// Arrival timing over all received packets, in ms.
+struct MediaTiming {
+    var p50 = 0.0
+    var p99 = 0.0
+    var max = 0.0
+    var samples = 0
+    /// Playback: lateness against the grid anchored at each stream's earliest packet.
+    var earliestP50 = 0.0
+    var earliestP99 = 0.0
+    var earliestMax = 0.0
+    /// Each receiving stream's own p99, sorted.
+    var streamP99: [Double] = []
+    var playbackStreams = 0
+    var windowExpected = 0
+    var windowReceived = 0
+
+    var windowLossPercent: Double {
+        windowExpected == 0 ? 0 : Double(windowExpected - windowReceived) / Double(windowExpected) * 100
+    }
+
+    static func percentile(_ sorted: [Double], _ p: Double) -> Double? {
+        guard !sorted.isEmpty else { return nil }
+        let rank = Int((p * Double(sorted.count)).rounded(.up))
+        return sorted[min(Swift.max(rank, 1), sorted.count) - 1]
+    }
 }

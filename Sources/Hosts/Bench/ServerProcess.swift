@@ -42,6 +42,7 @@ final class ServerProcess {
         environment["TELEFONIA_LOG_LEVEL"] = options.serverLogLevel
         // Every phone is on 127.0.0.1: the failure limiter must not ban the bench.
         environment["TELEFONIA_AUTH_MAX_FAILURES"] = "1000000"
+        if let prompts = options.resolvedPromptsDir { environment["TELEFONIA_PROMPTS_DIR"] = prompts }
 
         process = Process()
         process.executableURL = URL(fileURLWithPath: binary)

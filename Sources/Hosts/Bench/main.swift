@@ -25,6 +25,8 @@ do {
         passed = try await Benchmarks.sip(options)
     case .memory(let options):
         passed = try await Benchmarks.memory(options)
+    case .heldMedia(let options):
+        passed = try await Benchmarks.heldMedia(options)
     case .all(let options):
         passed = try await Benchmarks.all(options)
     }
