@@ -1,3 +1,5 @@
+import TelefoniaCore
+
 extension SQLiteStore {
     /// Indexes and tables the reports need (R1–R7, P2, L1).
     static let reportMigrations: [SQLiteMigration] = [
@@ -28,5 +30,79 @@ extension SQLiteStore {
                 DROP INDEX cdrs_tenant_start;
                 """
         ),
+        SQLiteMigration(
+            // R6 over a month read per day instead of per call: one row per tenant, UTC day,
+            // direction and line, kept by triggers on every insert and delete of a CDR (the
+            // purge included), so any writer keeps it right. Filled from existing records.
+            name: "202-cdr-line-daily",
+            sql: """
+                CREATE TABLE cdr_line_daily (
+                    tenant_id TEXT NOT NULL,
+                    day INTEGER NOT NULL,
+                    direction TEXT NOT NULL,
+                    line TEXT NOT NULL,
+                    calls INTEGER NOT NULL,
+                    answered INTEGER NOT NULL,
+                    talk_seconds INTEGER NOT NULL,
+                    fixed INTEGER NOT NULL,
+                    mobile INTEGER NOT NULL,
+                    international INTEGER NOT NULL,
+                    cost_cents INTEGER NOT NULL,
+                    PRIMARY KEY (tenant_id, day, direction, line)
+                ) WITHOUT ROWID;
+                INSERT INTO cdr_line_daily
+                    SELECT tenant_id, started_at - (started_at % 86400000), direction, coalesce(line, ''), \(lineDailyAggregates)
+                    FROM cdrs GROUP BY 1, 2, 3, 4;
+                CREATE TRIGGER cdrs_line_daily_insert AFTER INSERT ON cdrs BEGIN
+                    INSERT INTO cdr_line_daily
+                        SELECT NEW.tenant_id, NEW.started_at - (NEW.started_at % 86400000), NEW.direction,
+                            coalesce(NEW.line, ''), \(lineDailyRow("NEW"))
+                    ON CONFLICT (tenant_id, day, direction, line) DO UPDATE SET
+                        calls = calls + excluded.calls, answered = answered + excluded.answered,
+                        talk_seconds = talk_seconds + excluded.talk_seconds, fixed = fixed + excluded.fixed,
+                        mobile = mobile + excluded.mobile, international = international + excluded.international,
+                        cost_cents = cost_cents + excluded.cost_cents;
+                END;
+                CREATE TRIGGER cdrs_line_daily_delete AFTER DELETE ON cdrs BEGIN
+                    UPDATE cdr_line_daily SET
+                        calls = calls - 1, answered = answered - (\(lineDailyRowParts("OLD")[0])),
+                        talk_seconds = talk_seconds - (\(lineDailyRowParts("OLD")[1])),
+                        fixed = fixed - (\(lineDailyRowParts("OLD")[2])), mobile = mobile - (\(lineDailyRowParts("OLD")[3])),
+                        international = international - (\(lineDailyRowParts("OLD")[4])),
+                        cost_cents = cost_cents - (\(lineDailyRowParts("OLD")[5]))
+                    WHERE tenant_id = OLD.tenant_id AND day = OLD.started_at - (OLD.started_at % 86400000)
+                        AND direction = OLD.direction AND line = coalesce(OLD.line, '');
+                    DELETE FROM cdr_line_daily WHERE tenant_id = OLD.tenant_id
+                        AND day = OLD.started_at - (OLD.started_at % 86400000) AND direction = OLD.direction
+                        AND line = coalesce(OLD.line, '') AND calls <= 0;
+                END;
+                """
+        ),
     ]
+}
+
+extension SQLiteStore {
+    /// The per-call values the daily line summary adds up, for a row alias (NEW / OLD):
+    /// answered, talk seconds, fixed, mobile, international, cost.
+    static func lineDailyRowParts(_ row: String) -> [String] {
+        // A NULL class makes `IN` NULL, which sum() skips but a NOT NULL column refuses.
+        [
+            "\(row).disposition = '\(Disposition.answered.rawValue)'",
+            "CASE WHEN \(row).answered_at IS NULL THEN 0 ELSE (\(row).ended_at - \(row).answered_at + 500) / 1000 END",
+            "coalesce(\(row).number_class IN \(classList(.fixed)), 0)",
+            "coalesce(\(row).number_class IN \(classList(.mobile)), 0)",
+            "coalesce(\(row).number_class IN \(classList(.international)), 0)",
+            "coalesce(\(row).cost_cents, 0)",
+        ]
+    }
+
+    /// `1, <parts>` for one inserted CDR.
+    static func lineDailyRow(_ row: String) -> String {
+        (["1"] + lineDailyRowParts(row)).joined(separator: ", ")
+    }
+
+    /// The same parts summed over a group of `cdrs` rows.
+    static var lineDailyAggregates: String {
+        (["count(*)"] + lineDailyRowParts("cdrs").map { "sum(\($0))" }).joined(separator: ", ")
+    }
 }

@@ -23,6 +23,7 @@ extension SQLiteStore: ReportStore {
     }
 
     public func lineUsage(_ filter: ReportFilter) throws -> [LineUsage] {
+        if let fromDaily = try lineUsageFromDailySummary(filter) { return fromDaily }
         let (conditions, values) = Self.conditions(filter)
         let sql = """
             SELECT line, count(*), sum(disposition = '\(Disposition.answered.rawValue)'), sum(\(Self.talkSeconds)),
@@ -34,6 +35,40 @@ extension SQLiteStore: ReportStore {
             try database.query(sql, values: values) { row in
                 LineUsage(
                     line: row.optionalText(0), calls: row.int(1), answered: row.int(2), talkSeconds: row.int(3),
+                    fixed: row.int(4), mobile: row.int(5), international: row.int(6), costCents: row.int64(7)
+                )
+            }
+        }
+    }
+
+    /// R6 from `cdr_line_daily` when the filter allows it: a period of whole UTC days
+    /// and no filter the summary does not keep (number, disposition, destination).
+    /// Nil otherwise: the caller reads the records themselves.
+    private func lineUsageFromDailySummary(_ filter: ReportFilter) throws -> [LineUsage]? {
+        let day: Int64 = 86_400_000
+        guard let from = filter.from, let to = filter.to, from % day == 0, to % day == 0,
+              filter.number?.isEmpty ?? true, filter.disposition == nil, filter.destination == nil else { return nil }
+        var conditions = ["tenant_id = ?", "day >= ?", "day < ?"]
+        var values: [any SQLiteBindable] = [filter.tenantID, from, to]
+        if let line = filter.line {
+            conditions.append("line = ?")
+            values.append(line)
+        }
+        if let directions = filter.directions {
+            let names = directions.map(\.rawValue).sorted()
+            conditions.append(names.isEmpty ? "0" : "direction IN (\(names.map { _ in "?" }.joined(separator: ", ")))")
+            values += names as [any SQLiteBindable]
+        }
+        let sql = """
+            SELECT line, sum(calls), sum(answered), sum(talk_seconds), sum(fixed), sum(mobile), sum(international),
+                sum(cost_cents)
+            FROM cdr_line_daily WHERE \(conditions.joined(separator: " AND ")) GROUP BY line ORDER BY line
+            """
+        return try withDatabase { database in
+            try database.query(sql, values: values) { row in
+                let line = row.text(0)
+                return LineUsage(
+                    line: line.isEmpty ? nil : line, calls: row.int(1), answered: row.int(2), talkSeconds: row.int(3),
                     fixed: row.int(4), mobile: row.int(5), international: row.int(6), costCents: row.int64(7)
                 )
             }
