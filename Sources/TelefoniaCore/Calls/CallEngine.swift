@@ -183,6 +183,19 @@ public final class CallEngine {
             activeGauge.record(calls.count)
             return [.dial(offer.callID, .application(application), callerID: ext)]
         }
+        if let listen = ListenDialling.target(dialled: dialled) {
+            guard let target = try store.line(tenantID: tenantID, extensionNumber: listen.extensionNumber) else {
+                return reject(offer.callID, state, status: 404, disposition: .failed, reason: "no line \(listen.extensionNumber)")
+            }
+            guard target.permissions.contains(.listenable) else {
+                return reject(offer.callID, state, status: 403, disposition: .denied,
+                              reason: "line \(listen.extensionNumber) may not be listened to")
+            }
+            calls[offer.callID] = state
+            activeGauge.record(calls.count)
+            let application = ListenDialling.applicationName(mode: listen.mode, tenantID: tenantID, extensionNumber: listen.extensionNumber)
+            return [.dial(offer.callID, .application(application), callerID: ext)]
+        }
         if let room = ConferenceDialling.roomNumber(dialled: dialled) {
             // F6: *91 + room joins a room of the caller's own tenant.
             guard try (store as? any RoomStore)?.room(tenantID: tenantID, number: room) != nil else {

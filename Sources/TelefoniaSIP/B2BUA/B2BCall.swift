@@ -37,6 +37,11 @@ final class B2BCall: @unchecked Sendable {
     var channelPort: Int?
     /// Tenant of the calling line (applications look prompts up for it).
     var tenantID: String?
+    /// The line the B leg rings (internal and DID calls), for listening (C4).
+    var bTargetLine: String?
+    var bTargetTenant: String?
+    /// Supervisors listening to this call.
+    var listeners: [CallListener] = []
     /// Writes both directions to disk while a recorded call is up.
     var recorder: CallRecorder?
     var recording: Recording?

@@ -93,7 +93,7 @@ extension SignallingCore {
             .appendingPathComponent(call.id.rawValue + ".wav")
         do {
             let recorder = try CallRecorder(url: url, logger: logger)
-            relay.setTap(recorder)
+            relay.add(tap: recorder)
             call.recorder = recorder
             call.recording = Recording(
                 callID: call.id.rawValue, tenantID: tenantID, line: line, from: call.aInvite.from.uri.user ?? "",
@@ -110,7 +110,7 @@ extension SignallingCore {
     /// Closes the recording of a finished call and records its length and size.
     func finishRecording(_ call: B2BCall) {
         guard let recorder = call.recorder, var row = call.recording else { return }
-        call.relay?.setTap(nil)
+        call.relay?.remove(tap: recorder)
         call.recorder = nil
         let (seconds, bytes) = recorder.finish()
         row.durationSeconds = seconds
@@ -126,7 +126,7 @@ extension SignallingCore {
 
     /// Answers the call on the server and runs an application on an oRTP channel.
     private func startApplication(_ name: String, on call: B2BCall) {
-        guard let application = applications[name] ?? conferenceApplication(named: name) else {
+        guard let application = applications[name] ?? conferenceApplication(named: name) ?? listenApplication(named: name) else {
             run(engine.handle(.rejected(call.id, status: 404)))
             return
         }
@@ -189,6 +189,8 @@ extension SignallingCore {
         let toURI: SIPURI
         switch target {
         case .line(let tenantID, let ext, let contacts):
+            call.bTargetLine = ext
+            call.bTargetTenant = tenantID
             domain = (try? store.tenant(id: tenantID))?.domain ?? localHost
             toURI = SIPURI(user: ext, host: domain)
             for registration in contacts {

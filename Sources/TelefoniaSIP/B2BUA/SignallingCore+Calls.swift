@@ -245,6 +245,7 @@ extension SignallingCore {
         callsByA[call.aKey] = nil
         callsByB[call.bCallID] = nil
         finishRecording(call)
+        for listener in call.listeners { listener.stop() }
         if let relay = call.relay { _ = relay.close() }
         if let channel = call.channel {
             channel.close()

@@ -82,18 +82,8 @@ final class CallRecorder: RelayTap, @unchecked Sendable {
         return samples + [Int16](repeating: 0, count: 160 - samples.count)
     }
 
-    /// G.711 audio of an RTP packet (RFC 3550 §5.1 header, CSRCs, extension), nil otherwise.
+    /// G.711 audio of an RTP packet, nil otherwise.
     static func decode(_ packet: ByteBuffer) -> [Int16]? {
-        guard let bytes = packet.getBytes(at: packet.readerIndex, length: packet.readableBytes), bytes.count >= 12 else { return nil }
-        let csrcCount = Int(bytes[0] & 0x0F)
-        var offset = 12 + 4 * csrcCount
-        if bytes[0] & 0x10 != 0 {
-            guard bytes.count >= offset + 4 else { return nil }
-            offset += 4 + 4 * (Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3]))
-        }
-        var end = bytes.count
-        if bytes[0] & 0x20 != 0, let padding = bytes.last { end -= Int(padding) }
-        guard offset < end, let law = G711(payloadType: Int(bytes[1] & 0x7F)) else { return nil }
-        return law.decode(bytes[offset..<end])
+        RTPAudio(packet)?.samples
     }
 }

@@ -227,10 +227,12 @@ public final class RelaySession: Sendable {
     /// Packets forwarded in each direction.
     public var packetsRelayed: (aToB: Int, bToA: Int) { forwarder.packetsRelayed }
 
-    /// Installs (or removes) a tap that sees every packet the relay forwards.
-    func setTap(_ tap: (any RelayTap)?) {
-        forwarder.tap = tap
-    }
+    /// Adds a tap that sees every packet the relay forwards (recording, listening).
+    func add(tap: any RelayTap) { forwarder.add(tap: tap) }
+    func remove(tap: any RelayTap) { forwarder.remove(tap: tap) }
+    /// Adds a rewriter that may change the audio of forwarded packets (whisper, barge).
+    func add(rewriter: any RelayRewriter) { forwarder.add(rewriter: rewriter) }
+    func remove(rewriter: any RelayRewriter) { forwarder.remove(rewriter: rewriter) }
 
     /// A session the B2BUA forgot to close must not hold its ports forever.
     deinit {
@@ -277,6 +279,12 @@ protocol RelayTap: AnyObject, Sendable {
     func relayed(from side: LegSide, packet: ByteBuffer)
 }
 
+/// May change a packet's audio on its way through the relay (whisper, barge).
+/// Called on the relay's event loop; returns the packet to forward.
+protocol RelayRewriter: AnyObject, Sendable {
+    func rewrite(from side: LegSide, packet: ByteBuffer) -> ByteBuffer
+}
+
 final class RelayForwarder: Sendable {
     private struct Side {
         /// From SDP; nil when unknown, on hold or unusable.
@@ -292,7 +300,8 @@ final class RelayForwarder: Sendable {
         var a = Side()
         var b = Side()
         var lastActivityMillis: Int64 = 0
-        var tap: (any RelayTap)?
+        var taps: [any RelayTap] = []
+        var rewriters: [any RelayRewriter] = []
 
         subscript(side: LegSide) -> Side {
             get { side == .a ? a : b }
@@ -326,10 +335,15 @@ final class RelayForwarder: Sendable {
 
     var lastActivityMillis: Int64 { state.withLockedValue { $0.lastActivityMillis } }
 
-    var tap: (any RelayTap)? {
-        get { state.withLockedValue { $0.tap } }
-        set { state.withLockedValue { $0.tap = newValue } }
+    /// Taps and rewriters of this session; read once per packet.
+    var hooks: (taps: [any RelayTap], rewriters: [any RelayRewriter]) {
+        state.withLockedValue { ($0.taps, $0.rewriters) }
     }
+
+    func add(tap: any RelayTap) { state.withLockedValue { $0.taps.append(tap) } }
+    func remove(tap: any RelayTap) { state.withLockedValue { $0.taps.removeAll { $0 === tap } } }
+    func add(rewriter: any RelayRewriter) { state.withLockedValue { $0.rewriters.append(rewriter) } }
+    func remove(rewriter: any RelayRewriter) { state.withLockedValue { $0.rewriters.removeAll { $0 === rewriter } } }
 
     var packetsRelayed: (aToB: Int, bToA: Int) {
         state.withLockedValue { (aToB: $0.a.forwarded, bToA: $0.b.forwarded) }
@@ -419,9 +433,12 @@ private final class RelayHandler: ChannelInboundHandler {
             first >> 6 == 2
         else { return }
         guard let route = forwarder.route(from: side, source: envelope.remoteAddress) else { return }
-        forwarder.tap?.relayed(from: side, packet: envelope.data)
+        let hooks = forwarder.hooks
+        for tap in hooks.taps { tap.relayed(from: side, packet: envelope.data) }
+        var data = envelope.data
+        for rewriter in hooks.rewriters { data = rewriter.rewrite(from: side, packet: data) }
         // Both channels live on this event loop, so this write runs now.
-        route.channel.write(AddressedEnvelope(remoteAddress: route.destination, data: envelope.data), promise: nil)
+        route.channel.write(AddressedEnvelope(remoteAddress: route.destination, data: data), promise: nil)
         pendingFlush = route.channel
     }
 
