@@ -212,6 +212,9 @@ private struct FakePrompts: PromptProvider {
 /// A channel that records the prompts it plays, hands frames to its mixer when the
 /// test ticks it and waits in `collectDigits` until hung up.
 private final class FakeMixingChannel: MixingChannel, @unchecked Sendable {
+    /// Not used by these tests: nothing is said into the fake channel.
+    func record(_ options: RecordingOptions) async throws -> RecordedAudio { RecordedAudio(samples: [], ending: .hangUp) }
+
     let tenantID = "acme"
     private let lock = NIOLock()
     private let hangUpOnPlay: Bool

@@ -8,7 +8,7 @@ public struct CallEngineConfiguration: Sendable, Equatable {
     /// When set, replaces every line's own ring timeout.
     public var ringTimeoutOverride: Int?
     /// Codes a line dials to reach a server application, e.g. "*43" → "echo".
-    public var applications: [String: String] = ["*43": "echo", "*44": "playback", "*55": "balance"]
+    public var applications: [String: String] = ["*43": "echo", "*44": "playback", "*45": "record-test", "*55": "balance"]
     public init(trunkRingTimeout: Int = 60, ringTimeoutOverride: Int? = nil) {
         self.trunkRingTimeout = trunkRingTimeout
         self.ringTimeoutOverride = ringTimeoutOverride

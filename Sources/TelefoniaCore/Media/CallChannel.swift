@@ -32,6 +32,32 @@ public struct DigitCollection: Sendable, Equatable {
     }
 }
 
+/// How `record` listens.
+public struct RecordingOptions: Sendable, Equatable {
+    public var maxSeconds: Int
+    public var stopOnPound: Bool
+    /// Seconds of silence that end the recording once something was said; nil: never.
+    public var silenceSeconds: Int?
+
+    public init(maxSeconds: Int = 60, stopOnPound: Bool = true, silenceSeconds: Int? = 3) {
+        self.maxSeconds = maxSeconds
+        self.stopOnPound = stopOnPound
+        self.silenceSeconds = silenceSeconds
+    }
+}
+
+/// What `record` captured and why it stopped.
+public struct RecordedAudio: Sendable, Equatable {
+    public enum Ending: String, Sendable { case maxLength, pound, silence, hangUp }
+    public var samples: [Int16]
+    public var ending: Ending
+    public init(samples: [Int16], ending: Ending) {
+        self.samples = samples
+        self.ending = ending
+    }
+    public var seconds: Double { Double(samples.count) / 8000 }
+}
+
 /// Why a channel operation could not finish.
 public enum ChannelError: Error, Sendable, Equatable {
     /// The caller hung up (or the call was ended).
@@ -56,6 +82,9 @@ public protocol CallChannel: AnyObject, Sendable {
     /// Collects digits (RFC 4733, SIP INFO or in-band) until `maxDigits`, the
     /// terminator or a timeout; digits pressed earlier (barge-in) count.
     func collectDigits(_ options: DigitCollection) async throws -> String
+    /// Records what the caller says (8 kHz mono PCM) until `maxSeconds`, a `#` (when
+    /// `stopOnPound`), `silenceSeconds` of silence (when set, after some sound), or hang-up.
+    func record(_ options: RecordingOptions) async throws -> RecordedAudio
     /// Ends the call from the server side.
     func hangUp() async
     /// False once the far end hung up or `hangUp()` ran.
@@ -66,6 +95,22 @@ extension CallChannel {
     /// A short 1 kHz beep.
     public func beep() async throws {
         try await play(.prompt(Prompts.beep), bargeIn: false)
+    }
+
+    /// Plays prompts one after the other (a sentence of `PortugueseSpeech`).
+    public func say(prompts names: [String]) async throws {
+        for name in names { try await play(.prompt(name), bargeIn: false) }
+    }
+
+    /// Says a number ("duzentos e trinta e quatro").
+    public func say(number: Int) async throws { try await say(prompts: PortugueseSpeech.words(for: number)) }
+
+    /// Says money in reais ("doze reais e cinquenta centavos").
+    public func say(moneyCents cents: Int64) async throws { try await say(prompts: PortugueseSpeech.money(cents: cents)) }
+
+    /// Says a duration ("dois minutos e cinco segundos").
+    public func say(durationSeconds seconds: Int) async throws {
+        try await say(prompts: PortugueseSpeech.duration(seconds: seconds))
     }
 
     /// Says keypad digits one by one from the prompt set ("1", …, "estrela", "sustenido").

@@ -33,6 +33,7 @@ final class RTPChannel: CallChannel, MediaClockParticipant, @unchecked Sendable 
     private var pendingRemote: (host: String, port: Int)?
     private var playback: Playback?
     private var digits: [Character] = []
+    private var recording: Recording?
     private var waiter: DigitWaiter?
     /// Called (once) when the application hangs up, so the signalling side sends BYE.
     var onServerHangUp: (@Sendable () -> Void)?
@@ -50,6 +51,14 @@ final class RTPChannel: CallChannel, MediaClockParticipant, @unchecked Sendable 
         var loop: Bool
         var bargeIn: Bool
         var continuation: CheckedContinuation<Character?, any Error>
+    }
+
+    private struct Recording {
+        var options: RecordingOptions
+        var samples: [Int16] = []
+        var heardSound = false
+        var silentFrames = 0
+        var continuation: CheckedContinuation<RecordedAudio, any Error>
     }
 
     private struct DigitWaiter {
@@ -171,6 +180,39 @@ final class RTPChannel: CallChannel, MediaClockParticipant, @unchecked Sendable 
         }
     }
 
+    func record(_ options: RecordingOptions) async throws -> RecordedAudio {
+        try await withCheckedThrowingContinuation { continuation in
+            lock.withLock {
+                guard up else { return continuation.resume(throwing: ChannelError.hungUp) }
+                recording?.continuation.resume(returning: RecordedAudio(samples: recording?.samples ?? [], ending: .maxLength))
+                if options.stopOnPound { digits.removeAll { $0 == "#" } }
+                recording = Recording(options: options, continuation: continuation)
+            }
+        }
+    }
+
+    /// Adds a received frame to the recording in progress; ends it on length or silence.
+    private func recordLocked(_ frame: [Int16]) {
+        guard var r = recording else { return }
+        r.samples += frame
+        let loud = frame.contains { abs(Int($0)) > 1000 }
+        if loud {
+            r.heardSound = true
+            r.silentFrames = 0
+        } else {
+            r.silentFrames += 1
+        }
+        if r.samples.count >= r.options.maxSeconds * 8000 {
+            recording = nil
+            r.continuation.resume(returning: RecordedAudio(samples: Array(r.samples.prefix(r.options.maxSeconds * 8000)), ending: .maxLength))
+        } else if let silence = r.options.silenceSeconds, r.heardSound, r.silentFrames >= silence * 50 {
+            recording = nil
+            r.continuation.resume(returning: RecordedAudio(samples: Array(r.samples.dropLast(r.silentFrames * 160)), ending: .silence))
+        } else {
+            recording = r
+        }
+    }
+
     func hangUp() async {
         let callback: (@Sendable () -> Void)? = lock.withLock {
             guard up else { return nil }
@@ -223,6 +265,9 @@ final class RTPChannel: CallChannel, MediaClockParticipant, @unchecked Sendable 
         let audio = received > 0 && Int(payloadType) == law.payloadType ? law.decode(payload.prefix(Int(received))) : nil
         if let exchange {
             mixed = exchange(audio, nowMillis)
+        }
+        if let audio {
+            lock.withLock { recordLocked(audio) }
         }
         // Peers that negotiated neither RFC 4733 nor use SIP INFO send their keys as tones.
         if telephoneEventPayloadType == nil, let audio {
@@ -285,6 +330,11 @@ final class RTPChannel: CallChannel, MediaClockParticipant, @unchecked Sendable 
     private func receivedLocked(_ digit: Character) {
         guard up else { return }
         logger.debug("digit", metadata: ["digit": "\(digit)", "tel.rtp_port": "\(port)"])
+        if digit == "#", let r = recording, r.options.stopOnPound {
+            recording = nil
+            r.continuation.resume(returning: RecordedAudio(samples: r.samples, ending: .pound))
+            return
+        }
         digits.append(digit)
         if var w = waiter {
             if drain(&w) {
@@ -319,6 +369,10 @@ final class RTPChannel: CallChannel, MediaClockParticipant, @unchecked Sendable 
         playback = nil
         waiter?.continuation.resume(throwing: ChannelError.hungUp)
         waiter = nil
+        if let r = recording {
+            recording = nil
+            r.continuation.resume(returning: RecordedAudio(samples: r.samples, ending: .hangUp))
+        }
     }
 
     private func resolve(_ audio: AudioSource) throws -> [Int16] {

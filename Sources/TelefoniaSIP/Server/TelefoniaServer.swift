@@ -21,7 +21,7 @@ public final class TelefoniaServer: @unchecked Sendable {
     ///     configuration (`*43` → echo by default).
     ///   - prompts: where applications find prompts; default: the `prompts.dir` folder.
     public init(configuration: ServerConfiguration, store: any Store, clock: any WallClock = SystemWallClock(),
-                mediaThreads: Int = 1, applications: [any CallApplication] = [EchoApplication(), PlaybackApplication()],
+                mediaThreads: Int = 1, applications: [any CallApplication] = [EchoApplication(), PlaybackApplication(), RecordTestApplication()],
                 prompts: (any PromptProvider)? = nil, logger: Logger = Logger(label: "telefonia.server")) {
         self.configuration = configuration
         self.logger = logger
