@@ -225,78 +225,9 @@ import TelefoniaStorage
 
 // MARK: - Running the binary
 
-/// Runs `body` with the CLI bound to a fresh database in a temporary folder.
-private func withRatingCLI(_ body: (RatingCLI) throws -> Void) throws {
-    try withTemporaryFolder { folder in
-        try body(try RatingCLI(folder: folder))
-    }
-}
+/// The shared CLI harness (`CLIHarness.swift`).
+private typealias RatingCLI = CLI
 
-/// The `telefonia` binary on a test database, with TZ=UTC.
-private struct RatingCLI {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    let executable: URL
-    let folder: URL
-    var database: String { folder.appendingPathComponent("telefonia.sqlite").path }
-
-    init(folder: URL) throws {
-        self.folder = folder
-        let candidates = [
-            URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent(),
-            Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
-        ] + Bundle.allBundles.filter { $0.bundleURL.pathExtension == "xctest" }.map { $0.bundleURL.deletingLastPathComponent() }
-        guard let found = candidates.map({ $0.appendingPathComponent("telefonia") })
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0.path) })
-        else {
-            Issue.record("the telefonia executable is missing; build it first with `swift build --product telefonia`")
-            throw CocoaError(.fileNoSuchFile)
-        }
-        executable = found
-    }
-
-    func store() throws -> SQLiteStore {
-        try SQLiteStore(path: database)
-    }
-
-    @discardableResult
-    func run(_ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TELEFONIA_") }
-        environment["TZ"] = "UTC"
-        environment["TELEFONIA_DB"] = database
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
-    }
-
-    func expectOutput(_ arguments: [String], _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let result = try run(arguments)
-        #expect(result.status == 0, "telefonia \(arguments.joined(separator: " ")) failed: \(result.stderr)", sourceLocation: sourceLocation)
-        #expect(result.stdout == expected, sourceLocation: sourceLocation)
-        #expect(result.stderr == "", sourceLocation: sourceLocation)
-    }
-
-    func expectError(_ arguments: [String], _ message: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let result = try run(arguments)
-        #expect(result.status == 1, sourceLocation: sourceLocation)
-        #expect(result.stdout == "", sourceLocation: sourceLocation)
-        #expect(result.stderr == "error: \(message)\n", sourceLocation: sourceLocation)
-    }
+private func withRatingCLI(_ body: (CLI) throws -> Void) throws {
+    try withCLI(body)
 }
