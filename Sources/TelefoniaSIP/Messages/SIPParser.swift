@@ -188,27 +188,13 @@ public enum SIPParser {
             guard let n = Int(p), (0...65535).contains(n) else { return nil }
             port = n
         }
-        var params: [(name: String, value: String?)] = []
-        var i: Int32 = 0
-        var name: UnsafePointer<CChar>?
-        var value: UnsafePointer<CChar>?
-        while tel_osip_via_param_at(v, i, &name, &value) == 0 {
-            if let n = str(name) { params.append((n, str(value))) }
-            i += 1
-        }
+        let params = parameters { tel_osip_via_param_at(v, $0, &$1, &$2) }
         return Via(transport: proto, host: host, port: port, parameters: params)
     }
 
     private static func nameAddress(_ f: UnsafeMutablePointer<osip_from_t>) -> NameAddress? {
         guard let url = f.pointee.url, let uri = sipURI(url) else { return nil }
-        var params: [(name: String, value: String?)] = []
-        var i: Int32 = 0
-        var name: UnsafePointer<CChar>?
-        var value: UnsafePointer<CChar>?
-        while tel_osip_gen_param_at(f, i, &name, &value) == 0 {
-            if let n = str(name) { params.append((n, str(value))) }
-            i += 1
-        }
+        let params = parameters { tel_osip_gen_param_at(f, $0, &$1, &$2) }
         var display = str(f.pointee.displayname)
         if let d = display, d.hasPrefix("\""), d.hasSuffix("\""), d.count >= 2 { display = String(d.dropFirst().dropLast()) }
         return NameAddress(displayName: display, uri: uri, parameters: params)
@@ -226,15 +212,23 @@ public enum SIPParser {
             guard let n = Int(p), (0...65535).contains(n) else { return nil }
             port = n
         }
+        let params = parameters { tel_osip_uri_param_at(u, $0, &$1, &$2) }
+        return SIPURI(scheme: scheme, user: str(u.pointee.username), host: host, port: port, parameters: params)
+    }
+
+    /// The name/value pairs a shim accessor hands out by index, until it returns non-zero.
+    private static func parameters(
+        _ at: (Int32, inout UnsafePointer<CChar>?, inout UnsafePointer<CChar>?) -> Int32
+    ) -> [(name: String, value: String?)] {
         var params: [(name: String, value: String?)] = []
         var i: Int32 = 0
         var name: UnsafePointer<CChar>?
         var value: UnsafePointer<CChar>?
-        while tel_osip_uri_param_at(u, i, &name, &value) == 0 {
+        while at(i, &name, &value) == 0 {
             if let n = str(name) { params.append((n, str(value))) }
             i += 1
         }
-        return SIPURI(scheme: scheme, user: str(u.pointee.username), host: host, port: port, parameters: params)
+        return params
     }
 
     private static func str(_ p: UnsafePointer<CChar>?) -> String? {
