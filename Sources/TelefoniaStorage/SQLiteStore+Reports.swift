@@ -55,9 +55,9 @@ extension SQLiteStore: ReportStore {
             values.append(line)
         }
         if let directions = filter.directions {
-            let names = directions.map(\.rawValue).sorted()
-            conditions.append(names.isEmpty ? "0" : "direction IN (\(names.map { _ in "?" }.joined(separator: ", ")))")
-            values += names as [any SQLiteBindable]
+            let (condition, names) = Self.directionCondition(directions)
+            conditions.append(condition)
+            values += names
         }
         let sql = """
             SELECT line, sum(calls), sum(answered), sum(talk_seconds), sum(fixed), sum(mobile), sum(international),
@@ -179,9 +179,9 @@ extension SQLiteStore: ReportStore {
             values.append(line)
         }
         if let directions = filter.directions {
-            let names = directions.map(\.rawValue).sorted()
-            conditions.append(names.isEmpty ? "0" : "direction IN (\(names.map { _ in "?" }.joined(separator: ", ")))")
-            values += names as [any SQLiteBindable]
+            let (condition, names) = Self.directionCondition(directions)
+            conditions.append(condition)
+            values += names
         }
         if let disposition = filter.disposition {
             conditions.append("disposition = ?")
@@ -196,6 +196,12 @@ extension SQLiteStore: ReportStore {
             values += [number, number, number]
         }
         return (conditions.joined(separator: " AND "), values)
+    }
+
+    /// `direction IN (?, …)` with its values (sorted, so the SQL text is stable for the statement cache).
+    static func directionCondition(_ directions: Set<CallDirection>) -> (String, [any SQLiteBindable]) {
+        let names = directions.map(\.rawValue).sorted()
+        return (names.isEmpty ? "0" : "direction IN (\(names.map { _ in "?" }.joined(separator: ", ")))", names)
     }
 
     /// "('fixed-local', 'fixed-ldn')": the classes are our own constants, not user text.
