@@ -19,7 +19,7 @@ final class BenchSession {
     }
 
     /// Provisions `lineCount` lines, starts the server, registers every line.
-    static func open(options: ServerOptions, lineCount: Int, media: Bool) async throws -> BenchSession {
+    static func open(options: ServerOptions, lineCount: Int, media: Bool, kernelTimed: Bool = true) async throws -> BenchSession {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let lines = BenchLine.range(count: lineCount)
         let server: ServerProcess
@@ -34,7 +34,7 @@ final class BenchSession {
         let session = BenchSession(group: group, server: server, farm: farm, lines: lines)
         do {
             try await farm.start().get()
-            if media { try await farm.startMedia().get() }
+            if media { try await farm.startMedia(kernelTimed: kernelTimed).get() }
             // 20 s for the server to open its database and bind.
             try await farm.waitForServer(attempts: 200).get()
             server.matchNiceness()

@@ -101,7 +101,7 @@ enum Benchmarks {
     /// CPU is taken over `seconds` while all of them are up and nothing else happens.
     static func heldMedia(_ options: HeldMediaOptions) async throws -> Bool {
         let name = options.relay ? "relay" : "playback"
-        let session = try await BenchSession.open(options: options.server, lineCount: options.calls * 2, media: true)
+        let session = try await BenchSession.open(options: options.server, lineCount: options.calls * 2, media: true, kernelTimed: options.relay)
         let window = options.seconds * 50
         try await session.farm.loop.submit { [farm = session.farm] in farm.media?.playbackWindow = window }.get()
         let plan = CallPlan(
@@ -147,7 +147,11 @@ enum Benchmarks {
             report("relay: rtp \(totals.streams) streams, sent \(totals.sent) packets, received \(totals.received), "
                 + "lost \(totals.sent - totals.received) (\(format(totals.lossPercent, 4))%), "
                 + "from a wrong address \(totals.wrongSource), misrouted \(totals.misrouted)")
-            report("relay: transit through the relay (arrival − our send time) p50 \(format(timing.p50, 2)) ms, "
+            let clock = timing.kernelTimed
+                ? "kernel receive time (SO_TIMESTAMPNS, dedicated blocking receive threads) − CLOCK_REALTIME taken just before sendto"
+                : "arrival on the event loop − our send time"
+            report("relay: \(timing.kernelTimed ? "kernel-timed" : "event-loop-timed") receive; packets without a kernel timestamp \(timing.untimed), failed sends \(timing.sendFailures)")
+            report("relay: transit through the relay (\(clock)) p50 \(format(timing.p50, 2)) ms, "
                 + "p99 \(format(timing.p99, 2)) ms, max \(format(timing.max, 2)) ms over \(timing.samples) packets; "
                 + "stream p99s: median \(format(MediaTiming.percentile(timing.streamP99, 0.5) ?? 0, 2)) ms, "
                 + "worst \(format(timing.streamP99.last ?? 0, 2)) ms")

@@ -9,8 +9,16 @@ enum MediaSide { case caller, callee }
 final class MediaState: @unchecked Sendable {
     let callerChannel: any Channel
     let calleeChannel: any Channel
-    var callerPort: Int { callerChannel.localAddress?.port ?? 0 }
-    var calleePort: Int { calleeChannel.localAddress?.port ?? 0 }
+    /// Relayed calls: blocking sockets with kernel receive timestamps, read by their
+    /// own threads (see `KernelTimedSocket`); nil for playback, which uses the channels.
+    var callerTimed: KernelTimedSocket?
+    var calleeTimed: KernelTimedSocket?
+    var callerPort: Int { callerTimed?.port ?? callerChannel.localAddress?.port ?? 0 }
+    var calleePort: Int { calleeTimed?.port ?? calleeChannel.localAddress?.port ?? 0 }
+    /// Packets the kernel-timed receive threads got without a timestamp.
+    var untimed = 0
+    /// sendto calls that failed (kernel-timed sockets).
+    var sendFailures = 0
     var streams: [UInt32: MediaStream] = [:]
     var sending: [MediaStream] = []
     var ticker: RepeatedTask?
@@ -50,6 +58,8 @@ final class MediaStream: @unchecked Sendable {
     let side: MediaSide
     let channel: any Channel
     let destination: SocketAddress
+    /// The kernel-timed socket this stream sends on, if the run uses them.
+    var timedSocket: KernelTimedSocket?
     let startedAt: NIODeadline = .now()
     var sequence = UInt16.random(in: 0...UInt16.max)
     var timestamp = UInt32.random(in: 0...UInt32.max)

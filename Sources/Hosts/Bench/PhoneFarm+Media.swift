@@ -3,7 +3,9 @@ import NIOPosix
 
 extension PhoneFarm {
     /// Binds the two RTP sockets and starts the 20 ms send clock.
-    func startMedia() -> EventLoopFuture<Void> {
+    /// `kernelTimed`: relayed RTP goes over blocking sockets read by dedicated threads
+    /// with SO_TIMESTAMPNS (not for playback, whose packets the caller channel reads).
+    func startMedia(kernelTimed: Bool = true) -> EventLoopFuture<Void> {
         func bind(_ side: MediaSide) -> EventLoopFuture<any Channel> {
             DatagramBootstrap(group: loop)
                 .channelOption(.socketOption(.so_rcvbuf), value: 8 << 20)
@@ -18,6 +20,16 @@ extension PhoneFarm {
         }
         return bind(.caller).and(bind(.callee)).map { [self] caller, callee in
             let state = MediaState(callerChannel: caller, calleeChannel: callee)
+            if kernelTimed {
+                state.callerTimed = KernelTimedSocket.open(host: domain)
+                state.calleeTimed = KernelTimedSocket.open(host: domain)
+                if state.callerTimed == nil || state.calleeTimed == nil {
+                    state.callerTimed?.stop()
+                    state.calleeTimed?.stop()
+                    state.callerTimed = nil
+                    state.calleeTimed = nil
+                }
+            }
             media = state
             state.ticker = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { [self] _ in
                 sendDuePackets()
@@ -28,11 +40,15 @@ extension PhoneFarm {
     func stopMedia() {
         media?.ticker?.cancel()
         media?.ticker = nil
+        // The receive threads keep reading until the figures are taken (mediaTiming).
     }
 
     /// Packet counts so far.
     func mediaTotals() -> EventLoopFuture<MediaTotals> {
-        loop.submit { self.media?.totals ?? MediaTotals() }
+        loop.submit {
+            self.drainKernelTimed()
+            return self.media?.totals ?? MediaTotals()
+        }
     }
 
     /// A new stream from `side`'s socket to the relay port the server's SDP gave.
@@ -43,6 +59,7 @@ extension PhoneFarm {
         let stream = MediaStream(
             ssrc: ssrc, side: side, channel: side == .caller ? media.callerChannel : media.calleeChannel,
             destination: destination)
+        stream.timedSocket = side == .caller ? media.callerTimed : media.calleeTimed
         media.streams[ssrc] = stream
         media.sending.append(stream)
         media.totals.streams += 1
@@ -71,6 +88,21 @@ extension PhoneFarm {
 
     private func sendPackets(of stream: MediaStream, count: Int) {
         guard let media else { return }
+        if let socket = stream.timedSocket {
+            for _ in 0..<count {
+                // The send time (CLOCK_REALTIME ns) is taken just before sendto, in the socket.
+                let header = (marker: stream.sent == 0, sequence: stream.sequence, timestamp: stream.timestamp, ssrc: stream.ssrc)
+                if socket.send(header: header, to: stream.destination) {
+                    media.totals.sent += 1
+                } else {
+                    media.sendFailures += 1
+                }
+                stream.sequence &+= 1
+                stream.timestamp &+= UInt32(MediaStream.payloadBytes)
+                stream.sent += 1
+            }
+            return
+        }
         for _ in 0..<count {
             var buffer = stream.channel.allocator.buffer(capacity: 12 + MediaStream.payloadBytes)
             // RFC 3550 §5.1: V=2, no padding/extension/CSRC; marker on the first packet; PT 0 (PCMU).
@@ -143,9 +175,34 @@ extension PhoneFarm {
         if let peer = stream.peer, peer.destination != source { media.totals.wrongSource += 1 }
     }
 
+    /// Folds in what the kernel-timed receive threads got since the last call (on the loop).
+    func drainKernelTimed() {
+        guard let media else { return }
+        for (socket, side) in [(media.callerTimed, MediaSide.caller), (media.calleeTimed, .callee)] {
+            guard let socket else { continue }
+            let (arrivals, untimed) = socket.drain()
+            media.untimed += untimed
+            for arrival in arrivals {
+                guard let stream = media.streams[arrival.ssrc], stream.side != side else {
+                    media.totals.misrouted += 1
+                    continue
+                }
+                stream.received += 1
+                media.totals.received += 1
+                if stream.firstArrival == nil {
+                    stream.firstArrival = .now()
+                    media.received.append(stream)
+                }
+                if arrival.transitNanos != .min { stream.timing.append(Double(arrival.transitNanos) / 1e6) }
+                if let peer = stream.peer, peer.destination.port != arrival.sourcePort { media.totals.wrongSource += 1 }
+            }
+        }
+    }
+
     /// Timing figures of every stream that received packets, and the playback window counts.
     func mediaTiming() -> EventLoopFuture<MediaTiming> {
         loop.submit {
+            self.drainKernelTimed()
             var timing = MediaTiming()
             guard let media = self.media else { return timing }
             var all: [Double] = []
@@ -176,6 +233,9 @@ extension PhoneFarm {
             timing.earliestP99 = MediaTiming.percentile(fromEarliest, 0.99) ?? 0
             timing.earliestMax = fromEarliest.last ?? 0
             timing.streamP99.sort()
+            timing.kernelTimed = media.callerTimed != nil
+            timing.untimed = media.untimed
+            timing.sendFailures = media.sendFailures
             return timing
         }
     }
@@ -220,6 +280,10 @@ struct MediaTiming {
     var playbackStreams = 0
     var windowExpected = 0
     var windowReceived = 0
+    /// Relayed RTP was timed by the kernel (SO_TIMESTAMPNS) on dedicated receive threads.
+    var kernelTimed = false
+    var untimed = 0
+    var sendFailures = 0
 
     var windowLossPercent: Double {
         windowExpected == 0 ? 0 : Double(windowExpected - windowReceived) / Double(windowExpected) * 100
