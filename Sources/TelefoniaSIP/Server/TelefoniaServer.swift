@@ -16,12 +16,13 @@ public final class TelefoniaServer: @unchecked Sendable {
     private let logger: Logger
 
     /// - Parameters:
-    ///   - mediaThreads: event loop threads relaying RTP (signalling has its own thread).
+    ///   - mediaThreads: event loop threads relaying RTP (signalling has its own thread);
+    ///     default: one per core, so a burst of packets is forwarded in parallel.
     ///   - applications: server applications reachable by the codes in the engine's
     ///     configuration (`*43` → echo by default).
     ///   - prompts: where applications find prompts; default: the `prompts.dir` folder.
     public init(configuration: ServerConfiguration, store: any Store, clock: any WallClock = SystemWallClock(),
-                mediaThreads: Int = 1, applications: [any CallApplication] = [EchoApplication(), PlaybackApplication(), RecordTestApplication()],
+                mediaThreads: Int = System.coreCount, applications: [any CallApplication] = [EchoApplication(), PlaybackApplication(), RecordTestApplication()],
                 prompts: (any PromptProvider)? = nil, logger: Logger = Logger(label: "telefonia.server")) {
         self.configuration = configuration
         self.logger = logger
