@@ -4,6 +4,9 @@ import TelefoniaCore
 
 /// A channel that only records what an application plays.
 private final class RecordingChannel: CallChannel, @unchecked Sendable {
+    /// Not used by these tests.
+    func bridge(to other: any CallChannel) async throws { throw ChannelError.cannotBridge }
+
     /// Not used by these tests: nothing is said into the fake channel.
     func record(_ options: RecordingOptions) async throws -> RecordedAudio { RecordedAudio(samples: [], ending: .hangUp) }
 

@@ -64,6 +64,8 @@ public enum ChannelError: Error, Sendable, Equatable {
     case hungUp
     /// No prompt of that name exists.
     case unknownPrompt(String)
+    /// The two channels cannot exchange audio (different kinds of channel).
+    case cannotBridge
 }
 
 /// A call leg an application drives as async code (the Channel API;
@@ -85,6 +87,9 @@ public protocol CallChannel: AnyObject, Sendable {
     /// Records what the caller says (8 kHz mono PCM) until `maxSeconds`, a `#` (when
     /// `stopOnPound`), `silenceSeconds` of silence (when set, after some sound), or hang-up.
     func record(_ options: RecordingOptions) async throws -> RecordedAudio
+    /// Connects this leg's audio with another's, both ways, until either hangs up;
+    /// throws `hungUp` when this leg is the one that ended.
+    func bridge(to other: any CallChannel) async throws
     /// Ends the call from the server side.
     func hangUp() async
     /// False once the far end hung up or `hangUp()` ran.
