@@ -26,42 +26,15 @@ extension SQLiteStore {
     }
 
     public func cdrs(_ filter: CDRFilter) throws -> [CDR] {
-        var conditions: [String] = []
-        var values: [any SQLiteBindable] = []
-        if let tenantID = filter.tenantID {
-            conditions.append("tenant_id = ?")
-            values.append(tenantID)
-        }
-        if let line = filter.line {
-            conditions.append("line = ?")
-            values.append(line)
-        }
-        if let from = filter.from {
-            conditions.append("started_at >= ?")
-            values.append(from)
-        }
-        if let to = filter.to {
-            conditions.append("started_at < ?")
-            values.append(to)
-        }
-        if let disposition = filter.disposition {
-            conditions.append("disposition = ?")
-            values.append(disposition.rawValue)
-        }
-        if let direction = filter.direction {
-            conditions.append("direction = ?")
-            values.append(direction.rawValue)
-        }
-        if let number = filter.number, !number.isEmpty {
-            // instr, not LIKE: '%' and '_' in the user's text are not wildcards.
-            // One numbered parameter used three times; later plain "?"s continue after it.
-            let parameter = "?\(values.count + 1)"
-            conditions.append(
-                "(instr(caller, \(parameter)) > 0 OR instr(dialled, \(parameter)) > 0 OR instr(normalized, \(parameter)) > 0)"
-            )
-            values.append(number)
-        }
-        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        var conditions = SQLConditions()
+        conditions.equal("tenant_id", filter.tenantID)
+        conditions.equal("line", filter.line)
+        conditions.period(from: filter.from, to: filter.to)
+        conditions.equal("disposition", filter.disposition?.rawValue)
+        conditions.equal("direction", filter.direction?.rawValue)
+        conditions.number(filter.number)
+        var values = conditions.values
+        let whereClause = " WHERE " + conditions.sql
         // LIMIT -1 is SQLite for "no limit".
         values.append(filter.limit.map { max($0, 0) } ?? -1)
         values.append(max(filter.offset ?? 0, 0))

@@ -48,24 +48,21 @@ extension SQLiteStore: ReportStore {
         let day: Int64 = 86_400_000
         guard let from = filter.from, let to = filter.to, from % day == 0, to % day == 0,
               filter.number?.isEmpty ?? true, filter.disposition == nil, filter.destination == nil else { return nil }
-        var conditions = ["tenant_id = ?", "day >= ?", "day < ?"]
-        var values: [any SQLiteBindable] = [filter.tenantID, from, to]
-        if let line = filter.line {
-            conditions.append("line = ?")
-            values.append(line)
-        }
+        var conditions = SQLConditions()
+        conditions.equal("tenant_id", filter.tenantID)
+        conditions.append("day >= ? AND day < ?", [from, to])
+        conditions.equal("line", filter.line)
         if let directions = filter.directions {
             let (condition, names) = Self.directionCondition(directions)
-            conditions.append(condition)
-            values += names
+            conditions.append(condition, names)
         }
         let sql = """
             SELECT line, sum(calls), sum(answered), sum(talk_seconds), sum(fixed), sum(mobile), sum(international),
                 sum(cost_cents)
-            FROM cdr_line_daily WHERE \(conditions.joined(separator: " AND ")) GROUP BY line ORDER BY line
+            FROM cdr_line_daily WHERE \(conditions.sql) GROUP BY line ORDER BY line
             """
         return try withDatabase { database in
-            try database.query(sql, values: values) { row in
+            try database.query(sql, values: conditions.values) { row in
                 let line = row.text(0)
                 return LineUsage(
                     line: line.isEmpty ? nil : line, calls: row.int(1), answered: row.int(2), talkSeconds: row.int(3),
@@ -164,38 +161,20 @@ extension SQLiteStore: ReportStore {
 
     /// The WHERE conditions of a filter and their values, in order (plain `?` only).
     static func conditions(_ filter: ReportFilter) -> (sql: String, values: [any SQLiteBindable]) {
-        var conditions = ["tenant_id = ?"]
-        var values: [any SQLiteBindable] = [filter.tenantID]
-        if let from = filter.from {
-            conditions.append("started_at >= ?")
-            values.append(from)
-        }
-        if let to = filter.to {
-            conditions.append("started_at < ?")
-            values.append(to)
-        }
-        if let line = filter.line {
-            conditions.append("line = ?")
-            values.append(line)
-        }
+        var conditions = SQLConditions()
+        conditions.equal("tenant_id", filter.tenantID)
+        conditions.period(from: filter.from, to: filter.to)
+        conditions.equal("line", filter.line)
         if let directions = filter.directions {
             let (condition, names) = Self.directionCondition(directions)
-            conditions.append(condition)
-            values += names
+            conditions.append(condition, names)
         }
-        if let disposition = filter.disposition {
-            conditions.append("disposition = ?")
-            values.append(disposition.rawValue)
-        }
+        conditions.equal("disposition", filter.disposition?.rawValue)
         if let destination = filter.destination {
             conditions.append("number_class IN \(classList(destination))")
         }
-        if let number = filter.number, !number.isEmpty {
-            // instr, not LIKE: '%' and '_' in the user's text are not wildcards (as `cdrs(_:)`).
-            conditions.append("(instr(caller, ?) > 0 OR instr(dialled, ?) > 0 OR instr(normalized, ?) > 0)")
-            values += [number, number, number]
-        }
-        return (conditions.joined(separator: " AND "), values)
+        conditions.number(filter.number)
+        return (conditions.sql, conditions.values)
     }
 
     /// `direction IN (?, …)` with its values (sorted, so the SQL text is stable for the statement cache).

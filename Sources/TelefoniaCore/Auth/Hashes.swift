@@ -180,11 +180,32 @@ private func rotateRight(_ value: UInt32, _ count: UInt32) -> UInt32 {
     (value >> count) | (value << (32 - count))
 }
 
+// MARK: - Feeding a hasher
+
+/// A hash fed in pieces; byte arrays and strings go through the raw-bytes `update`.
+public protocol IncrementalHasher: Sendable {
+    /// Feeds raw bytes.
+    mutating func update(_ bytes: UnsafeRawBufferPointer)
+}
+
+extension IncrementalHasher {
+    /// Feeds bytes.
+    public mutating func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    /// Feeds the UTF-8 bytes of a string.
+    public mutating func update(_ string: String) {
+        var string = string
+        string.withUTF8 { update(UnsafeRawBufferPointer($0)) }
+    }
+}
+
 // MARK: - MD5
 
 extension Hashes {
     /// Incremental MD5 (RFC 1321): `update` any number of times, then `finalize` once.
-    public struct MD5: Sendable {
+    public struct MD5: IncrementalHasher {
         private var state = MD5State()
         private var buffer = BlockBuffer()
 
@@ -194,17 +215,6 @@ extension Hashes {
         /// Feeds raw bytes.
         public mutating func update(_ bytes: UnsafeRawBufferPointer) {
             buffer.feed(bytes, into: &state)
-        }
-
-        /// Feeds bytes.
-        public mutating func update(_ bytes: [UInt8]) {
-            bytes.withUnsafeBytes { update($0) }
-        }
-
-        /// Feeds the UTF-8 bytes of a string.
-        public mutating func update(_ string: String) {
-            var string = string
-            string.withUTF8 { update(UnsafeRawBufferPointer($0)) }
         }
 
         /// Pads the message and returns the 16-byte digest; the hasher must not be used afterwards.
@@ -292,7 +302,7 @@ private struct MD5State: BlockCompressor, Sendable {
 
 extension Hashes {
     /// Incremental SHA-256 (FIPS 180-4): `update` any number of times, then `finalize` once.
-    public struct SHA256: Sendable {
+    public struct SHA256: IncrementalHasher {
         private var state = SHA256State()
         private var buffer = BlockBuffer()
 
@@ -302,17 +312,6 @@ extension Hashes {
         /// Feeds raw bytes.
         public mutating func update(_ bytes: UnsafeRawBufferPointer) {
             buffer.feed(bytes, into: &state)
-        }
-
-        /// Feeds bytes.
-        public mutating func update(_ bytes: [UInt8]) {
-            bytes.withUnsafeBytes { update($0) }
-        }
-
-        /// Feeds the UTF-8 bytes of a string.
-        public mutating func update(_ string: String) {
-            var string = string
-            string.withUTF8 { update(UnsafeRawBufferPointer($0)) }
         }
 
         /// Pads the message and returns the 32-byte digest; the hasher must not be used afterwards.
