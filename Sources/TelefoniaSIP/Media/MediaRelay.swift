@@ -335,11 +335,6 @@ final class RelayForwarder: Sendable {
 
     var lastActivityMillis: Int64 { state.withLockedValue { $0.lastActivityMillis } }
 
-    /// Taps and rewriters of this session; read once per packet.
-    var hooks: (taps: [any RelayTap], rewriters: [any RelayRewriter]) {
-        state.withLockedValue { ($0.taps, $0.rewriters) }
-    }
-
     func add(tap: any RelayTap) { state.withLockedValue { $0.taps.append(tap) } }
     func remove(tap: any RelayTap) { state.withLockedValue { $0.taps.removeAll { $0 === tap } } }
     func add(rewriter: any RelayRewriter) { state.withLockedValue { $0.rewriters.append(rewriter) } }
@@ -377,10 +372,14 @@ final class RelayForwarder: Sendable {
 
     /// Called on the event loop for each packet that arrived from `side`:
     /// where to send it, or nil to drop it.
-    func route(from side: LegSide, source: SocketAddress) -> (channel: any Channel, destination: SocketAddress)? {
+    /// Where a packet from `side` goes, and the taps and rewriters it passes (read
+    /// under the same lock, once per packet).
+    typealias Route = (channel: any Channel, destination: SocketAddress, taps: [any RelayTap], rewriters: [any RelayRewriter])
+
+    func route(from side: LegSide, source: SocketAddress) -> Route? {
         let now = clock.nowMillis()
         var newlyLatched = false
-        let route = state.withLockedValue { state -> (channel: any Channel, destination: SocketAddress)? in
+        let route = state.withLockedValue { state -> Route? in
             if let latched = state[side].latched {
                 // Once latched, packets from elsewhere are not this leg's: relaying
                 // them would let anyone who guesses the port inject audio.
@@ -396,7 +395,7 @@ final class RelayForwarder: Sendable {
                 let destination = state[other].latched ?? state[other].announced
             else { return nil }
             state[side].forwarded += 1
-            return (channel, destination)
+            return (channel, destination, state.taps, state.rewriters)
         }
         if newlyLatched {
             logger.debug("media latched", metadata: ["tel.leg": "\(side.rawValue)", "tel.rtp_remote": "\(source)"])
@@ -433,10 +432,9 @@ private final class RelayHandler: ChannelInboundHandler {
             first >> 6 == 2
         else { return }
         guard let route = forwarder.route(from: side, source: envelope.remoteAddress) else { return }
-        let hooks = forwarder.hooks
-        for tap in hooks.taps { tap.relayed(from: side, packet: envelope.data) }
+        for tap in route.taps { tap.relayed(from: side, packet: envelope.data) }
         var data = envelope.data
-        for rewriter in hooks.rewriters { data = rewriter.rewrite(from: side, packet: data) }
+        for rewriter in route.rewriters { data = rewriter.rewrite(from: side, packet: data) }
         // Both channels live on this event loop, so this write runs now.
         route.channel.write(AddressedEnvelope(remoteAddress: route.destination, data: data), promise: nil)
         pendingFlush = route.channel
