@@ -46,7 +46,7 @@ public enum CallTarget: Sendable, Equatable {
 }
 
 /// Timers the engine asks its host to run.
-public enum CallTimer: String, Sendable, Equatable {
+public enum CallTimer: String, Sendable, Equatable, CaseIterable {
     case ring
     /// A prepaid call's granted talk time is up (the engine extends it or ends the call).
     case credit

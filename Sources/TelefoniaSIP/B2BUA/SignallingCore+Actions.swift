@@ -62,7 +62,7 @@ extension SignallingCore {
                 let peer = side == .a ? call.aPeer : call.bPeer!
                 transactions.sendRequest(bye, to: peer) { _ in }
             case .startTimer(let id, let timer, let seconds):
-                let key = TimerKey(id, timer)
+                let key = timerKey(id, timer)
                 timers[key]?.cancel()
                 timers[key] = loop.scheduleTask(in: .seconds(Int64(seconds))) { [self] in
                     timers[key] = nil
@@ -72,7 +72,7 @@ extension SignallingCore {
                 guard let call = calls[id] else { continue }
                 startRecording(call, tenantID: tenantID, line: line)
             case .cancelTimer(let id, let timer):
-                timers.removeValue(forKey: TimerKey(id, timer))?.cancel()
+                timers.removeValue(forKey: timerKey(id, timer))?.cancel()
             case .release(let id):
                 guard let call = calls[id] else { continue }
                 forget(call)

@@ -251,12 +251,13 @@ extension SignallingCore {
             channel.close()
             if let port = call.channelPort { self.relay.releasePort(port) }
         }
-        for key in [TimerKey(call.id, .ring)] {
+        // Every timer of the call (ring, prepaid credit): none may fire for a forgotten call.
+        for key in CallTimer.allCases.map({ timerKey(call.id, $0) }) {
             timers.removeValue(forKey: key)?.cancel()
         }
     }
 
-    func TimerKey(_ id: CallID, _ timer: CallTimer) -> String { id.rawValue + "|" + timer.rawValue }
+    func timerKey(_ id: CallID, _ timer: CallTimer) -> String { id.rawValue + "|" + timer.rawValue }
 }
 
 extension Via {
