@@ -43,6 +43,10 @@ public final class CallEngine {
     private let logger: Logger
     private var calls: [CallID: CallState] = [:]
     private let activeGauge = Gauge(label: "telefonia.calls.active")
+    /// One counter per disposition, made once rather than per ended call.
+    private let endedCounters: [Disposition: Counter] = Dictionary(uniqueKeysWithValues: Disposition.allCases.map {
+        ($0, Counter(label: "telefonia.calls.ended", dimensions: [("disposition", $0.rawValue)]))
+    })
     /// Prices calls and guards prepaid credit; nil when there is nowhere to read plans from.
     private let billing: CallBilling?
 
@@ -284,7 +288,7 @@ public final class CallEngine {
                         creditTimerFired: Bool = false) -> [CallAction] {
         calls[id] = nil
         activeGauge.record(calls.count)
-        Counter(label: "telefonia.calls.ended", dimensions: [("disposition", disposition.rawValue)]).increment()
+        endedCounters[disposition]?.increment()
         let stopCredit: [CallAction] = billing?.hasCreditTimer(id) == true && !creditTimerFired ? [.cancelTimer(id, .credit)] : []
         return stopCredit + [.record(priced(cdr(id, state, disposition: disposition, cause: cause, reason: reason, end: clock.nowMillis())))]
     }
