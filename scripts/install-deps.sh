@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# Installs what Telefonia needs to build and test on Debian 12. Idempotent and quick
-# when everything is already there. Run as root (or with sudo available).
-#   C libraries:     libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev pkg-config
-#   test clients:    baresip-core (SIP phone), sox (tones), espeak-ng (prompts)
-#   Python (tests):  pytest, numpy
+# Installs what Telefonia needs on Debian 12. Idempotent and quick when everything
+# is already there. Run as root (or with sudo available).
+#   scripts/install-deps.sh --run   what building and running the server needs:
+#       C libraries libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev pkg-config,
+#       espeak-ng and sox (the default prompts)
+#   scripts/install-deps.sh         the above, plus what the tests need:
+#       baresip-core (SIP phone), lame (MP3 test files), sip-tester (SIPp), Python's
+#       pytest, numpy and pjsua2-python (a scripted SIP phone)
 set -euo pipefail
 
-APT_PACKAGES=(
-  libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev pkg-config
-  baresip-core sox espeak-ng lame python3-pip
-)
+MODE="${1:-test}"
+
+APT_PACKAGES=(libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev pkg-config espeak-ng sox)
+if [ "$MODE" != "--run" ]; then
+  APT_PACKAGES+=(baresip-core lame python3-pip)
+fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -28,6 +33,8 @@ if ((${#missing[@]})); then
 else
   echo "install-deps: Debian packages present"
 fi
+
+[ "$MODE" = "--run" ] && exit 0
 
 PYTHON="${PYTHON:-python3}"
 # pjsua2-python: a scripted SIP phone (DTMF as RFC 4733 events or SIP INFO).
