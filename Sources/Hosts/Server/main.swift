@@ -1,6 +1,8 @@
 import Dispatch
 import Foundation
 import Logging
+import ServiceLifecycle
+import UnixSignals
 import TelefoniaCore
 import TelefoniaSIP
 import TelefoniaStorage
@@ -56,15 +58,14 @@ do {
 }
 
 let server = TelefoniaServer(configuration: configuration, store: store, logger: logger)
-let stop = StopSignals([SIGTERM, SIGINT])
-
+// One ServiceGroup runs the server (and, later, the HTTP panel beside it); SIGTERM or
+// SIGINT starts a graceful shutdown: no new calls, calls in progress get `shutdown.grace`.
+let services = ServiceGroup(configuration: .init(
+    services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
 do {
-    try await server.start()
+    try await services.run()
 } catch {
-    FileHandle.standardError.write(Data("error: cannot listen on \(configuration.sipAddress):\(configuration.sipPort): \(error)\n".utf8))
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     exit(1)
 }
-let sig = await stop.wait()
-logger.info("stopping: no new calls, ending calls in progress", metadata: ["signal": "\(sig)"])
-await server.shutdown()
 logger.info("stopped")

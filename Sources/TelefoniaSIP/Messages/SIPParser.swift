@@ -23,6 +23,7 @@ public enum SIPParser {
     public static let maxHeaderCount = 256
 
     static let initialized: Bool = {
+        OSIPTrace.install()
         tel_osip_global_init()
         return true
     }()

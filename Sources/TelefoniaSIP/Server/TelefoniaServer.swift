@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 import TelefoniaCore
 import TelefoniaMedia
 
@@ -79,4 +80,26 @@ public final class TelefoniaServer: @unchecked Sendable {
         try? await signallingGroup.shutdownGracefully()
         try? await mediaGroup.shutdownGracefully()
     }
+}
+
+extension TelefoniaServer: Service {
+    /// Runs the server as a swift-service-lifecycle service: starts it, serves until the
+    /// group's graceful shutdown (SIGTERM in the server host), then shuts it down
+    /// (no new calls, `shutdown.grace` for calls in progress, the rest hung up).
+    public func run() async throws {
+        do {
+            try await start()
+        } catch {
+            throw ServerStartError(message: "cannot listen on \(configuration.sipAddress):\(configuration.sipPort): \(error)")
+        }
+        try? await gracefulShutdown()
+        logger.info("stopping: no new calls, ending calls in progress")
+        await shutdown()
+    }
+}
+
+/// The server could not start (a port taken, an address not on this machine).
+public struct ServerStartError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
 }
