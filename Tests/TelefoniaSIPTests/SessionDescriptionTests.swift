@@ -275,4 +275,41 @@ import Testing
         #expect(sdp.audioPort == 0)
         #expect(sdp.anchored(address: "203.0.113.10", port: 30000)?.contains("m=audio 0 RTP/AVP 0\r\n") == true)
     }
+
+    /// An offer with telephone-event at 48, 16 and 8 kHz (Linphone 5.1) is answered with the 8 kHz payload number.
+    @Test func answersTheOffered8kHzTelephoneEvent() throws {
+        let offer = try #require(SessionDescription("""
+            v=0\r
+            o=linphone 1 1 IN IP4 127.0.0.1\r
+            s=Talk\r
+            c=IN IP4 127.0.0.1\r
+            t=0 0\r
+            m=audio 7078 RTP/AVP 0 8 99 100 101\r
+            a=rtpmap:99 telephone-event/48000\r
+            a=rtpmap:100 telephone-event/16000\r
+            a=rtpmap:101 telephone-event/8000\r
+
+            """))
+        #expect(offer.telephoneEvent8kPayloadType == 101)
+        let answer = SessionDescription.terminatedAnswer(
+            address: "127.0.0.1", port: 10_000, payloadType: 0, telephoneEvent: offer.telephoneEvent8kPayloadType, sessionID: 1)
+        #expect(answer.contains("m=audio 10000 RTP/AVP 0 101\r\n"))
+        #expect(answer.contains("a=rtpmap:101 telephone-event/8000\r\n"))
+        #expect(!answer.contains("a=rtpmap:99"))
+    }
+
+    /// An offer whose only telephone-event is at 48 kHz gets none in the answer (in-band digits then).
+    @Test func offersNoTelephoneEventWithout8kHz() throws {
+        let offer = try #require(SessionDescription("""
+            v=0\r
+            o=x 1 1 IN IP4 127.0.0.1\r
+            s=-\r
+            c=IN IP4 127.0.0.1\r
+            t=0 0\r
+            m=audio 7078 RTP/AVP 0 99\r
+            a=rtpmap:99 telephone-event/48000\r
+
+            """))
+        #expect(offer.telephoneEvent8kPayloadType == nil)
+    }
 }

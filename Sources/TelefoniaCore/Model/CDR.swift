@@ -40,8 +40,10 @@ public struct CDR: Sendable, Equatable, Codable {
     /// Price of the call in cents of the tenant's currency (nil: not rated).
     public var costCents: Int64?
 
-    /// Whole call duration in seconds (start to end).
-    public var duration: Int { Int((endedAt - startedAt) / 1000) }
+    /// Whole call duration in seconds (start to end), rounded to nearest like
+    /// `billableSeconds`: the same rounding of a longer span, so talk time can never
+    /// exceed the duration (truncating here once gave duration 4, billable 5).
+    public var duration: Int { Int((endedAt - startedAt + 500) / 1000) }
     /// Talk time in whole seconds, rounded to nearest (0 when unanswered).
     public var billableSeconds: Int {
         guard let answeredAt else { return 0 }

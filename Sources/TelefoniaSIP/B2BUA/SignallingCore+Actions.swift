@@ -135,8 +135,7 @@ extension SignallingCore {
             run(engine.handle(.rejected(call.id, status: 488)))
             return
         }
-        let telephoneEvent = configuration.mediaTelephoneEvent
-            ? call.aOffer.rtpmaps.first { $0.value.lowercased().hasPrefix("telephone-event") }?.key : nil
+        let telephoneEvent = configuration.mediaTelephoneEvent ? call.aOffer.telephoneEvent8kPayloadType : nil
         guard let port = relay.reservePort() else {
             run(engine.handle(.rejected(call.id, status: 503)))
             return
