@@ -10,19 +10,36 @@ extension SQLiteStore {
     /// process) when it returns.
     public func append(_ cdr: CDR) throws {
         do {
-            try withDatabase { database in
-                try database.execute(
-                    "INSERT INTO cdrs (\(Self.cdrColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    values: [
-                        cdr.id, cdr.tenantID, cdr.line, cdr.direction.rawValue, cdr.caller, cdr.dialled, cdr.normalized,
-                        cdr.numberClass?.rawValue, cdr.startedAt, cdr.answeredAt, cdr.endedAt, cdr.disposition.rawValue,
-                        cdr.sipCause, cdr.reason, cdr.trunkID, cdr.costCents,
-                    ]
-                )
+            try withDatabase { database in try Self.insert(cdr, into: database) }
+        } catch let error as StoreError where error.code == .duplicate {
+            throw StoreError(.duplicate, "a CDR with id \(cdr.id) is already recorded")
+        }
+    }
+
+    /// The record of a finished call and, for a prepaid call that cost something, its
+    /// debit: one transaction, committed (durable) when it returns, so a call is never
+    /// recorded without its debit nor debited without its record.
+    public func record(_ cdr: CDR, debit: CreditMovement?) throws {
+        guard let debit else { return try append(cdr) }
+        do {
+            try write { database in
+                try Self.insert(cdr, into: database)
+                _ = try Self.apply(debit, in: database)
             }
         } catch let error as StoreError where error.code == .duplicate {
             throw StoreError(.duplicate, "a CDR with id \(cdr.id) is already recorded")
         }
+    }
+
+    static func insert(_ cdr: CDR, into database: SQLiteDatabase) throws {
+        try database.execute(
+            "INSERT INTO cdrs (\(cdrColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            values: [
+                cdr.id, cdr.tenantID, cdr.line, cdr.direction.rawValue, cdr.caller, cdr.dialled, cdr.normalized,
+                cdr.numberClass?.rawValue, cdr.startedAt, cdr.answeredAt, cdr.endedAt, cdr.disposition.rawValue,
+                cdr.sipCause, cdr.reason, cdr.trunkID, cdr.costCents,
+            ]
+        )
     }
 
     public func cdrs(_ filter: CDRFilter) throws -> [CDR] {

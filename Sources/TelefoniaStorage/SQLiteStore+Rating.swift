@@ -178,26 +178,29 @@ extension SQLiteStore: TariffStore, RatingStore {
     /// processes (the server debiting a call, the CLI recharging) never lose an update.
     @discardableResult
     public func applyCreditMovement(_ movement: CreditMovement) throws -> CreditMovement {
-        try write { database in
-            let before = try database.query(
-                "SELECT balance_cents FROM credit_balances WHERE tenant_id = ?", movement.tenantID) { $0.int64(0) }.first ?? 0
-            var applied = movement
-            applied.balanceAfterCents = before + movement.amountCents
-            try database.execute(
-                """
-                INSERT INTO credit_balances (tenant_id, balance_cents) VALUES (?, ?)
-                ON CONFLICT (tenant_id) DO UPDATE SET balance_cents = excluded.balance_cents
-                """,
-                movement.tenantID, applied.balanceAfterCents)
-            try database.execute(
-                "INSERT INTO credit_movements (tenant_id, at, kind, amount_cents, balance_after_cents, cdr_id, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                values: [
-                    movement.tenantID, movement.at, movement.kind.rawValue, movement.amountCents, applied.balanceAfterCents,
-                    movement.cdrID, movement.note,
-                ])
-            applied.id = try database.query("SELECT last_insert_rowid()") { $0.int64(0) }.first
-            return applied
-        }
+        try write { database in try Self.apply(movement, in: database) }
+    }
+
+    /// Changes the balance and logs the movement, inside the caller's transaction.
+    static func apply(_ movement: CreditMovement, in database: SQLiteDatabase) throws -> CreditMovement {
+        let before = try database.query(
+            "SELECT balance_cents FROM credit_balances WHERE tenant_id = ?", movement.tenantID) { $0.int64(0) }.first ?? 0
+        var applied = movement
+        applied.balanceAfterCents = before + movement.amountCents
+        try database.execute(
+            """
+            INSERT INTO credit_balances (tenant_id, balance_cents) VALUES (?, ?)
+            ON CONFLICT (tenant_id) DO UPDATE SET balance_cents = excluded.balance_cents
+            """,
+            movement.tenantID, applied.balanceAfterCents)
+        try database.execute(
+            "INSERT INTO credit_movements (tenant_id, at, kind, amount_cents, balance_after_cents, cdr_id, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            values: [
+                movement.tenantID, movement.at, movement.kind.rawValue, movement.amountCents, applied.balanceAfterCents,
+                movement.cdrID, movement.note,
+            ])
+        applied.id = try database.query("SELECT last_insert_rowid()") { $0.int64(0) }.first
+        return applied
     }
 
     // MARK: - Invoices
@@ -236,3 +239,5 @@ extension SQLiteStore: TariffStore, RatingStore {
         }
     }
 }
+
+extension SQLiteStore: CallDataSource {}

@@ -36,6 +36,13 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     private let database: SQLiteDatabase
     private let lock = NSLock()
 
+    /// Set by a host whose threads must never wait on SQLite: when it returns true for
+    /// the calling thread (the server: any event loop thread), the call is a bug. Debug
+    /// builds stop there (the integration tests run the debug server, so such a call
+    /// fails them); release builds log it at critical and go on. Set once at start,
+    /// before any thread uses a store.
+    nonisolated(unsafe) public static var forbiddenThread: (@Sendable () -> Bool)?
+
     /// Opens the file at `path` (creating it and its folder if needed) and brings
     /// its schema up to date.
     public init(
@@ -79,6 +86,10 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     /// Runs `body` under the lock and turns SQLite errors into `StoreError`s.
     @discardableResult
     func withDatabase<T>(_ body: (SQLiteDatabase) throws -> T) throws -> T {
+        if let forbidden = Self.forbiddenThread, forbidden() {
+            logger.critical("SQLite called on an event loop thread", metadata: ["tel.db": "\(path)"])
+            assertionFailure("SQLite called on an event loop thread: storage must go through StoreExecutor")
+        }
         lock.lock()
         defer { lock.unlock() }
         do {

@@ -247,7 +247,7 @@ public final class Simulation {
             cancelScripted(id, side: .b)
         case .startRecording(let id, _, _):
             log(id, "recording starts")
-        case .record(let cdr):
+        case .record(let cdr, let debit):
             cdrs.append(cdr)
             let id = CallID(cdr.id)
             var summary = "CDR \(cdr.disposition.rawValue)"
@@ -258,7 +258,7 @@ public final class Simulation {
             }
             log(id, summary + " (\(cdr.reason))")
             do {
-                try store.append(cdr)
+                try store.record(cdr, debit: debit)
             } catch {
                 log(id, "the store refused the CDR: \(error)")
             }
@@ -270,7 +270,7 @@ public final class Simulation {
         let behaviour: SimulatedPhone.Behaviour
         var ringDelay: SimulatedPhone.Delay = 0
         switch target {
-        case .line(let tenantID, let ext, let contacts):
+        case .line(let tenantID, let ext, let contacts, _):
             scripts[id]?.callee = ext
             let phone = phones["\(tenantID)/\(ext)"]
             // A binding without a simulated phone behind it answers nothing, like a phone gone off the network.

@@ -70,7 +70,7 @@ private struct Fixture {
 
 /// The CDRs among the actions.
 private func records(_ actions: [CallAction]) -> [CDR] {
-    actions.compactMap { if case .record(let cdr) = $0 { cdr } else { nil } }
+    actions.compactMap { if case .record(let cdr, _) = $0 { cdr } else { nil } }
 }
 
 /// The actions without the CDRs, to compare what the adapter must do.
@@ -86,7 +86,7 @@ private func signalling(_ actions: [CallAction]) -> [CallAction] {
         var fixture = try Fixture()
         let (id, actions) = fixture.dial(from: "1000", "1001")
         #expect(actions == [
-            .dial(id, .line(tenantID: Fixture.tenantID, extensionNumber: "1001", contacts: [fixture.registration("1001")]),
+            .dial(id, .line(tenantID: Fixture.tenantID, extensionNumber: "1001", contacts: [fixture.registration("1001")], domain: "acme.test"),
                   callerID: "1000"),
             .startTimer(id, .ring, seconds: 30),
         ])
@@ -108,7 +108,7 @@ private func signalling(_ actions: [CallAction]) -> [CallAction] {
         var fixture = try Fixture()
         let (id, actions) = fixture.inbound(from: "+5521987654321", to: "551130001000")
         #expect(actions == [
-            .dial(id, .line(tenantID: Fixture.tenantID, extensionNumber: "1000", contacts: [fixture.registration("1000")]),
+            .dial(id, .line(tenantID: Fixture.tenantID, extensionNumber: "1000", contacts: [fixture.registration("1000")], domain: "acme.test"),
                   callerID: "+5521987654321"),
             .startTimer(id, .ring, seconds: 30),
         ])

@@ -29,7 +29,7 @@ import TelefoniaTesting
         #expect(engine.activeCallCount == 1)
         _ = engine.handle(.answered(CallID("c1")))
         let actions = engine.handle(.hungUp(CallID("c1"), side: .a))
-        let cdr = actions.compactMap { if case .record(let cdr) = $0 { cdr } else { nil } }.first
+        let cdr = actions.compactMap { if case .record(let cdr, _) = $0 { cdr } else { nil } }.first
         #expect(cdr?.disposition == .answered)
         #expect(cdr?.dialled == "*91100")
         #expect(cdr?.numberClass == .internalCall)
@@ -39,7 +39,7 @@ import TelefoniaTesting
     @Test func refusesUnknownRoomsWith404AndACDR() {
         for (index, number) in ["*91999", "*91200"].enumerated() {
             let actions = dial(number, id: "c\(index)")
-            let cdrs = actions.compactMap { if case .record(let cdr) = $0 { cdr } else { nil } }
+            let cdrs = actions.compactMap { if case .record(let cdr, _) = $0 { cdr } else { nil } }
             #expect(cdrs.count == 1)
             #expect(cdrs.first?.disposition == .failed)
             #expect(cdrs.first?.sipCause == 404)

@@ -36,7 +36,13 @@ private enum Prepaid {
 }
 
 private func records(_ actions: [CallAction]) -> [CDR] {
-    actions.compactMap { if case .record(let cdr) = $0 { cdr } else { nil } }
+    actions.compactMap { if case .record(let cdr, _) = $0 { cdr } else { nil } }
+}
+
+/// Writes the records (with their debits) of `actions` as an adapter does, and returns the actions.
+private func written(_ actions: [CallAction], to store: MemoryStore) throws -> [CallAction] {
+    for case .record(let cdr, let debit) in actions { try store.record(cdr, debit: debit) }
+    return actions
 }
 
 private func signalling(_ actions: [CallAction]) -> [CallAction] {
@@ -91,7 +97,7 @@ private func signalling(_ actions: [CallAction]) -> [CallAction] {
         let answered = engine.handle(.answered(CallID("c1")))
         #expect(answered == [.cancelTimer(CallID("c1"), .ring), .answer(CallID("c1")), .startTimer(CallID("c1"), .credit, seconds: 168)])
         clock.advance(by: 40)
-        let ended = engine.handle(.hungUp(CallID("c1"), side: .a))
+        let ended = try written(engine.handle(.hungUp(CallID("c1"), side: .a)), to: store)
         #expect(signalling(ended) == [.cancelTimer(CallID("c1"), .credit), .hangUp(CallID("c1"), side: .b), .release(CallID("c1"))])
         #expect(records(ended).first?.costCents == 25)
         #expect(try store.balanceCents(tenantID: Prepaid.tenantID) == 75)
@@ -138,7 +144,7 @@ private func signalling(_ actions: [CallAction]) -> [CallAction] {
         clock.advance(by: 60)
         #expect(engine.handle(.timerFired(id, .credit)) == [.startTimer(id, .credit, seconds: 48)])
         clock.advance(by: 48)
-        let cut = engine.handle(.timerFired(id, .credit))
+        let cut = try written(engine.handle(.timerFired(id, .credit)), to: store)
         #expect(signalling(cut) == [.hangUp(id, side: .a), .hangUp(id, side: .b), .release(id)])
         #expect(records(cut).first?.billableSeconds == 168)
         #expect(records(cut).first?.costCents == 98)
@@ -162,7 +168,7 @@ private func signalling(_ actions: [CallAction]) -> [CallAction] {
         while case .startTimer(_, .credit, let seconds)? = actions.last {
             timers.append(seconds)
             clock.advance(by: seconds)
-            actions = engine.handle(.timerFired(id, .credit))
+            actions = try written(engine.handle(.timerFired(id, .credit)), to: store)
         }
         #expect(timers == [60, 60, 60, 12])
         #expect(records(actions).first?.billableSeconds == 252)
@@ -195,7 +201,7 @@ private func signalling(_ actions: [CallAction]) -> [CallAction] {
         _ = Prepaid.offer(engine, "c1", "98765-4321")
         _ = engine.handle(.answered(id))
         clock.advance(by: 171)
-        let cut = engine.handle(.timerFired(id, .credit))
+        let cut = try written(engine.handle(.timerFired(id, .credit)), to: store)
         #expect(records(cut).first?.billableSeconds == 171)
         #expect(records(cut).first?.costCents == 98)
         #expect(try store.balanceCents(tenantID: Prepaid.tenantID) == 2)

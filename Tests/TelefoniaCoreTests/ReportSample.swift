@@ -95,6 +95,10 @@ final class FakeRatingStore: RatingStore, @unchecked Sendable {
         return movement
     }
 
+    func record(_ cdr: CDR, debit: CreditMovement?) throws {
+        if let debit { movements.append(debit) }
+    }
+
     func invoices(tenantID: String) throws -> [Invoice] { bills.filter { $0.tenantID == tenantID } }
 
     func save(_ invoice: Invoice) throws { bills.append(invoice) }

@@ -8,7 +8,7 @@ enum RatingStoreKind: String, CaseIterable, Sendable {
     case memory, sqlite
 
     /// A fresh store with the fixture trunk, tenants acme and beta and their lines.
-    func withStore(_ body: (any Store & TariffStore & RatingStore) throws -> Void) throws {
+    func withStore(_ body: (any Store & TariffStore & RatingStore & CallDataSource) throws -> Void) throws {
         switch self {
         case .memory:
             let store = MemoryStore()
@@ -162,7 +162,9 @@ private let basic = TariffPlan(id: "basic", name: "Básico", kind: .prepaid, rat
             #expect(engine.handle(.timerFired(id, .credit)) == [.startTimer(id, .credit, seconds: 240)])
             clock.now += 240_000
             let actions = engine.handle(.timerFired(id, .credit))
-            let cdr = try #require(actions.compactMap { if case .record(let cdr) = $0 { cdr } else { nil } }.first)
+            let cdr = try #require(actions.compactMap { if case .record(let cdr, _) = $0 { cdr } else { nil } }.first)
+            // The engine writes nothing: the record and its debit go to the store in one transaction.
+            for case .record(let record, let debit) in actions { try store.record(record, debit: debit) }
             #expect(cdr.costCents == 91 && cdr.reason == "credit exhausted")
             #expect(try store.balanceCents(tenantID: "acme") == 9)
             #expect(try store.creditMovements(tenantID: "acme", from: nil, to: nil).last?.cdrID == "c1")

@@ -122,9 +122,9 @@ enum RatingBench {
             actions += engine.handle(.answered(id))
             clock.now += 37_000
             actions += engine.handle(.hungUp(id, side: .a))
-            for case .record(let cdr) in actions { try store.append(cdr) }
+            for case .record(let cdr, let debit) in actions { try store.record(cdr, debit: debit) }
             micros.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1000)
-            guard actions.contains(where: { if case .record(let cdr) = $0 { cdr.disposition == .answered } else { false } }) else {
+            guard actions.contains(where: { if case .record(let cdr, _) = $0 { cdr.disposition == .answered } else { false } }) else {
                 throw BenchUsageError("call \(id.rawValue) did not end ANSWERED: \(actions)")
             }
         }

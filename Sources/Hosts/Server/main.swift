@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import UnixSignals
 import TelefoniaCore
@@ -57,6 +58,9 @@ do {
     exit(1)
 }
 
+// No SQLite on an event loop: signalling and media loops hand storage to the store's
+// own thread (StoreExecutor); a call from a loop thread is a bug (debug builds stop).
+SQLiteStore.forbiddenThread = { MultiThreadedEventLoopGroup.currentEventLoop != nil }
 let server = TelefoniaServer(configuration: configuration, store: store, logger: logger)
 // One ServiceGroup runs the server (and, later, the HTTP panel beside it); SIGTERM or
 // SIGINT starts a graceful shutdown: no new calls, calls in progress get `shutdown.grace`.

@@ -48,8 +48,8 @@ struct LoadRun {
                 _ = engine.handle(.answered(id))
                 clock.advance(byMillis: 3000)
                 for action in engine.handle(.hungUp(id, side: call % 2 == 0 ? .a : .b)) {
-                    if case .record(let cdr) = action {
-                        try store.append(cdr)
+                    if case .record(let cdr, let debit) = action {
+                        try store.record(cdr, debit: debit)
                         if cdr.disposition == .answered { answered += 1 }
                     }
                 }

@@ -16,9 +16,15 @@ public struct CallEngineConfiguration: Sendable, Equatable {
 }
 
 /// The call engine: decides routing, permissions, timeouts and what each call
-/// records. Events in, actions out; no I/O besides reading configuration from the
-/// `Store`. Not thread-safe by design: one owner (an event loop or an actor)
-/// feeds it, so no two events of a call race (architecture principle 4).
+/// records. Events in, actions out: it reads configuration through a
+/// `CallDataSource` and writes nothing (records and prepaid debits leave as
+/// `.record` actions). Not thread-safe by design: one owner (an event loop or an
+/// actor) feeds it, so no two events of a call race (architecture principle 4).
+///
+/// Two ways to feed it: `handle(_:)` reads the source given at init as it decides
+/// (the simulator, tests, a store in memory); an owner that must not wait on storage
+/// asks `dataNeeded(for:)`, reads that off its thread with `prefetch(_:from:)`,
+/// and calls `handle(_:using:)` with the snapshot.
 public final class CallEngine {
     private struct CallState {
         enum Phase { case dialling, ringing, answered }
@@ -37,39 +43,86 @@ public final class CallEngine {
         var recorded = false
     }
 
-    private let store: any Store
+    /// What `handle(_:)` reads.
+    private let source: any CallDataSource
+    /// What the event being handled reads: `source`, or a prefetched snapshot.
+    private var data: any CallDataSource
     private let clock: any WallClock
     private let configuration: CallEngineConfiguration
     private let logger: Logger
     private var calls: [CallID: CallState] = [:]
-    private let activeGauge = Gauge(label: "telefonia.calls.active")
+    private let activeGauge: Gauge?
     /// One counter per disposition, made once rather than per ended call.
-    private let endedCounters: [Disposition: Counter] = Dictionary(uniqueKeysWithValues: Disposition.allCases.map {
-        ($0, Counter(label: "telefonia.calls.ended", dimensions: [("disposition", $0.rawValue)]))
-    })
-    /// Prices calls and guards prepaid credit; nil when there is nowhere to read plans from.
-    private let billing: CallBilling?
+    private let endedCounters: [Disposition: Counter]
+    /// Prices calls and guards prepaid credit. Calls of tenants without a plan are not rated.
+    private let billing: CallBilling
 
     /// - Parameters:
-    ///   - rating: where tariff plans and balances live; by default `store` itself when
-    ///     it implements `TariffStore` and `RatingStore` (both bundled stores do).
-    ///     Calls of tenants without a plan are not rated (`costCents` nil).
+    ///   - store: where `handle(_:)` reads lines, DIDs, plans and balances.
     ///   - prepaidGrantSeconds: talk time a prepaid call reserves from the balance at a
     ///     time (see `CallBilling`); the cut-off is exact whatever the value.
-    public init(store: any Store, clock: any WallClock, configuration: CallEngineConfiguration = .init(), logger: Logger = Logger(label: "telefonia.engine"),
-                rating: (any TariffStore & RatingStore)? = nil, prepaidGrantSeconds: Int = 300) {
-        self.store = store
+    ///   - metrics: false for a scratch engine (`prefetch`), which must not move the gauges.
+    public init(store: any CallDataSource, clock: any WallClock, configuration: CallEngineConfiguration = .init(),
+                logger: Logger = Logger(label: "telefonia.engine"), prepaidGrantSeconds: Int = 300, metrics: Bool = true) {
+        self.source = store
+        self.data = store
         self.clock = clock
         self.configuration = configuration
         self.logger = logger
-        let ratingStore = rating ?? (store as? any TariffStore & RatingStore)
-        self.billing = ratingStore.map {
-            CallBilling(tariffs: $0, credit: $0, grantSeconds: prepaidGrantSeconds, logger: logger)
-        }
+        self.billing = CallBilling(grantSeconds: prepaidGrantSeconds, logger: logger)
+        self.activeGauge = metrics ? Gauge(label: "telefonia.calls.active") : nil
+        self.endedCounters = metrics ? Dictionary(uniqueKeysWithValues: Disposition.allCases.map {
+            ($0, Counter(label: "telefonia.calls.ended", dimensions: [("disposition", $0.rawValue)]))
+        }) : [:]
     }
 
     /// Calls the engine is tracking (dialling, ringing or answered).
     public var activeCallCount: Int { calls.count }
+
+    /// What deciding `event` will read, if anything: the owner reads it off its
+    /// thread (`prefetch`) and then calls `handle(_:using:)`. Ask right before handling:
+    /// the answer depends on the call's state.
+    public func dataNeeded(for event: CallEvent) -> CallDataRequest? {
+        switch event {
+        case .offered(let offer):
+            return .routing(offer)
+        case .answered(let id):
+            guard let call = calls[id], call.phase != .answered, let tenantID = billing.prepaidTenant(id) else { return nil }
+            return .balance(tenantID: tenantID)
+        case .timerFired(let id, .credit):
+            guard calls[id]?.phase == .answered, let tenantID = billing.prepaidTenant(id) else { return nil }
+            return .balance(tenantID: tenantID)
+        default:
+            return nil
+        }
+    }
+
+    /// Reads what a request names from `source`, on any thread; the snapshot answers
+    /// the same reads when the owning engine decides. Routing is run once in a scratch
+    /// engine (no metrics, no logs) against a recording of `source`, so the snapshot
+    /// holds exactly what the decision reads.
+    public static func prefetch(_ request: CallDataRequest, from source: any CallDataSource, clock: any WallClock,
+                                configuration: CallEngineConfiguration) throws -> CallDataSnapshot {
+        switch request {
+        case .balance(let tenantID):
+            return CallDataSnapshot(balanceCents: try source.balanceCents(tenantID: tenantID), tenantID: tenantID)
+        case .routing(let offer):
+            let recording = CallDataSnapshot(recording: source)
+            let scratch = CallEngine(
+                store: recording, clock: clock, configuration: configuration,
+                logger: Logger(label: "telefonia.engine.prefetch", factory: { _ in SwiftLogNoOpLogHandler() }), metrics: false)
+            _ = scratch.handle(.offered(offer))
+            return recording.frozen()
+        }
+    }
+
+    /// Feeds one event, reading from `data` (a prefetched snapshot) instead of the
+    /// engine's own source.
+    public func handle(_ event: CallEvent, using data: any CallDataSource) -> [CallAction] {
+        self.data = data
+        defer { self.data = source }
+        return handle(event)
+    }
 
     /// Feeds one event and returns what the adapter must do, in order.
     public func handle(_ event: CallEvent) -> [CallAction] {
@@ -88,7 +141,7 @@ public final class CallEngine {
             calls[id] = call
             let answer: [CallAction] = [.cancelTimer(id, .ring), .answer(id)] + (call.recorded ? [.startRecording(id, tenantID: call.tenantID, line: call.line)] : [])
             // A prepaid call runs on credit from its answer; 0 s left means it is cut at once.
-            guard let credit = billing?.answered(id, now: call.answeredAt!) else { return answer }
+            guard let credit = billing.answered(id, now: call.answeredAt!, data: data) else { return answer }
             guard credit > 0 else {
                 return answer + creditExhausted(id, call)
             }
@@ -118,8 +171,8 @@ public final class CallEngine {
                 + finish(id, call, disposition: .noAnswer, cause: 480, reason: "no answer")
                 + [.reject(id, status: 480, reason: "No Answer"), .release(id)]
         case .timerFired(let id, .credit):
-            guard let call = calls[id], call.phase == .answered, let billing else { return [] }
-            switch billing.renew(id, now: clock.nowMillis()) {
+            guard let call = calls[id], call.phase == .answered else { return [] }
+            switch billing.renew(id, now: clock.nowMillis(), data: data) {
             case .extend(let seconds):
                 return [.startTimer(id, .credit, seconds: seconds)]
             case .exhausted:
@@ -175,7 +228,7 @@ public final class CallEngine {
     }
 
     private func fromLine(_ offer: CallOffer, tenantID: String, ext: String, dialled: String, now: Int64) throws -> [CallAction] {
-        guard let tenant = try store.tenant(id: tenantID), let line = try store.line(tenantID: tenantID, extensionNumber: ext) else {
+        guard let tenant = try data.tenant(id: tenantID), let line = try data.line(tenantID: tenantID, extensionNumber: ext) else {
             return [.reject(offer.callID, status: 403, reason: "Unknown line")]
         }
         var state = CallState(
@@ -183,35 +236,38 @@ public final class CallEngine {
             normalized: dialled, numberClass: .internalCall, trunkID: nil, startedAt: now, answeredAt: nil, phase: .dialling)
         state.recorded = line.permissions.contains(.record)
         if let application = configuration.applications[dialled] {
+            try billing.track(offer.callID, tenantID: tenantID, data: data)
             calls[offer.callID] = state
-            activeGauge.record(calls.count)
+            activeGauge?.record(calls.count)
             return [.dial(offer.callID, .application(application), callerID: ext)]
         }
         if let listen = ListenDialling.target(dialled: dialled) {
-            guard let target = try store.line(tenantID: tenantID, extensionNumber: listen.extensionNumber) else {
+            guard let target = try data.line(tenantID: tenantID, extensionNumber: listen.extensionNumber) else {
                 return reject(offer.callID, state, status: 404, disposition: .failed, reason: "no line \(listen.extensionNumber)")
             }
             guard target.permissions.contains(.listenable) else {
                 return reject(offer.callID, state, status: 403, disposition: .denied,
                               reason: "line \(listen.extensionNumber) may not be listened to")
             }
+            try billing.track(offer.callID, tenantID: tenantID, data: data)
             calls[offer.callID] = state
-            activeGauge.record(calls.count)
+            activeGauge?.record(calls.count)
             let application = ListenDialling.applicationName(mode: listen.mode, tenantID: tenantID, extensionNumber: listen.extensionNumber)
             return [.dial(offer.callID, .application(application), callerID: ext)]
         }
         if let room = ConferenceDialling.roomNumber(dialled: dialled) {
             // F6: *91 + room joins a room of the caller's own tenant.
-            guard try (store as? any RoomStore)?.room(tenantID: tenantID, number: room) != nil else {
+            guard try data.room(tenantID: tenantID, number: room) != nil else {
                 return reject(offer.callID, state, status: 404, disposition: .failed, reason: "no conference room \(room)")
             }
+            try billing.track(offer.callID, tenantID: tenantID, data: data)
             calls[offer.callID] = state
-            activeGauge.record(calls.count)
+            activeGauge?.record(calls.count)
             let application = ConferenceDialling.applicationName(tenantID: tenantID, number: room)
             return [.dial(offer.callID, .application(application), callerID: ext)]
         }
-        if let target = try store.line(tenantID: tenantID, extensionNumber: dialled) {
-            if let refusal = try billing?.offer(offer.callID, tenantID: tenantID, numberClass: .internalCall, e164: nil) {
+        if let target = try data.line(tenantID: tenantID, extensionNumber: dialled) {
+            if let refusal = try billing.offer(offer.callID, tenantID: tenantID, numberClass: .internalCall, e164: nil, data: data) {
                 return reject(offer.callID, state, status: refusal.status, disposition: refusal.disposition, reason: refusal.reason)
             }
             return try dialLine(offer.callID, state: state, target: target, callerID: ext)
@@ -230,16 +286,16 @@ public final class CallEngine {
             return reject(offer.callID, state, status: 403, disposition: .denied,
                           reason: "line \(ext) may not call \(number.numberClass.rawValue) numbers")
         }
-        if let refusal = try billing?.offer(offer.callID, tenantID: tenantID, numberClass: number.numberClass, e164: number.e164) {
+        if let refusal = try billing.offer(offer.callID, tenantID: tenantID, numberClass: number.numberClass, e164: number.e164, data: data) {
             return reject(offer.callID, state, status: refusal.status, disposition: refusal.disposition, reason: refusal.reason)
         }
-        let trunk = try tenant.trunkID.flatMap { try store.trunk(id: $0) } ?? store.trunks().first
+        let trunk = try tenant.trunkID.flatMap { try data.trunk(id: $0) } ?? data.trunks().first
         guard let trunk else {
             return reject(offer.callID, state, status: 503, disposition: .failed, reason: "no trunk for public calls")
         }
         state.trunkID = trunk.id
         calls[offer.callID] = state
-        activeGauge.record(calls.count)
+        activeGauge?.record(calls.count)
         return [
             .dial(offer.callID, .trunk(trunk, number: number.e164), callerID: line.callerID ?? ext),
             .startTimer(offer.callID, .ring, seconds: configuration.trunkRingTimeout),
@@ -251,14 +307,15 @@ public final class CallEngine {
         var state = CallState(
             tenantID: "", line: nil, direction: .inbound, caller: offer.caller, dialled: offer.dialled,
             normalized: e164, numberClass: nil, trunkID: trunkID, startedAt: now, answeredAt: nil, phase: .dialling)
-        guard let did = try store.did(number: e164) else {
+        guard let did = try data.did(number: e164) else {
             return reject(offer.callID, state, status: 404, disposition: .failed, reason: "number \(e164) is not a DID here")
         }
         state.tenantID = did.tenantID
         state.line = did.extensionNumber
-        guard let target = try store.line(tenantID: did.tenantID, extensionNumber: did.extensionNumber) else {
+        guard let target = try data.line(tenantID: did.tenantID, extensionNumber: did.extensionNumber) else {
             return reject(offer.callID, state, status: 404, disposition: .failed, reason: "DID \(e164) points to a missing line")
         }
+        try billing.track(offer.callID, tenantID: did.tenantID, data: data)
         return try dialLine(offer.callID, state: state, target: target, callerID: offer.caller)
     }
 
@@ -266,31 +323,33 @@ public final class CallEngine {
         var state = state
         if state.direction == .internalCall { state.normalized = target.extensionNumber }
         state.recorded = state.recorded || target.permissions.contains(.record)
-        let contacts = try store.registrations(tenantID: target.tenantID, extensionNumber: target.extensionNumber)
+        let contacts = try data.registrations(tenantID: target.tenantID, extensionNumber: target.extensionNumber)
             .filter { $0.expiresAt * 1000 > state.startedAt }
         guard !contacts.isEmpty else {
             return reject(id, state, status: 480, disposition: .failed, reason: "line \(target.extensionNumber) is not registered")
         }
+        let domain = try data.tenant(id: target.tenantID)?.domain ?? target.tenantID
         calls[id] = state
-        activeGauge.record(calls.count)
+        activeGauge?.record(calls.count)
         return [
-            .dial(id, .line(tenantID: target.tenantID, extensionNumber: target.extensionNumber, contacts: contacts), callerID: callerID),
+            .dial(id, .line(tenantID: target.tenantID, extensionNumber: target.extensionNumber, contacts: contacts, domain: domain),
+                  callerID: callerID),
             .startTimer(id, .ring, seconds: configuration.ringTimeoutOverride ?? target.ringTimeout),
         ]
     }
 
     private func reject(_ id: CallID, _ state: CallState, status: Int, disposition: Disposition, reason: String) -> [CallAction] {
-        [.record(priced(cdr(id, state, disposition: disposition, cause: status, reason: reason, end: state.startedAt))),
+        [settled(cdr(id, state, disposition: disposition, cause: status, reason: reason, end: state.startedAt)),
          .reject(id, status: status, reason: reason)]
     }
 
     private func finish(_ id: CallID, _ state: CallState, disposition: Disposition, cause: Int, reason: String,
                         creditTimerFired: Bool = false) -> [CallAction] {
         calls[id] = nil
-        activeGauge.record(calls.count)
+        activeGauge?.record(calls.count)
         endedCounters[disposition]?.increment()
-        let stopCredit: [CallAction] = billing?.hasCreditTimer(id) == true && !creditTimerFired ? [.cancelTimer(id, .credit)] : []
-        return stopCredit + [.record(priced(cdr(id, state, disposition: disposition, cause: cause, reason: reason, end: clock.nowMillis())))]
+        let stopCredit: [CallAction] = billing.hasCreditTimer(id) && !creditTimerFired ? [.cancelTimer(id, .credit)] : []
+        return stopCredit + [settled(cdr(id, state, disposition: disposition, cause: cause, reason: reason, end: clock.nowMillis()))]
     }
 
     /// A prepaid call whose balance is used up: both legs get a BYE (R5).
@@ -299,12 +358,12 @@ public final class CallEngine {
             + [.hangUp(id, side: .a), .hangUp(id, side: .b), .release(id)]
     }
 
-    /// The record with its cost under the tenant's plan (and the prepaid balance debited).
-    private func priced(_ record: CDR) -> CDR {
-        guard let billing else { return record }
+    /// The record with its cost under the tenant's plan, and the prepaid debit to write with it.
+    private func settled(_ record: CDR) -> CallAction {
         var record = record
-        record.costCents = billing.settle(record)
-        return record
+        let (cost, debit) = billing.settle(record, data: data)
+        record.costCents = cost
+        return .record(record, debit: debit)
     }
 
     private func cdr(_ id: CallID, _ s: CallState, disposition: Disposition, cause: Int, reason: String, end: Int64) -> CDR {

@@ -37,8 +37,9 @@ public struct CallOffer: Sendable, Equatable {
 
 /// Where the B leg goes.
 public enum CallTarget: Sendable, Equatable {
-    /// Ring every registered contact of a line.
-    case line(tenantID: String, extensionNumber: String, contacts: [Registration])
+    /// Ring every registered contact of a line; `domain` is its tenant's SIP domain
+    /// (the B leg's From and To name it).
+    case line(tenantID: String, extensionNumber: String, contacts: [Registration], domain: String)
     /// Send to the carrier with the number in E.164.
     case trunk(Trunk, number: String)
     /// Answer on the server and run an application (echo test, IVR, voicemail…) by name.
@@ -93,6 +94,7 @@ public enum CallAction: Sendable, Equatable {
     case cancelTimer(CallID, CallTimer)
     /// The call is over: forget its state in the adapter.
     case release(CallID)
-    /// Durably record the finished call before anything else is acknowledged.
-    case record(CDR)
+    /// Durably record the finished call before anything else is acknowledged; a
+    /// prepaid call that cost something carries its debit, written in the same transaction.
+    case record(CDR, debit: CreditMovement?)
 }

@@ -9,6 +9,9 @@ public protocol RatingStore: AnyObject, Sendable {
     /// Applies a movement atomically: the balance changes and the row is logged in one
     /// transaction; returns the movement with its id and balance after.
     @discardableResult func applyCreditMovement(_ movement: CreditMovement) throws -> CreditMovement
+    /// Durably records a finished call (`Store.append`) and, when given, its prepaid
+    /// debit, in one transaction: both or neither.
+    func record(_ cdr: CDR, debit: CreditMovement?) throws
     func invoices(tenantID: String) throws -> [Invoice]
     func save(_ invoice: Invoice) throws
 }

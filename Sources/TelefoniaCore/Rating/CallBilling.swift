@@ -12,6 +12,10 @@ import Logging
 /// without any of them taking it below zero, and a recharge during a call extends it.
 /// A prepaid call is billed for at most the time it was granted, so a timer that
 /// fires a little late does not cost the subscriber more.
+///
+/// It reads plans and balances through the `CallDataSource` the engine passes for
+/// the event at hand, and writes nothing: the debit of a call is returned with its
+/// record (`CallAction.record`), and the adapter writes both in one transaction.
 final class CallBilling {
     /// Why a call is refused at offer time.
     struct Refusal: Equatable {
@@ -30,7 +34,8 @@ final class CallBilling {
 
     private struct Account {
         var tenantID: String
-        var planID: String
+        /// nil: the tenant has no plan, its calls are not rated.
+        var planID: String?
         var prepaid: Bool
         /// nil for a free call.
         var rate: Rate?
@@ -40,17 +45,13 @@ final class CallBilling {
         var reservedCents: Int64 = 0
     }
 
-    private let tariffs: any TariffStore
-    private let credit: any RatingStore
     private let grantSeconds: Int
     private let logger: Logger
     private var accounts: [CallID: Account] = [:]
     /// Cents reserved by the answered prepaid calls of each tenant.
     private var reserved: [String: Int64] = [:]
 
-    init(tariffs: any TariffStore, credit: any RatingStore, grantSeconds: Int, logger: Logger) {
-        self.tariffs = tariffs
-        self.credit = credit
+    init(grantSeconds: Int, logger: Logger) {
         self.grantSeconds = max(1, grantSeconds)
         self.logger = logger
     }
@@ -60,12 +61,27 @@ final class CallBilling {
         accounts[id]?.grantedSeconds != nil
     }
 
+    /// The tenant whose balance limits the call: a prepaid call with a price.
+    func prepaidTenant(_ id: CallID) -> String? {
+        guard let account = accounts[id], account.prepaid, account.rate != nil else { return nil }
+        return account.tenantID
+    }
+
+    /// Tracks a call that is not priced at offer time (inbound, applications): free
+    /// under a plan, unrated without one; settled like any other.
+    func track(_ id: CallID, tenantID: String, data: any CallDataSource) throws {
+        accounts[id] = Account(tenantID: tenantID, planID: try data.tariffPlanID(tenantID: tenantID), prepaid: false)
+    }
+
     /// Checks a new outbound or internal call against the tenant's plan: nil lets it
     /// through. A destination the plan does not price is refused 403 (DENIED); a
     /// prepaid call the balance cannot pay the first increment of is refused 402
     /// Payment Required (DENIED). Tenants without a plan are not rated.
-    func offer(_ id: CallID, tenantID: String, numberClass: NumberClass, e164: String?) throws -> Refusal? {
-        guard let plan = try tariffs.tariffPlan(tenantID: tenantID, ratesFor: numberClass == .internalCall ? nil : e164) else { return nil }
+    func offer(_ id: CallID, tenantID: String, numberClass: NumberClass, e164: String?, data: any CallDataSource) throws -> Refusal? {
+        guard let plan = try data.tariffPlan(tenantID: tenantID, ratesFor: numberClass == .internalCall ? nil : e164) else {
+            accounts[id] = Account(tenantID: tenantID, planID: nil, prepaid: false)
+            return nil
+        }
         var account = Account(tenantID: tenantID, planID: plan.id, prepaid: plan.kind == .prepaid)
         switch Rater(plan: plan).match(numberClass: numberClass, e164: e164) {
         case .notSold:
@@ -76,7 +92,7 @@ final class CallBilling {
         case .rate(let rate):
             account.rate = rate
             if account.prepaid {
-                let balance = try credit.balanceCents(tenantID: tenantID)
+                let balance = try data.balanceCents(tenantID: tenantID)
                 let available = balance - reserved[tenantID, default: 0]
                 if Rater.maxSeconds(balanceCents: available, rate: rate) == 0 {
                     let first = Rater.billedSeconds(1, rate: rate)
@@ -94,14 +110,14 @@ final class CallBilling {
     /// The call was answered at `now`: for a prepaid call, the seconds to run the
     /// credit timer for (0: not even the first increment is left, end it now); nil
     /// when the call's talk time is not limited.
-    func answered(_ id: CallID, now: Int64) -> Int? {
+    func answered(_ id: CallID, now: Int64, data: any CallDataSource) -> Int? {
         guard var account = accounts[id] else { return nil }
         account.answeredAt = now
         defer { accounts[id] = account }
         guard account.prepaid, let rate = account.rate else { return nil }
         let limit: Int?
         do {
-            let available = try credit.balanceCents(tenantID: account.tenantID) - reserved[account.tenantID, default: 0]
+            let available = try data.balanceCents(tenantID: account.tenantID) - reserved[account.tenantID, default: 0]
             limit = Rater.maxSeconds(balanceCents: available, rate: rate)
         } catch {
             // Without the balance nobody can say the call is paid for: end it.
@@ -116,13 +132,13 @@ final class CallBilling {
 
     /// The credit timer of a prepaid call fired at `now`: reserve the next slice, or
     /// report that the balance is used up.
-    func renew(_ id: CallID, now: Int64) -> Renewal {
+    func renew(_ id: CallID, now: Int64, data: any CallDataSource) -> Renewal {
         guard var account = accounts[id], let rate = account.rate, let granted = account.grantedSeconds else { return .exhausted }
         defer { accounts[id] = account }
         let limit: Int?
         do {
             let others = reserved[account.tenantID, default: 0] - account.reservedCents
-            limit = Rater.maxSeconds(balanceCents: try credit.balanceCents(tenantID: account.tenantID) - others, rate: rate)
+            limit = Rater.maxSeconds(balanceCents: try data.balanceCents(tenantID: account.tenantID) - others, rate: rate)
         } catch {
             logger.error("balance unreadable; prepaid call ended", metadata: ["tel.call_id": "\(id)", "tel.tenant": "\(account.tenantID)", "error": "\(error)"])
             return .exhausted
@@ -136,33 +152,32 @@ final class CallBilling {
     }
 
     /// The call is over and `cdr` is its record: returns its cost (nil for a tenant
-    /// without a plan) and, for a prepaid call that cost something, debits the
-    /// balance with a `call` movement naming the CDR. Forgets the call.
-    func settle(_ cdr: CDR) -> Int64? {
+    /// without a plan) and, for a prepaid call that cost something, the debit of the
+    /// balance (a `call` movement naming the CDR) to write with the record. Forgets the call.
+    func settle(_ cdr: CDR, data: any CallDataSource) -> (cost: Int64?, debit: CreditMovement?) {
         let id = CallID(cdr.id)
         guard let account = accounts.removeValue(forKey: id) else {
-            // Refused before it was tracked, or inbound: free for a tenant with a plan.
-            let planID = try? tariffs.tariffPlanID(tenantID: cdr.tenantID)
-            return planID == nil ? nil : 0
+            // Refused before it was tracked: free for a tenant with a plan (read while routing).
+            let planID: String?
+            do {
+                planID = try data.tariffPlanID(tenantID: cdr.tenantID)
+            } catch {
+                logger.error("plan unreadable; call not rated", metadata: ["tel.call_id": "\(cdr.id)", "error": "\(error)"])
+                return (nil, nil)
+            }
+            return (planID == nil ? nil : 0, nil)
         }
         release(account)
-        guard let rate = account.rate else { return 0 }
+        guard account.planID != nil else { return (nil, nil) }
+        guard let rate = account.rate else { return (0, nil) }
         var seconds = cdr.disposition == .answered ? cdr.billableSeconds : 0
         if let granted = account.grantedSeconds { seconds = min(seconds, granted) }
         let cost = Rater.costCents(billableSeconds: seconds, rate: rate)
-        if account.prepaid && cost > 0 {
-            let movement = CreditMovement(
-                tenantID: account.tenantID, at: cdr.endedAt, kind: .call, amountCents: -cost, balanceAfterCents: 0,
-                cdrID: cdr.id, note: "call \(cdr.caller) → \(cdr.normalized)")
-            do {
-                try credit.applyCreditMovement(movement)
-            } catch {
-                logger.critical("prepaid call not debited", metadata: [
-                    "tel.call_id": "\(cdr.id)", "tel.tenant": "\(account.tenantID)", "cents": "\(cost)", "error": "\(error)",
-                ])
-            }
-        }
-        return cost
+        guard account.prepaid && cost > 0 else { return (cost, nil) }
+        let debit = CreditMovement(
+            tenantID: account.tenantID, at: cdr.endedAt, kind: .call, amountCents: -cost, balanceAfterCents: 0,
+            cdrID: cdr.id, note: "call \(cdr.caller) → \(cdr.normalized)")
+        return (cost, debit)
     }
 
     private func reserve(_ account: inout Account, seconds: Int, rate: Rate) {

@@ -89,6 +89,12 @@ extension MemoryStore: TariffStore, RatingStore {
         }
     }
 
+    public func record(_ cdr: CDR, debit: CreditMovement?) throws {
+        // The record is checked (duplicate id) before the balance changes; memory has no crash to survive.
+        try append(cdr)
+        if let debit { try applyCreditMovement(debit) }
+    }
+
     // MARK: - Invoices
 
     public func invoices(tenantID: String) throws -> [Invoice] {
@@ -102,3 +108,4 @@ extension MemoryStore: TariffStore, RatingStore {
         withState { $0.rating.invoices[invoice.id] = invoice }
     }
 }
+extension MemoryStore: CallDataSource {}

@@ -21,8 +21,8 @@ final class B2BCall: @unchecked Sendable {
     var aInviteKeys: [Int: String] = [:]
 
     // B leg
-    let bCallID = SignallingCore.newCallID()
-    let bFromTag = SignallingCore.newTag()
+    let bCallID = SignallingContext.newCallID()
+    let bFromTag = SignallingContext.newTag()
     var bFrom: NameAddress?
     var bLocalCSeq = 1
     var branches: [BBranch] = []
@@ -31,7 +31,7 @@ final class B2BCall: @unchecked Sendable {
     var bRemoteTarget: SIPURI?
     var bPeer: SIPPeer?
 
-    var relay: RelaySession?
+    var relay: (any AnchoredMedia)?
     /// Media terminated on the server (an application answered the call).
     var channel: RTPChannel?
     var channelPort: Int?
@@ -53,11 +53,15 @@ final class B2BCall: @unchecked Sendable {
     /// A re-INVITE is being forwarded: a second one gets 491 (RFC 3261 §14.2).
     var reinviteInProgress = false
 
+    /// The relay as a `RelaySession` when media really flows through sockets (taps for
+    /// recording and listening need it); nil for calls anchored in memory (tests).
+    var relaySession: RelaySession? { relay as? RelaySession }
+
     init(id: CallID, aInvite: SIPMessage, aPeer: SIPPeer, aOffer: SessionDescription) {
         self.id = id
         self.aInvite = aInvite
         self.aPeer = aPeer
-        self.aTag = SignallingCore.newTag()
+        self.aTag = SignallingContext.newTag()
         self.aRemoteTarget = aInvite.contacts.first?.uri ?? aInvite.from.uri
         self.aOffer = aOffer
     }

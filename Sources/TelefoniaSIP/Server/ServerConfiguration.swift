@@ -56,6 +56,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var promptsDirectory = "prompts/pt-BR"
     /// `shutdown.grace`: seconds SIGTERM waits for calls to end before hanging them up.
     public var shutdownGrace = 5
+    /// `register.keepalive_interval`: seconds between OPTIONS probes of each registered
+    /// contact (online state and latency, L2); 0 turns probing off.
+    public var keepAliveInterval = 30
 
     public init() {}
 
@@ -76,6 +79,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "db.synchronous", "call.ring_timeout", "call.trunk_ring_timeout", "media.timeout", "auth.nonce_lifetime",
         "auth.max_failures", "auth.failure_window", "auth.ban_seconds", "auth.algorithms", "register.min_expires",
         "register.max_expires", "register.default_expires", "tenant.default", "demo", "shutdown.grace", "prompts.dir", "retention.cdr_days", "retention.recording_days", "media.telephone_event",
+        "register.keepalive_interval",
     ]
 
     /// Defaults, then the file (if any), then the environment.
@@ -141,6 +145,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         if let v = values["tenant.default"] { config.defaultTenant = v }
         if let v = values["demo"] { config.createDemoTenant = ["1", "true", "yes", "on"].contains(v.lowercased()) }
         if let v = try int("shutdown.grace") { config.shutdownGrace = v }
+        if let v = try int("register.keepalive_interval") { config.keepAliveInterval = v }
         if let v = values["prompts.dir"] { config.promptsDirectory = v }
         if let v = values["media.telephone_event"] {
             config.mediaTelephoneEvent = ["1", "true", "yes", "on"].contains(v.lowercased())

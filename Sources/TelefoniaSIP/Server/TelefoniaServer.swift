@@ -7,78 +7,119 @@ import TelefoniaCore
 import TelefoniaMedia
 
 /// The PBX as an embeddable object: SIP registrar and B2BUA with anchored media,
-/// over any `Store`. Hosts (and embedding programs) create one, `start()` it and
-/// `shutdown()` it.
+/// over a `PBXStore` (SQLite or memory). Hosts (and embedding programs) create one
+/// and either `start()` / `shutdown()` it or run it as a swift-service-lifecycle
+/// `Service` in a `ServiceGroup`.
+///
+/// Threads: signalling (transport, transactions, registrar, B2BUA, call engine) on
+/// one event loop; RTP on `mediaThreads` loops; storage on a thread of its own
+/// (`StoreExecutor`); server-terminated media on the media clock thread.
 public final class TelefoniaServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
-    private let signallingGroup: MultiThreadedEventLoopGroup
-    private let mediaGroup: MultiThreadedEventLoopGroup
-    private let core: SignallingCore
-    private let logger: Logger
+    private let groups: [MultiThreadedEventLoopGroup]
+    private let storage: StoreExecutor
+    let stack: SignallingStack
+    let logger: Logger
 
     /// - Parameters:
     ///   - mediaThreads: event loop threads relaying RTP (signalling has its own thread);
     ///     default: one per core, so a burst of packets is forwarded in parallel.
     ///   - applications: server applications reachable by the codes in the engine's
-    ///     configuration (`*43` → echo by default).
-    ///   - prompts: where applications find prompts; default: the `prompts.dir` folder.
-    public init(configuration: ServerConfiguration, store: any Store, clock: any WallClock = SystemWallClock(),
-                mediaThreads: Int = System.coreCount, applications: [any CallApplication] = [EchoApplication(), PlaybackApplication(), RecordTestApplication()],
-                prompts: (any PromptProvider)? = nil, logger: Logger = Logger(label: "telefonia.server")) {
-        self.configuration = configuration
-        self.logger = logger
-        signallingGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        mediaGroup = MultiThreadedEventLoopGroup(numberOfThreads: max(1, mediaThreads))
+    ///     configuration (`*43` → echo by default; `*55` balance is always added).
+    ///   - prompts: where applications find prompts; default: the tenant's audio files
+    ///     under `<data.dir>/audio`, then the `prompts.dir` folder.
+    public convenience init(configuration: ServerConfiguration, store: any PBXStore, clock: any WallClock = SystemWallClock(),
+                            mediaThreads: Int = System.coreCount,
+                            applications: [any CallApplication] = [EchoApplication(), PlaybackApplication(), RecordTestApplication()],
+                            prompts: (any PromptProvider)? = nil, logger: Logger = Logger(label: "telefonia.server")) {
+        let signalling = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let mediaGroup = MultiThreadedEventLoopGroup(numberOfThreads: max(1, mediaThreads))
         let relay = MediaRelay(
             group: mediaGroup, bindHost: configuration.sipAddress,
             portRange: configuration.rtpPortMin...configuration.rtpPortMax, logger: logger)
-        // The balance code (*55) reads the store's credit; added unless the host brought its own.
-        var applications = applications
-        if let credit = store as? any RatingStore, !applications.contains(where: { $0.name == "balance" }) {
-            applications.append(BalanceApplication(credit: credit))
-        }
-        core = SignallingCore(
-            loop: signallingGroup.next(), configuration: configuration, store: store, relay: relay, clock: clock,
-            applications: applications, prompts: prompts ?? Self.audioLibrary(configuration: configuration, store: store, logger: logger),
-            logger: logger)
+        let transport = SocketTransport(loop: signalling.next(), host: configuration.sipAddress, port: configuration.sipPort, logger: logger)
+        self.init(configuration: configuration, store: store, storage: StoreExecutor(store: store, mode: .thread), clock: clock,
+                  transport: transport, media: relay, groups: [signalling, mediaGroup],
+                  applications: applications, prompts: prompts, logger: logger)
     }
 
-    /// Tenants' audio under `<data.dir>/audio` with the default prompts from `prompts.dir`
-    /// (a store without audio rows serves the default prompts only).
-    static func audioLibrary(configuration: ServerConfiguration, store: any Store, logger: Logger) -> any PromptProvider {
+    /// A server over a given transport and media anchor: what TelefoniaTesting's
+    /// `SIPTestBed` uses to run the whole SIP side in memory on an `EmbeddedEventLoop`
+    /// (`storage` then runs inline). Nothing here binds a socket.
+    public convenience init(configuration: ServerConfiguration, store: any PBXStore, storage: StoreExecutor, clock: any WallClock,
+                            transport: any SIPTransport, media: any MediaAnchor,
+                            applications: [any CallApplication] = [EchoApplication(), PlaybackApplication(), RecordTestApplication()],
+                            logger: Logger) {
+        self.init(configuration: configuration, store: store, storage: storage, clock: clock, transport: transport, media: media,
+                  groups: [], applications: applications, prompts: nil, logger: logger)
+    }
+
+    private init(configuration: ServerConfiguration, store: any PBXStore, storage: StoreExecutor, clock: any WallClock,
+                 transport: any SIPTransport, media: any MediaAnchor, groups: [MultiThreadedEventLoopGroup],
+                 applications: [any CallApplication], prompts: (any PromptProvider)?, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.groups = groups
+        self.storage = storage
+        var applications = applications
+        if !applications.contains(where: { $0.name == "balance" }) {
+            applications.append(BalanceApplication(credit: store))
+        }
+        let context = SignallingContext(configuration: configuration, transport: transport, storage: storage, clock: clock, logger: logger)
+        stack = SignallingStack(
+            context: context, media: media, applications: applications,
+            prompts: prompts ?? Self.audioLibrary(configuration: configuration, store: store, logger: logger))
+    }
+
+    /// Tenants' audio under `<data.dir>/audio` with the default prompts from `prompts.dir`.
+    static func audioLibrary(configuration: ServerConfiguration, store: any PBXStore, logger: Logger) -> any PromptProvider {
         let folder = URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("audio")
         let prompts = URL(fileURLWithPath: configuration.promptsDirectory)
-        let audioStore = (store as? any AudioStore) ?? MemoryStore()
-        return AudioLibrary(folder: folder, store: audioStore, defaultPrompts: prompts, logger: logger)
+        return AudioLibrary(folder: folder, store: store, defaultPrompts: prompts, logger: logger)
     }
 
     /// Binds SIP (UDP and TCP) and starts serving.
     public func start() async throws {
-        try await core.loop.flatSubmit { self.core.start() }.get()
+        try await startOnLoop().get()
         logger.info("listening", metadata: [
-            "sip": "\(configuration.sipAddress):\(core.localPort)",
+            "sip": "\(configuration.sipAddress):\(stack.context.localPort)",
             "rtp": "\(configuration.rtpPortMin)-\(configuration.rtpPortMax)",
         ])
     }
 
+    /// Starts serving; the future completes on the signalling loop (for test beds that drive the loop).
+    public func startOnLoop() -> EventLoopFuture<Void> {
+        let stack = self.stack
+        return stack.context.loop.flatSubmit { stack.start() }
+    }
+
     /// The SIP port actually bound (useful with port 0).
-    public var sipPort: Int { core.localPort }
+    public var sipPort: Int { stack.context.localPort }
 
     /// Calls being set up or in progress.
     public var activeCalls: Int {
-        get async { (try? await core.loop.submit { self.core.calls.count }.get()) ?? 0 }
+        get async {
+            let stack = self.stack
+            return (try? await stack.context.loop.submit { stack.b2bua.calls.count }.get()) ?? 0
+        }
     }
 
     /// Stops taking calls, waits up to `shutdown.grace` seconds for calls to end,
     /// hangs up the rest (their CDRs written) and closes every socket.
     public func shutdown() async {
         do {
-            try await core.loop.flatSubmit { self.core.shutdown(grace: self.configuration.shutdownGrace) }.get()
+            try await shutdownOnLoop().get()
         } catch {
             logger.error("shutdown", metadata: ["error": "\(error)"])
         }
-        try? await signallingGroup.shutdownGracefully()
-        try? await mediaGroup.shutdownGracefully()
+        await storage.shutdown()
+        for group in groups { try? await group.shutdownGracefully() }
+    }
+
+    /// The shutdown of the SIP side, completing on the signalling loop (test beds).
+    public func shutdownOnLoop() -> EventLoopFuture<Void> {
+        let (stack, grace) = (self.stack, configuration.shutdownGrace)
+        return stack.context.loop.flatSubmit { stack.shutdown(grace: grace) }
     }
 }
 

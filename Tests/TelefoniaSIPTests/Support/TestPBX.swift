@@ -2,7 +2,9 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import TelefoniaCore
+import NIOPosix
 import TelefoniaSIP
+import TelefoniaStorage
 
 /// A real `TelefoniaServer` on 127.0.0.1 (SIP on a free port) over a store seeded
 /// with tenant `acme` (domain `acme.test`) and lines 1000–1003 whose passwords are
@@ -13,7 +15,7 @@ struct TestPBX: Sendable {
     static let extensions = ["1000", "1001", "1002", "1003"]
 
     let server: TelefoniaServer
-    let store: any Store
+    let store: any PBXStore
     let clock: AdjustableClock
 
     var sipPort: Int { server.sipPort }
@@ -40,9 +42,11 @@ struct TestPBX: Sendable {
 
     /// Starts a server; `configure` adjusts the test defaults (short grace, private RTP block).
     static func start(
-        store: (any Store)? = nil, rtpBase: Int, clock: AdjustableClock = AdjustableClock(),
+        store: (any PBXStore)? = nil, rtpBase: Int, clock: AdjustableClock = AdjustableClock(),
         configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> TestPBX {
+        // As in the server host: SQLite on an event loop thread is a bug (debug builds stop).
+        SQLiteStore.forbiddenThread = { MultiThreadedEventLoopGroup.currentEventLoop != nil }
         let store = store ?? MemoryStore()
         try seed(store)
         var configuration = ServerConfiguration()
@@ -61,7 +65,7 @@ struct TestPBX: Sendable {
 
     /// Starts a server, runs `body` and shuts the server down whether `body` threw or not.
     static func with<T>(
-        store: (any Store)? = nil, rtpBase: Int, clock: AdjustableClock = AdjustableClock(),
+        store: (any PBXStore)? = nil, rtpBase: Int, clock: AdjustableClock = AdjustableClock(),
         configure: (inout ServerConfiguration) -> Void = { _ in },
         _ body: (TestPBX) async throws -> T
     ) async throws -> T {

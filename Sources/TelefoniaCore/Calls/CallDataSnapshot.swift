@@ -1,0 +1,101 @@
+/// The answers to the reads of one call decision, kept in memory.
+///
+/// Made by `CallEngine.prefetch(_:from:)`, on any thread, with the real store: the
+/// routing of an offer is run once against the store in a scratch engine and every
+/// answer is kept (`recording`). Then the owning engine decides with the snapshot
+/// (`handle(_:using:)`) on its event loop, reading the same keys and getting the same
+/// answers without touching storage. A read the snapshot does not hold throws, so a
+/// missing prefetch fails loudly (the call is refused 500) instead of blocking.
+public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
+    private let source: (any CallDataSource)?
+    private var tenants: [String: Tenant?] = [:]
+    private var lines: [String: Line?] = [:]
+    private var rooms: [String: ConferenceRoom?] = [:]
+    private var dids: [String: DID?] = [:]
+    private var trunksByID: [String: Trunk?] = [:]
+    private var allTrunks: [Trunk]?
+    private var bindings: [String: [Registration]] = [:]
+    private var planIDs: [String: String?] = [:]
+    private var plans: [String: TariffPlan?] = [:]
+    private var balances: [String: Int64] = [:]
+
+    /// An empty snapshot: every read throws until answers are recorded.
+    public init() { source = nil }
+
+    /// Records the answers of `source` as they are read.
+    public init(recording source: any CallDataSource) { self.source = source }
+
+    /// A snapshot holding only a balance (for `.balance` requests).
+    public convenience init(balanceCents: Int64, tenantID: String) {
+        self.init()
+        balances[tenantID] = balanceCents
+    }
+
+    /// The same answers, without the source: what the owning engine reads.
+    public func frozen() -> CallDataSnapshot {
+        let copy = CallDataSnapshot()
+        copy.tenants = tenants
+        copy.lines = lines
+        copy.rooms = rooms
+        copy.dids = dids
+        copy.trunksByID = trunksByID
+        copy.allTrunks = allTrunks
+        copy.bindings = bindings
+        copy.planIDs = planIDs
+        copy.plans = plans
+        copy.balances = balances
+        return copy
+    }
+
+    private func answer<Value>(_ table: inout [String: Value], _ key: String, _ read: (any CallDataSource) throws -> Value) throws -> Value {
+        if let value = table[key] { return value }
+        guard let source else { throw StoreError(.io, "call data not prefetched: \(key)") }
+        let value = try read(source)
+        table[key] = value
+        return value
+    }
+
+    public func tenant(id: String) throws -> Tenant? {
+        try answer(&tenants, id) { try $0.tenant(id: id) }
+    }
+
+    public func line(tenantID: String, extensionNumber: String) throws -> Line? {
+        try answer(&lines, tenantID + "|" + extensionNumber) { try $0.line(tenantID: tenantID, extensionNumber: extensionNumber) }
+    }
+
+    public func room(tenantID: String, number: String) throws -> ConferenceRoom? {
+        try answer(&rooms, tenantID + "|" + number) { try $0.room(tenantID: tenantID, number: number) }
+    }
+
+    public func did(number: String) throws -> DID? {
+        try answer(&dids, number) { try $0.did(number: number) }
+    }
+
+    public func trunk(id: String) throws -> Trunk? {
+        try answer(&trunksByID, id) { try $0.trunk(id: id) }
+    }
+
+    public func trunks() throws -> [Trunk] {
+        if let allTrunks { return allTrunks }
+        guard let source else { throw StoreError(.io, "call data not prefetched: trunks") }
+        let value = try source.trunks()
+        allTrunks = value
+        return value
+    }
+
+    public func registrations(tenantID: String, extensionNumber: String) throws -> [Registration] {
+        try answer(&bindings, tenantID + "|" + extensionNumber) { try $0.registrations(tenantID: tenantID, extensionNumber: extensionNumber) }
+    }
+
+    public func tariffPlanID(tenantID: String) throws -> String? {
+        try answer(&planIDs, tenantID) { try $0.tariffPlanID(tenantID: tenantID) }
+    }
+
+    public func tariffPlan(tenantID: String, ratesFor e164: String?) throws -> TariffPlan? {
+        try answer(&plans, tenantID + "|" + (e164 ?? "")) { try $0.tariffPlan(tenantID: tenantID, ratesFor: e164) }
+    }
+
+    public func balanceCents(tenantID: String) throws -> Int64 {
+        try answer(&balances, tenantID) { try $0.balanceCents(tenantID: tenantID) }
+    }
+}

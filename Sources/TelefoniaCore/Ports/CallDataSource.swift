@@ -1,0 +1,27 @@
+/// What the call engine reads to decide: configuration rows, registrations, tariff
+/// plans and balances. `SQLiteStore` and `MemoryStore` implement it; the SIP adapter
+/// hands the engine a `CallDataSnapshot` read beforehand off its event loops, so the
+/// engine itself never waits on storage (`CallEngine.dataNeeded(for:)`).
+public protocol CallDataSource: AnyObject {
+    func tenant(id: String) throws -> Tenant?
+    func line(tenantID: String, extensionNumber: String) throws -> Line?
+    func room(tenantID: String, number: String) throws -> ConferenceRoom?
+    func did(number: String) throws -> DID?
+    func trunk(id: String) throws -> Trunk?
+    func trunks() throws -> [Trunk]
+    func registrations(tenantID: String, extensionNumber: String) throws -> [Registration]
+    /// The id of the tenant's tariff plan; nil when it has none (its calls are not rated).
+    func tariffPlanID(tenantID: String) throws -> String?
+    /// The tenant's plan with only the rates that can price a call to `e164` (see `TariffStore`).
+    func tariffPlan(tenantID: String, ratesFor e164: String?) throws -> TariffPlan?
+    /// Current prepaid balance in cents.
+    func balanceCents(tenantID: String) throws -> Int64
+}
+
+/// Reads a call decision needs, named so an adapter can fetch them before the event.
+public enum CallDataRequest: Sendable, Equatable {
+    /// Everything routing this offer reads (lines, DID, room, trunk, registrations, plan, balance).
+    case routing(CallOffer)
+    /// A prepaid tenant's balance (at answer, and when a credit slice runs out).
+    case balance(tenantID: String)
+}

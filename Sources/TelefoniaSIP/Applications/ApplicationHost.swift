@@ -1,0 +1,134 @@
+import Logging
+import NIOCore
+import TelefoniaCore
+
+/// Calls the server answers itself (echo, playback, balance, conference rooms,
+/// listening): an oRTP channel on a port of the relay's range, the caller's G.711 law
+/// and telephone-event at 8 kHz when offered, and the `CallApplication` run as async
+/// code over it. When the script returns the server hangs up.
+final class ApplicationHost {
+    private let context: SignallingContext
+    private unowned let b2bua: B2BUA
+    private let applications: [String: any CallApplication]
+    private let prompts: any PromptProvider
+    /// Drives media the server terminates, every 20 ms.
+    let mediaClock = MediaClock()
+    /// Conference rooms with people in them (F6).
+    private let conferences = ConferenceRooms()
+
+    init(context: SignallingContext, b2bua: B2BUA, applications: [any CallApplication], prompts: any PromptProvider) {
+        self.context = context
+        self.b2bua = b2bua
+        self.applications = Dictionary(applications.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.prompts = prompts
+    }
+
+    /// Answers the call on the server and runs the application `name` on an oRTP channel.
+    func start(_ name: String, on call: B2BCall) {
+        let driver = b2bua.driver
+        guard let application = applications[name] ?? conferenceApplication(named: name) ?? listenApplication(named: name) else {
+            driver.feed(.rejected(call.id, status: 404))
+            return
+        }
+        let offered = call.aOffer.payloadTypes
+        guard let law: G711 = offered.contains(0) ? .muLaw : (offered.contains(8) ? .aLaw : nil) else {
+            driver.feed(.rejected(call.id, status: 488))
+            return
+        }
+        let configuration = context.configuration
+        let telephoneEvent = configuration.mediaTelephoneEvent ? call.aOffer.telephoneEvent8kPayloadType : nil
+        guard let port = b2bua.media.reservePort() else {
+            driver.feed(.rejected(call.id, status: 503))
+            return
+        }
+        guard let channel = RTPChannel(
+            tenantID: call.tenantID ?? configuration.defaultTenant, host: configuration.sipAddress, port: port, law: law,
+            telephoneEventPayloadType: telephoneEvent, prompts: prompts, logger: context.logger)
+        else {
+            b2bua.media.releasePort(port)
+            driver.feed(.rejected(call.id, status: 503))
+            return
+        }
+        if let host = call.aOffer.connectionAddress, let remotePort = call.aOffer.audioPort, host != "0.0.0.0" {
+            channel.setRemote(host: host, port: remotePort)
+        }
+        // The relay bound at INVITE time is not needed: media ends here.
+        call.relay?.close()
+        call.relay = nil
+        call.channel = channel
+        call.channelPort = port
+        let (id, loop) = (call.id, context.loop)
+        channel.onServerHangUp = { [weak b2bua] in
+            loop.execute {
+                guard let b2bua, b2bua.calls[id] != nil else { return }
+                b2bua.driver.feed(.hungUp(id, side: .b))
+            }
+        }
+        mediaClock.add(channel)
+        call.answeredAt = context.clock.nowMillis()
+        driver.feed(.answered(id))
+        let logger = context.logger
+        Task {
+            await application.run(on: channel, logger: logger)
+            await channel.hangUp()
+        }
+    }
+
+    /// Stops what the call had here: its channel (and port) and the supervisors listening to it.
+    func detach(_ call: B2BCall) {
+        for listener in call.listeners { listener.stop() }
+        if let channel = call.channel {
+            channel.close()
+            if let port = call.channelPort { b2bua.media.releasePort(port) }
+        }
+    }
+
+    func stop() {
+        mediaClock.stop()
+    }
+
+    // MARK: - Conference rooms and listening
+
+    /// The application of a conference room the engine routed a call to
+    /// ("conference:demo:100", see `ConferenceDialling`); nil for any other name.
+    private func conferenceApplication(named name: String) -> (any CallApplication)? {
+        guard let room = ConferenceDialling.room(inApplication: name) else { return nil }
+        return ConferenceApplication(tenantID: room.tenantID, number: room.number, rooms: conferences, prompts: prompts)
+    }
+
+    /// The listen / whisper / barge application for a name the engine dialled
+    /// (`ListenDialling`), attached to the target line's answered call; nil when the
+    /// name is not a listening one.
+    private func listenApplication(named name: String) -> (any CallApplication)? {
+        guard let target = ListenDialling.target(inApplication: name) else { return nil }
+        guard let (call, side) = answeredCall(tenantID: target.tenantID, line: target.extensionNumber),
+              let relay = call.relaySession else {
+            return ListenApplication(listener: nil, detach: {})
+        }
+        let listener = CallListener(mode: target.mode, agentSide: side)
+        relay.add(tap: listener)
+        relay.add(rewriter: listener)
+        call.listeners.append(listener)
+        context.logger.info("listening", metadata: [
+            "tel.call_id": "\(call.id)", "mode": "\(target.mode.rawValue)", "line": "\(target.extensionNumber)",
+        ])
+        let loop = context.loop
+        let detach: @Sendable () -> Void = {
+            loop.execute {
+                relay.remove(tap: listener)
+                relay.remove(rewriter: listener)
+                call.listeners.removeAll { $0 === listener }
+            }
+        }
+        return ListenApplication(listener: listener, detach: detach)
+    }
+
+    /// A relayed, answered call in which `line` of `tenantID` takes part, and its side.
+    private func answeredCall(tenantID: String, line: String) -> (B2BCall, LegSide)? {
+        for call in b2bua.calls.values where call.answeredAt != nil && call.relay != nil && !call.ended {
+            if call.tenantID == tenantID, call.aInvite.from.uri.user == line { return (call, .a) }
+            if call.bTargetTenant == tenantID, call.bTargetLine == line { return (call, .b) }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,98 @@
+import Logging
+import NIOCore
+import TelefoniaCore
+
+extension B2BUA {
+    /// Carries out the engine's actions, in order. The future completes once the call
+    /// records among them are durable (each written with its prepaid debit in one
+    /// transaction, on the storage thread).
+    func perform(_ actions: [CallAction]) -> EventLoopFuture<Void> {
+        var written: [EventLoopFuture<Void>] = []
+        for action in actions {
+            switch action {
+            case .record(let cdr, let debit):
+                let logger = context.logger
+                written.append(context.storage.submit(on: context.loop) { store in
+                    try store.record(cdr, debit: debit)
+                }.recover { error in
+                    logger.critical("CDR not written", metadata: ["tel.call_id": "\(cdr.id)", "error": "\(error)"])
+                })
+            case .reject(let id, let status, let reason):
+                guard let call = calls[id] else { continue }
+                var extra: [(String, String)] = []
+                if status != 487 {
+                    extra.append(("Reason", "SIP;cause=\(status);text=\"\(reason.replacingQuotesForHeader())\""))
+                }
+                sendFinalToA(call, status: status, reason: nil, extraHeaders: extra)
+            case .dial(let id, .application(let name), _):
+                guard let call = calls[id] else { continue }
+                applications.start(name, on: call)
+            case .dial(let id, let target, let callerID):
+                guard let call = calls[id] else { continue }
+                dialer.dial(call, target: target, callerID: callerID)
+            case .ring(let id):
+                guard let call = calls[id], !call.aFinalSent else { continue }
+                var response = call.aInvite.response(180, toTag: call.aTag)
+                response.contacts = [context.ourContact(call.aPeer.kind)]
+                context.transactions.respond(to: call.aInvite, with: response, peer: call.aPeer)
+            case .answer(let id):
+                guard let call = calls[id] else { continue }
+                answer(call)
+            case .cancel(let id):
+                guard let call = calls[id] else { continue }
+                dialer.cancelForks(of: call)
+            case .hangUp(let id, let side):
+                guard let call = calls[id], let bye = call.inDialogRequest("BYE", to: side, context: context) else { continue }
+                let peer = side == .a ? call.aPeer : call.bPeer!
+                context.transactions.sendRequest(bye, to: peer) { _ in }
+            case .startTimer(let id, let timer, let seconds):
+                let key = timerKey(id, timer)
+                timers[key]?.cancel()
+                timers[key] = context.loop.scheduleTask(in: .seconds(Int64(seconds))) { [self] in
+                    timers[key] = nil
+                    driver.feed(.timerFired(id, timer))
+                }
+            case .cancelTimer(let id, let timer):
+                timers.removeValue(forKey: timerKey(id, timer))?.cancel()
+            case .startRecording(let id, let tenantID, let line):
+                guard let call = calls[id] else { continue }
+                recordings.start(call, tenantID: tenantID, line: line)
+            case .release(let id):
+                guard let call = calls[id] else { continue }
+                forget(call)
+            }
+        }
+        return EventLoopFuture.andAllSucceed(written, on: context.loop)
+    }
+
+    /// 200 OK to the caller: the server's own SDP for an application, else the callee's answer anchored.
+    private func answer(_ call: B2BCall) {
+        guard !call.aFinalSent else { return }
+        let answer: String
+        if let channel = call.channel {
+            answer = SessionDescription.terminatedAnswer(
+                address: context.localHost, port: channel.port, payloadType: channel.law.payloadType,
+                telephoneEvent: channel.telephoneEventPayloadType, sessionID: UInt64(context.clock.nowMillis()))
+        } else if let relay = call.relay {
+            answer = call.bAnswer?.anchored(address: context.localHost, port: relay.aPort)
+                ?? call.aOffer.anchored(address: context.localHost, port: relay.aPort) ?? ""
+        } else {
+            return
+        }
+        call.aFinalSent = true
+        var response = call.aInvite.response(200, toTag: call.aTag)
+        response.contacts = [context.ourContact(call.aPeer.kind)]
+        response.setHeader("Allow", SignallingContext.allow)
+        response.contentType = "application/sdp"
+        response.body = Array(answer.utf8)
+        context.transactions.respond(to: call.aInvite, with: response, peer: call.aPeer)
+    }
+
+    func sendFinalToA(_ call: B2BCall, status: Int, reason: String?, extraHeaders: [(String, String)] = []) {
+        guard !call.aFinalSent else { return }
+        call.aFinalSent = true
+        var response = call.aInvite.response(status, reason, toTag: call.aTag)
+        for (name, value) in extraHeaders { response.setHeader(name, value) }
+        context.transactions.respond(to: call.aInvite, with: response, peer: call.aPeer)
+    }
+}

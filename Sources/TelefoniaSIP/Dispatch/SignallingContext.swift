@@ -1,0 +1,68 @@
+import Logging
+import NIOCore
+import TelefoniaCore
+
+/// What every part of the SIP side shares: the signalling loop, the transport and
+/// transaction layer, our address, storage, the clock and the logger, and the
+/// builders of our own headers. Everything here is used on `loop` only.
+final class SignallingContext: @unchecked Sendable {
+    let loop: any EventLoop
+    let configuration: ServerConfiguration
+    let transport: any SIPTransport
+    let transactions: TransactionLayer
+    let storage: StoreExecutor
+    let clock: any WallClock
+    let logger: Logger
+    /// Address written in our Via, Contact and SDP.
+    let localHost: String
+    var localPort: Int { transport.localPort }
+
+    /// Methods we answer, for Allow headers.
+    static let allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE"
+
+    init(configuration: ServerConfiguration, transport: any SIPTransport, storage: StoreExecutor, clock: any WallClock, logger: Logger) {
+        self.loop = transport.loop
+        self.configuration = configuration
+        self.transport = transport
+        self.storage = storage
+        self.clock = clock
+        self.logger = logger
+        self.localHost = configuration.mediaAddress
+        self.transactions = TransactionLayer(loop: transport.loop) { [unowned transport] bytes, peer in
+            transport.send(bytes, to: peer)
+        }
+    }
+
+    /// Answers a request statelessly-simple: status, optional reason, a fresh To tag unless given.
+    func respond(_ request: SIPMessage, _ status: Int, _ reason: String? = nil, peer: SIPPeer, toTag: String? = nil) {
+        transactions.respond(to: request, with: request.response(status, reason, toTag: toTag ?? Self.newTag()), peer: peer)
+    }
+
+    func ourVia(_ kind: SIPPeer.Kind) -> Via {
+        Via(transport: kind.rawValue.uppercased(), host: localHost, port: localPort,
+            parameters: [("branch", Self.newBranch()), ("rport", nil)])
+    }
+
+    func ourContact(_ kind: SIPPeer.Kind) -> NameAddress {
+        var params: [(name: String, value: String?)] = []
+        if kind == .tcp { params.append(("transport", "tcp")) }
+        return NameAddress(uri: SIPURI(user: "telefonia", host: localHost, port: localPort, parameters: params))
+    }
+
+    // MARK: - Identifiers
+
+    static func newTag() -> String { randomHex(8) }
+    static func newBranch() -> String { "z9hG4bK" + randomHex(12) }
+    static func newCallID() -> String { randomHex(16) }
+
+    static func randomHex(_ bytes: Int) -> String {
+        var rng = SystemRandomNumberGenerator()
+        var s = ""
+        s.reserveCapacity(bytes * 2)
+        for _ in 0..<bytes {
+            let b = UInt8.random(in: 0...255, using: &rng)
+            s += String(b >> 4, radix: 16) + String(b & 15, radix: 16)
+        }
+        return s
+    }
+}

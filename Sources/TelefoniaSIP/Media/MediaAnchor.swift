@@ -1,0 +1,36 @@
+import NIOCore
+import TelefoniaCore
+
+/// Where the B2BUA anchors a call's media: two ports per call, and single ports for
+/// media the server terminates. `MediaRelay` (UDP sockets, RTP forwarded) in the
+/// server; TelefoniaTesting's `MemoryMediaAnchor` for signalling tests without sockets.
+public protocol MediaAnchor: Sendable {
+    /// The two ports of a new call, completed on `loop`.
+    func allocate(on loop: any EventLoop) -> EventLoopFuture<any AnchoredMedia>
+    /// An even port (and its RTCP partner) for a server-terminated stream; nil when none is free.
+    func reservePort() -> Int?
+    /// Gives back a port from `reservePort()`.
+    func releasePort(_ port: Int)
+}
+
+/// The anchored media of one call, from allocation to `close()`.
+public protocol AnchoredMedia: AnyObject, Sendable {
+    /// Port the A leg (caller) sends to: in the SDP sent to A.
+    var aPort: Int { get }
+    /// Port the B leg sends to: in the SDP sent to B.
+    var bPort: Int { get }
+    /// Where to send `side`'s media, from that side's SDP (latching may replace it).
+    func setRemote(_ side: LegSide, host: String, port: Int)
+    /// Unix ms of the last packet from either side (0 = none yet): the media timeout reads it.
+    var lastActivityMillis: Int64 { get }
+    /// Frees the ports.
+    @discardableResult func close() -> EventLoopFuture<Void>
+}
+
+extension MediaRelay: MediaAnchor {
+    public func allocate(on loop: any EventLoop) -> EventLoopFuture<any AnchoredMedia> {
+        allocate().map { $0 as any AnchoredMedia }.hop(to: loop)
+    }
+}
+
+extension RelaySession: AnchoredMedia {}

@@ -1,0 +1,68 @@
+import Logging
+import NIOCore
+import TelefoniaCore
+
+/// The SIP side put together, on one signalling loop: transport → dispatcher →
+/// transactions → registrar / B2BUA, with the services beside them (live calls,
+/// keep-alives, retention) and one housekeeping tick a second (media timeouts, the
+/// auth failure limiter). `TelefoniaServer` owns one.
+final class SignallingStack: @unchecked Sendable {
+    let context: SignallingContext
+    let b2bua: B2BUA
+    private let dispatcher: SIPDispatcher
+    private let authenticator: DigestAuthenticator
+    private let prober: KeepAliveProber
+    private let liveCalls: LiveCallsWriter
+    private let retention: RetentionJob
+    private var housekeeping: RepeatedTask?
+
+    init(context: SignallingContext, media: any MediaAnchor, applications: [any CallApplication], prompts: any PromptProvider) {
+        self.context = context
+        authenticator = DigestAuthenticator(context: context)
+        let b2bua = B2BUA(context: context, media: media, authenticator: authenticator)
+        b2bua.dialer = BLegDialer(context: context, b2bua: b2bua)
+        b2bua.reinvites = ReinviteRelay(context: context)
+        b2bua.applications = ApplicationHost(context: context, b2bua: b2bua, applications: applications, prompts: prompts)
+        b2bua.recordings = CallRecordings(context: context)
+        self.b2bua = b2bua
+        dispatcher = SIPDispatcher(context: context, registrar: Registrar(context: context, authenticator: authenticator), b2bua: b2bua)
+        prober = KeepAliveProber(context: context)
+        liveCalls = LiveCallsWriter(context: context) { [unowned b2bua] in b2bua.driver.engine.liveCalls() }
+        retention = RetentionJob(context: context)
+    }
+
+    /// Binds the transport and starts the services; on the loop.
+    func start() -> EventLoopFuture<Void> {
+        context.transport.start { [unowned self] bytes, peer in dispatcher.received(bytes, from: peer) }.map { [self] in
+            housekeeping = context.loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
+                guard let self else { return }
+                let now = context.clock.nowMillis()
+                authenticator.prune(now: now)
+                b2bua.checkMediaTimeouts(now: now)
+            }
+            prober.start()
+            liveCalls.start()
+            retention.start()
+        }
+    }
+
+    /// Stops taking calls, ends the ones in progress (CDRs written), stops the services
+    /// and closes the transport; on the loop.
+    func shutdown(grace: Int) -> EventLoopFuture<Void> {
+        b2bua.drain(grace: grace).flatMap { [self] in
+            // Wait for every store write asked so far (the CDRs of the calls just ended).
+            context.storage.submit(on: context.loop) { _ in }.recover { _ in }
+        }.flatMap { [self] in
+            // Give the BYEs a moment on the wire before the sockets close.
+            context.loop.scheduleTask(in: .milliseconds(300)) {}.futureResult
+        }.flatMap { [self] in
+            housekeeping?.cancel()
+            prober.stop()
+            liveCalls.stop()
+            retention.stop()
+            b2bua.applications.stop()
+            context.transactions.shutdown()
+            return context.transport.stop()
+        }
+    }
+}

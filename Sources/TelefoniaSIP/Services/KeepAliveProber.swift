@@ -1,0 +1,98 @@
+import Logging
+import NIOCore
+import TelefoniaCore
+
+/// Probes registered contacts with OPTIONS (L2): online state and latency, written
+/// for the live views of other processes. Also drops expired bindings every 30 s.
+///
+/// Each second it reads the bindings on the storage thread, sends OPTIONS to those not
+/// probed for `register.keepalive_interval` seconds (at most 1/interval of them per
+/// tick, so phones that registered together after a restart are spread over the
+/// interval instead of probed, and answering, in one burst), and writes the answers of
+/// the previous tick in one transaction.
+final class KeepAliveProber {
+    private let context: SignallingContext
+    private var lastProbe: [String: Int64] = [:]
+    /// Answers waiting for the next tick's single write.
+    private var pendingReplies: [ContactReply] = []
+    private var task: RepeatedTask?
+    private var busy = false
+
+    init(context: SignallingContext) {
+        self.context = context
+    }
+
+    func start() {
+        task = context.loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
+            self?.tick()
+        }
+    }
+
+    func stop() {
+        task?.cancel()
+        task = nil
+    }
+
+    private func tick() {
+        // A slow store must not pile up ticks: one round at a time.
+        guard !busy else { return }
+        let now = context.clock.nowMillis()
+        let interval = Int64(context.configuration.keepAliveInterval)
+        let replies = pendingReplies
+        pendingReplies.removeAll(keepingCapacity: true)
+        let purge = now / 1000 % 30 == 0
+        busy = true
+        context.storage.submit(on: context.loop) { store -> (registrations: [Registration], domains: [String: String]) in
+            if !replies.isEmpty { try store.recordContactReplies(replies) }
+            if purge { try store.purgeExpiredRegistrations(now: now / 1000) }
+            guard interval > 0 else { return ([], [:]) }
+            let registrations = try store.registrations(tenantID: nil)
+            var domains: [String: String] = [:]
+            for id in Set(registrations.map(\.tenantID)) {
+                domains[id] = try store.tenant(id: id)?.domain
+            }
+            return (registrations, domains)
+        }.whenComplete { [self] result in
+            busy = false
+            switch result {
+            case .failure(let error):
+                context.logger.error("keep-alive round failed", metadata: ["error": "\(error)"])
+            case .success(let (registrations, domains)):
+                probe(registrations, domains: domains, now: now, interval: interval)
+            }
+        }
+    }
+
+    private func probe(_ registrations: [Registration], domains: [String: String], now: Int64, interval: Int64) {
+        guard interval > 0 else { return }
+        let nowSeconds = now / 1000
+        var budget = registrations.count / Int(interval) + 1
+        for registration in registrations where registration.expiresAt > nowSeconds {
+            guard budget > 0 else { break }
+            let key = registration.tenantID + "|" + registration.extensionNumber + "|" + registration.contact
+            if let last = lastProbe[key], nowSeconds - last < interval { continue }
+            budget -= 1
+            lastProbe[key] = nowSeconds
+            guard let uri = SIPURIParser.parse(registration.contact), let peer = SIPPeer(registration.source) else { continue }
+            let domain = domains[registration.tenantID] ?? context.localHost
+            let options = SIPMessage(
+                startLine: .request(method: "OPTIONS", uri: uri), vias: [context.ourVia(peer.kind)],
+                from: NameAddress(uri: SIPURI(user: "telefonia", host: domain)).withTag(SignallingContext.newTag()),
+                to: NameAddress(uri: SIPURI(user: registration.extensionNumber, host: domain)),
+                callID: SignallingContext.newCallID(), cseq: 1, cseqMethod: "OPTIONS",
+                otherHeaders: [("Max-Forwards", "70"), ("User-Agent", "Telefonia")])
+            let sentAt = NIODeadline.now()
+            context.transactions.sendRequest(options, to: peer) { [self] response in
+                guard response.statusCode >= 200, !TransactionLayer.isLocalTimeout(response) else { return }
+                let latency = Int((NIODeadline.now() - sentAt).nanoseconds / 1_000_000)
+                pendingReplies.append(ContactReply(
+                    tenantID: registration.tenantID, extensionNumber: registration.extensionNumber,
+                    contact: registration.contact, latencyMs: latency, at: context.clock.nowMillis()))
+            }
+        }
+        if lastProbe.count > registrations.count * 2 + 100 {
+            let keep = Set(registrations.map { $0.tenantID + "|" + $0.extensionNumber + "|" + $0.contact })
+            lastProbe = lastProbe.filter { keep.contains($0.key) }
+        }
+    }
+}

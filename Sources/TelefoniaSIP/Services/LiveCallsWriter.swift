@@ -1,0 +1,57 @@
+import Logging
+import NIOCore
+import TelefoniaCore
+
+/// Writes the calls in progress every second for the live views of other processes
+/// (L1: `telefonia calls`, the panel), on the storage thread. An idle server still
+/// writes every `idleInterval` ms, so readers can tell a quiet server from a stopped one.
+final class LiveCallsWriter {
+    static let idleInterval: Int64 = 5_000
+
+    private let context: SignallingContext
+    private let calls: () -> [LiveCall]
+    private var lastWriteAt: Int64 = 0
+    private var lastHadCalls = false
+    private var task: RepeatedTask?
+    private var busy = false
+
+    /// - Parameter calls: the calls in progress, read on the loop (the engine's view).
+    init(context: SignallingContext, calls: @escaping () -> [LiveCall]) {
+        self.context = context
+        self.calls = calls
+    }
+
+    /// Names this server's rows in the shared live tables.
+    var nodeID: String { "\(context.localHost):\(context.localPort)" }
+
+    func start() {
+        task = context.loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
+            self?.write()
+        }
+    }
+
+    func stop() {
+        task?.cancel()
+        task = nil
+    }
+
+    private func write() {
+        let now = context.clock.nowMillis()
+        let current = calls()
+        guard !busy, !current.isEmpty || lastHadCalls || now - lastWriteAt >= Self.idleInterval else { return }
+        busy = true
+        let node = nodeID
+        context.storage.submit(on: context.loop) { store in
+            try store.replaceLiveCalls(node: node, calls: current, at: now)
+        }.whenComplete { [self] result in
+            busy = false
+            switch result {
+            case .success:
+                lastHadCalls = !current.isEmpty
+                lastWriteAt = now
+            case .failure(let error):
+                context.logger.error("live snapshot not written", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

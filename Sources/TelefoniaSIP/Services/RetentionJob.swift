@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+import NIOCore
+import TelefoniaCore
+
+/// Daily retention (R1–R8): CDRs older than `retention.cdr_days` and recordings
+/// (rows and files) older than `retention.recording_days` are removed, on the storage
+/// thread, and the purge is logged. Runs 5 s after start, then once a day.
+final class RetentionJob {
+    private let context: SignallingContext
+    private var task: RepeatedTask?
+
+    init(context: SignallingContext) {
+        self.context = context
+    }
+
+    func start() {
+        task = context.loop.scheduleRepeatedTask(initialDelay: .seconds(5), delay: .hours(24)) { [weak self] _ in
+            self?.purge()
+        }
+    }
+
+    func stop() {
+        task?.cancel()
+        task = nil
+    }
+
+    func purge() {
+        let day: Int64 = 86_400_000
+        let now = context.clock.nowMillis()
+        let (cdrDays, recordingDays) = (context.configuration.cdrRetentionDays, context.configuration.recordingRetentionDays)
+        let logger = context.logger
+        context.storage.submit(on: context.loop) { store in
+            do {
+                let removed = try store.purgeCDRs(olderThan: now - Int64(cdrDays) * day)
+                logger.info("retention: call records purged", metadata: ["count": "\(removed)", "older_than_days": "\(cdrDays)"])
+            } catch {
+                logger.error("retention: CDR purge failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                let old = try store.removeRecordings(startedBefore: now - Int64(recordingDays) * day)
+                var deleted = 0
+                for recording in old where (try? FileManager.default.removeItem(atPath: recording.path)) != nil {
+                    deleted += 1
+                }
+                logger.info("retention: recordings purged", metadata: [
+                    "rows": "\(old.count)", "files": "\(deleted)", "older_than_days": "\(recordingDays)",
+                ])
+            } catch {
+                logger.error("retention: recording purge failed", metadata: ["error": "\(error)"])
+            }
+        }.whenComplete { _ in }
+    }
+}

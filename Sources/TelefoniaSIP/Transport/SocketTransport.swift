@@ -1,0 +1,158 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// SIP over UDP and TCP sockets on SwiftNIO. All channels live on one event loop,
+/// the signalling loop, so the layers above run single-threaded without locks.
+public final class SocketTransport: SIPTransport, @unchecked Sendable {
+    public let loop: any EventLoop
+    private let host: String
+    private let port: Int
+    private let logger: Logger
+    private var deliver: (([UInt8], SIPPeer) -> Void)?
+    private var udp: (any Channel)?
+    private var tcpServer: (any Channel)?
+    private var tcpConnections: [SocketAddress: any Channel] = [:]
+    public private(set) var localPort: Int = 0
+
+    /// A transport that will bind `host`:`port` (port 0 picks a free UDP port and uses it for TCP too).
+    public init(loop: any EventLoop, host: String, port: Int, logger: Logger) {
+        self.loop = loop
+        self.host = host
+        self.port = port
+        self.logger = logger
+    }
+
+    /// Binds UDP and TCP on the same port.
+    public func start(deliver: @escaping ([UInt8], SIPPeer) -> Void) -> EventLoopFuture<Void> {
+        self.deliver = deliver
+        let udpBootstrap = DatagramBootstrap(group: loop)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.socketOption(.so_rcvbuf), value: 4 * 1024 * 1024)
+            // NIO reads datagrams into 2 KiB buffers by default and truncates longer
+            // ones; SIP over UDP may be up to 64 KiB (RFC 3261 §18.1.1).
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: SIPParser.maxMessageSize + 1))
+            .channelInitializer { [unowned self] channel in
+                channel.pipeline.addHandler(UDPInboundHandler(transport: self))
+            }
+        return udpBootstrap.bind(host: host, port: port).flatMap { [unowned self] channel in
+            self.udp = channel
+            self.localPort = channel.localAddress?.port ?? self.port
+            let tcpBootstrap = ServerBootstrap(group: self.loop)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(.backlog, value: 256)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { [unowned self] child in
+                    child.pipeline.addHandlers([
+                        ByteToMessageHandler(SIPStreamDecoder()),
+                        TCPInboundHandler(transport: self),
+                    ])
+                }
+            return tcpBootstrap.bind(host: self.host, port: self.localPort).map { server in
+                self.tcpServer = server
+            }
+        }
+    }
+
+    public func stop() -> EventLoopFuture<Void> {
+        let channels: [any Channel] = [udp, tcpServer].compactMap { $0 } + Array(tcpConnections.values)
+        let futures = channels.map { $0.close().recover { _ in } }
+        return EventLoopFuture.andAllComplete(futures, on: loop)
+    }
+
+    /// Sends a message; over TCP it uses the connection the peer opened, or opens one.
+    public func send(_ bytes: [UInt8], to peer: SIPPeer) {
+        loop.assertInEventLoop()
+        switch peer.kind {
+        case .udp:
+            guard let udp else { return }
+            var buffer = udp.allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            udp.writeAndFlush(AddressedEnvelope(remoteAddress: peer.address, data: buffer), promise: nil)
+        case .tcp:
+            if let channel = tcpConnections[peer.address] {
+                write(bytes, on: channel)
+                return
+            }
+            ClientBootstrap(group: loop)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { [unowned self] child in
+                    child.pipeline.addHandlers([
+                        ByteToMessageHandler(SIPStreamDecoder()),
+                        TCPInboundHandler(transport: self),
+                    ])
+                }
+                .connectTimeout(.seconds(5))
+                .connect(to: peer.address)
+                .whenComplete { [weak self] result in
+                    switch result {
+                    case .success(let channel): self?.write(bytes, on: channel)
+                    case .failure(let error):
+                        self?.logger.debug("tcp connect failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
+                    }
+                }
+        }
+    }
+
+    private func write(_ bytes: [UInt8], on channel: any Channel) {
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        channel.writeAndFlush(buffer, promise: nil)
+    }
+
+    fileprivate func connectionOpened(_ channel: any Channel) {
+        if let remote = channel.remoteAddress { tcpConnections[remote] = channel }
+    }
+
+    fileprivate func connectionClosed(_ channel: any Channel) {
+        if let remote = channel.remoteAddress, tcpConnections[remote] === channel { tcpConnections[remote] = nil }
+    }
+
+    fileprivate func received(_ bytes: [UInt8], from peer: SIPPeer) {
+        deliver?(bytes, peer)
+    }
+}
+
+private final class UDPInboundHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    private unowned let transport: SocketTransport
+    init(transport: SocketTransport) { self.transport = transport }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        var buffer = envelope.data
+        guard let bytes = buffer.readBytes(length: buffer.readableBytes) else { return }
+        // Keep-alive CRLFs (RFC 5626 §3.5.1) carry nothing to answer.
+        if bytes.allSatisfy({ $0 == 13 || $0 == 10 }) { return }
+        transport.received(bytes, from: SIPPeer(kind: .udp, address: envelope.remoteAddress))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // ICMP port unreachable and friends surface here on UDP; the socket stays usable.
+    }
+}
+
+private final class TCPInboundHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = [UInt8]
+    private unowned let transport: SocketTransport
+    init(transport: SocketTransport) { self.transport = transport }
+
+    func channelActive(context: ChannelHandlerContext) {
+        transport.connectionOpened(context.channel)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        transport.connectionClosed(context.channel)
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let remote = context.channel.remoteAddress else { return }
+        transport.received(unwrapInboundIn(data), from: SIPPeer(kind: .tcp, address: remote))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
