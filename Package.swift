@@ -81,7 +81,13 @@ let package = Package(
         ),
         .target(
             name: "TelefoniaTesting",
-            dependencies: ["TelefoniaCore"],
+            dependencies: [
+                "TelefoniaCore", "TelefoniaSIP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
 
