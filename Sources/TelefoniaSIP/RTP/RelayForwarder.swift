@@ -1,0 +1,196 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import TelefoniaCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The shared state of one session's two channels: where each side is, and
+/// counters read from other threads. A lock, not loop-bound state, because
+/// `setRemote` and the counters are used off the event loop; it is uncontended
+/// on the packet path.
+/// Sees every RTP packet a relay accepts from a leg (call recording, listening).
+/// Called on the relay's event loop; must not block.
+protocol RelayTap: AnyObject, Sendable {
+    func relayed(from side: LegSide, packet: ByteBuffer)
+}
+
+/// May change a packet's audio on its way through the relay (whisper, barge).
+/// Called on the relay's event loop; returns the packet to forward.
+protocol RelayRewriter: AnyObject, Sendable {
+    func rewrite(from side: LegSide, packet: ByteBuffer) -> ByteBuffer
+}
+
+final class RelayForwarder: Sendable {
+    private struct Side {
+        /// From SDP; nil when unknown, on hold or unusable.
+        var announced: SocketAddress?
+        /// The source of this side's packets since the last SDP change.
+        var latched: SocketAddress?
+        var received = 0
+        var forwarded = 0
+        var channel: (any Channel)?
+    }
+
+    private struct State {
+        var a = Side()
+        var b = Side()
+        var lastActivityMillis: Int64 = 0
+        var taps: [any RelayTap] = []
+        var rewriters: [any RelayRewriter] = []
+
+        subscript(side: LegSide) -> Side {
+            get { side == .a ? a : b }
+            set { if side == .a { a = newValue } else { b = newValue } }
+        }
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private let clock: any WallClock
+    private let logger: Logger
+
+    init(clock: any WallClock, logger: Logger) {
+        self.clock = clock
+        self.logger = logger
+    }
+
+    func attach(a: any Channel, b: any Channel) {
+        state.withLockedValue {
+            $0.a.channel = a
+            $0.b.channel = b
+        }
+    }
+
+    /// Breaks the channel ↔ handler ↔ forwarder cycle and stops forwarding.
+    func detach() {
+        state.withLockedValue {
+            $0.a.channel = nil
+            $0.b.channel = nil
+        }
+    }
+
+    var lastActivityMillis: Int64 { state.withLockedValue { $0.lastActivityMillis } }
+
+    func add(tap: any RelayTap) { state.withLockedValue { $0.taps.append(tap) } }
+    func remove(tap: any RelayTap) { state.withLockedValue { $0.taps.removeAll { $0 === tap } } }
+    func add(rewriter: any RelayRewriter) { state.withLockedValue { $0.rewriters.append(rewriter) } }
+    func remove(rewriter: any RelayRewriter) { state.withLockedValue { $0.rewriters.removeAll { $0 === rewriter } } }
+
+    var packetsRelayed: (aToB: Int, bToA: Int) {
+        state.withLockedValue { (aToB: $0.a.forwarded, bToA: $0.b.forwarded) }
+    }
+
+    func setRemote(_ side: LegSide, host: String, port: Int) {
+        let address = usableAddress(host: host, port: port, side: side)
+        state.withLockedValue { state in
+            guard state[side].announced != address else { return }
+            state[side].announced = address
+            state[side].latched = nil
+        }
+        logger.debug(
+            "media remote set",
+            metadata: ["tel.leg": "\(side.rawValue)", "tel.rtp_remote": "\(host):\(port)"]
+        )
+    }
+
+    private func usableAddress(host: String, port: Int, side: LegSide) -> SocketAddress? {
+        guard (1...65_535).contains(port), let address = try? SocketAddress(ipAddress: host, port: port) else {
+            return nil
+        }
+        // 0.0.0.0 is old-style hold (RFC 3264 §8.4): nothing to send to.
+        if host == "0.0.0.0" || host == "::" { return nil }
+        // A datagram write the socket cannot make (another address family)
+        // would close the channel and end the call's media.
+        let local = state.withLockedValue { $0[side].channel?.localAddress }
+        if let local, local.protocol != address.protocol { return nil }
+        return address
+    }
+
+    /// Called on the event loop for each packet that arrived from `side`:
+    /// where to send it, or nil to drop it.
+    /// Where a packet from `side` goes, and the taps and rewriters it passes (read
+    /// under the same lock, once per packet).
+    typealias Route = (channel: any Channel, destination: SocketAddress, taps: [any RelayTap], rewriters: [any RelayRewriter])
+
+    func route(from side: LegSide, source: SocketAddress) -> Route? {
+        let now = clock.nowMillis()
+        var newlyLatched = false
+        let route = state.withLockedValue { state -> Route? in
+            if let latched = state[side].latched {
+                // Once latched, packets from elsewhere are not this leg's: relaying
+                // them would let anyone who guesses the port inject audio.
+                guard latched == source else { return nil }
+            } else {
+                state[side].latched = source
+                newlyLatched = true
+            }
+            state.lastActivityMillis = now
+            state[side].received += 1
+            let other: LegSide = side == .a ? .b : .a
+            guard let channel = state[other].channel,
+                let destination = state[other].latched ?? state[other].announced
+            else { return nil }
+            state[side].forwarded += 1
+            return (channel, destination, state.taps, state.rewriters)
+        }
+        if newlyLatched {
+            logger.debug("media latched", metadata: ["tel.leg": "\(side.rawValue)", "tel.rtp_remote": "\(source)"])
+        }
+        return route
+    }
+}
+
+/// Receives a leg's datagrams and writes the RTP ones, untouched, out of the
+/// other leg's socket.
+final class RelayHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+    private let side: LegSide
+    private let forwarder: RelayForwarder
+    private let logger: Logger
+
+    init(side: LegSide, forwarder: RelayForwarder, logger: Logger) {
+        self.side = side
+        self.forwarder = forwarder
+        self.logger = logger
+    }
+
+    /// The other leg's channel when it has writes not yet flushed: flushing once
+    /// per read burst lets NIO send the burst with one sendmmsg.
+    private var pendingFlush: (any Channel)?
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        // RTP has a 12-byte fixed header whose first two bits are version 2
+        // (RFC 3550 §5.1); anything else is noise or a probe, not media.
+        guard envelope.data.readableBytes >= 12,
+            let first = envelope.data.getInteger(at: envelope.data.readerIndex, as: UInt8.self),
+            first >> 6 == 2
+        else { return }
+        guard let route = forwarder.route(from: side, source: envelope.remoteAddress) else { return }
+        for tap in route.taps { tap.relayed(from: side, packet: envelope.data) }
+        var data = envelope.data
+        for rewriter in route.rewriters { data = rewriter.rewrite(from: side, packet: data) }
+        // Both channels live on this event loop, so this write runs now.
+        route.channel.write(AddressedEnvelope(remoteAddress: route.destination, data: data), promise: nil)
+        pendingFlush = route.channel
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        pendingFlush?.flush()
+        pendingFlush = nil
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // ICMP errors surface as ECONNREFUSED on the next read; a phone that
+        // hung up is not a reason to close the port.
+        logger.trace("media socket error", metadata: ["tel.leg": "\(side.rawValue)", "error": "\(error)"])
+    }
+}
