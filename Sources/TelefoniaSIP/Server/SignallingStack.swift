@@ -11,10 +11,8 @@ final class SignallingStack: @unchecked Sendable {
     let b2bua: B2BUA
     private let dispatcher: SIPDispatcher
     private let authenticator: DigestAuthenticator
-    private let prober: KeepAliveProber
-    private let liveCalls: LiveCallsWriter
-    private let retention: RetentionJob
-    private var housekeeping: RepeatedTask?
+    /// The services' rounds and the housekeeping tick, started with the transport.
+    private var periodic: [PeriodicTask] = []
 
     init(context: SignallingContext, media: any MediaAnchor, applications: [any CallApplication], prompts: any PromptProvider) {
         self.context = context
@@ -26,23 +24,27 @@ final class SignallingStack: @unchecked Sendable {
         b2bua.recordings = CallRecordings(context: context)
         self.b2bua = b2bua
         dispatcher = SIPDispatcher(context: context, registrar: Registrar(context: context, authenticator: authenticator), b2bua: b2bua)
-        prober = KeepAliveProber(context: context)
-        liveCalls = LiveCallsWriter(context: context) { [unowned b2bua] in b2bua.driver.engine.liveCalls() }
-        retention = RetentionJob(context: context)
+        let prober = KeepAliveProber(context: context)
+        let liveCalls = LiveCallsWriter(context: context) { [unowned b2bua] in b2bua.driver.engine.liveCalls() }
+        let retention = RetentionJob(context: context)
+        let authenticator = self.authenticator
+        let loop = context.loop
+        periodic = [
+            PeriodicTask(on: loop, after: .seconds(1), every: .seconds(1)) { [unowned b2bua] in
+                let now = context.clock.nowMillis()
+                authenticator.prune(now: now)
+                b2bua.checkMediaTimeouts(now: now)
+            },
+            PeriodicTask(on: loop, after: .seconds(1), every: .seconds(1)) { prober.tick() },
+            PeriodicTask(on: loop, after: .seconds(1), every: .seconds(1)) { liveCalls.write() },
+            PeriodicTask(on: loop, after: .seconds(5), every: .hours(24)) { retention.purge() },
+        ]
     }
 
     /// Binds the transport and starts the services; on the loop.
     func start() -> EventLoopFuture<Void> {
         context.transport.start { [unowned self] bytes, peer in dispatcher.received(bytes, from: peer) }.map { [self] in
-            housekeeping = context.loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
-                guard let self else { return }
-                let now = context.clock.nowMillis()
-                authenticator.prune(now: now)
-                b2bua.checkMediaTimeouts(now: now)
-            }
-            prober.start()
-            liveCalls.start()
-            retention.start()
+            for task in periodic { task.start() }
         }
     }
 
@@ -56,10 +58,7 @@ final class SignallingStack: @unchecked Sendable {
             // Give the BYEs a moment on the wire before the sockets close.
             context.loop.scheduleTask(in: .milliseconds(300)) {}.futureResult
         }.flatMap { [self] in
-            housekeeping?.cancel()
-            prober.stop()
-            liveCalls.stop()
-            retention.stop()
+            for task in periodic { task.stop() }
             b2bua.applications.stop()
             context.transactions.shutdown()
             return context.transport.stop()

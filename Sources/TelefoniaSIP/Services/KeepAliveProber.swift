@@ -15,25 +15,14 @@ final class KeepAliveProber {
     private var lastProbe: [String: Int64] = [:]
     /// Answers waiting for the next tick's single write.
     private var pendingReplies: [ContactReply] = []
-    private var task: RepeatedTask?
     private var busy = false
 
     init(context: SignallingContext) {
         self.context = context
     }
 
-    func start() {
-        task = context.loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
-            self?.tick()
-        }
-    }
-
-    func stop() {
-        task?.cancel()
-        task = nil
-    }
-
-    private func tick() {
+    /// One round; `SignallingStack` runs it periodically.
+    func tick() {
         // A slow store must not pile up ticks: one round at a time.
         guard !busy else { return }
         let now = context.clock.nowMillis()

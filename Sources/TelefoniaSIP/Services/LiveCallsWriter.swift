@@ -12,7 +12,6 @@ final class LiveCallsWriter {
     private let calls: () -> [LiveCall]
     private var lastWriteAt: Int64 = 0
     private var lastHadCalls = false
-    private var task: RepeatedTask?
     private var busy = false
 
     /// - Parameter calls: the calls in progress, read on the loop (the engine's view).
@@ -24,18 +23,8 @@ final class LiveCallsWriter {
     /// Names this server's rows in the shared live tables.
     var nodeID: String { "\(context.localHost):\(context.localPort)" }
 
-    func start() {
-        task = context.loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
-            self?.write()
-        }
-    }
-
-    func stop() {
-        task?.cancel()
-        task = nil
-    }
-
-    private func write() {
+    /// One round; `SignallingStack` runs it periodically.
+    func write() {
         let now = context.clock.nowMillis()
         let current = calls()
         guard !busy, !current.isEmpty || lastHadCalls || now - lastWriteAt >= Self.idleInterval else { return }

@@ -8,21 +8,9 @@ import TelefoniaCore
 /// thread, and the purge is logged. Runs 5 s after start, then once a day.
 final class RetentionJob {
     private let context: SignallingContext
-    private var task: RepeatedTask?
 
     init(context: SignallingContext) {
         self.context = context
-    }
-
-    func start() {
-        task = context.loop.scheduleRepeatedTask(initialDelay: .seconds(5), delay: .hours(24)) { [weak self] _ in
-            self?.purge()
-        }
-    }
-
-    func stop() {
-        task?.cancel()
-        task = nil
     }
 
     func purge() {

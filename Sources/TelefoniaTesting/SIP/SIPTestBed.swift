@@ -82,6 +82,14 @@ public final class SIPTestBed {
         return MemoryPhone(user: ext, password: Self.password(for: ext), domain: Self.domain, port: nextPhonePort, kind: kind, bed: self)
     }
 
+    /// Phones of these lines (a line named twice gets two phones), each registered.
+    /// Returns nil when any registration was not answered 200.
+    public func registeredPhones(_ extensions: [String]) -> [MemoryPhone]? {
+        let phones = extensions.map { phone($0) }
+        for phone in phones where phone.register()?.statusCode != 200 { return nil }
+        return phones
+    }
+
     /// The trunk's side of the network: a phone-like peer at the carrier's address.
     public func carrier() -> MemoryPhone {
         MemoryPhone(user: "carrier", password: "", domain: Self.trunkAddress, host: Self.trunkAddress, port: 5060, kind: .udp, bed: self)

@@ -29,9 +29,8 @@ import Testing
     /// With `call.ring_timeout = 2` the ringing callee gets CANCEL exactly 2 s after the INVITE, the caller 480, the CDR NO ANSWER.
     @Test func givesUpUnansweredCallAfterRingTimeout() throws {
         let bed = try SIPTestBed { $0.ringTimeout = 2 }
-        let (callee, caller) = (bed.phone("1000"), bed.phone("1001"))
-        #expect(callee.register()?.statusCode == 200)
-        #expect(caller.register()?.statusCode == 200)
+        let phones = try #require(bed.registeredPhones(["1000", "1001"]))
+        let (callee, caller) = (phones[0], phones[1])
         let invite = caller.call("1000")
         let incoming = try #require(callee.incoming("INVITE"))
         callee.reply(to: incoming, 180)
@@ -81,9 +80,8 @@ import Testing
     /// The caller cancels while the callee rings: the callee gets CANCEL, the caller 200 to its CANCEL and 487; CDR CANCELLED.
     @Test func cancelWhileRinging() throws {
         let bed = try SIPTestBed()
-        let (callee, caller) = (bed.phone("1000"), bed.phone("1001"))
-        #expect(callee.register()?.statusCode == 200)
-        #expect(caller.register()?.statusCode == 200)
+        let phones = try #require(bed.registeredPhones(["1000", "1001"]))
+        let (callee, caller) = (phones[0], phones[1])
         let invite = caller.call("1000")
         let incoming = try #require(callee.incoming("INVITE"))
         callee.reply(to: incoming, 180)

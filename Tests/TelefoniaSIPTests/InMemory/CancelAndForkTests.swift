@@ -7,18 +7,10 @@ import Testing
 /// in-memory test bed: the races (a 200 crossing a CANCEL, a CANCEL before any
 /// provisional) are set up exactly instead of hoped for over sockets.
 @Suite struct CancelAndForkTests {
-    static func registered(_ bed: SIPTestBed, _ extensions: [String]) -> [MemoryPhone] {
-        extensions.map { ext in
-            let phone = bed.phone(ext)
-            #expect(phone.register()?.statusCode == 200)
-            return phone
-        }
-    }
-
     /// The callee's 487 after the server's CANCEL is ACKed on the INVITE's branch (§17.1.1.3): the CANCEL did not replace the INVITE transaction.
     @Test func acknowledgesCalleeFinalResponseAfterCancel() throws {
         let bed = try SIPTestBed()
-        let phones = Self.registered(bed, ["1000", "1001"])
+        let phones = try #require(bed.registeredPhones(["1000", "1001"]))
         let (callee, caller) = (phones[0], phones[1])
         let invite = caller.call("1000")
         let incoming = try #require(callee.incoming("INVITE"))
@@ -36,7 +28,7 @@ import Testing
     /// A 200 from the callee that crosses the server's CANCEL is ACKed and that dialog ended with BYE (§9.1, §15); the caller gets 487.
     @Test func endsAnswerThatCrossesCancel() throws {
         let bed = try SIPTestBed()
-        let phones = Self.registered(bed, ["1000", "1001"])
+        let phones = try #require(bed.registeredPhones(["1000", "1001"]))
         let (callee, caller) = (phones[0], phones[1])
         let invite = caller.call("1000")
         let incoming = try #require(callee.incoming("INVITE"))
@@ -55,7 +47,7 @@ import Testing
     /// A CANCEL before the callee sent anything waits for its first provisional response (§9.1), then goes out.
     @Test func holdsTheCancelUntilAProvisionalResponse() throws {
         let bed = try SIPTestBed()
-        let phones = Self.registered(bed, ["1000", "1001"])
+        let phones = try #require(bed.registeredPhones(["1000", "1001"]))
         let (callee, caller) = (phones[0], phones[1])
         let invite = caller.call("1000")
         let incoming = try #require(callee.incoming("INVITE"))
@@ -72,7 +64,7 @@ import Testing
     /// Both contacts of a line get the INVITE (one B-leg Call-ID); the first to answer wins and the other gets CANCEL, never a BYE.
     @Test func firstAnsweringContactWinsAndOtherIsCancelled() throws {
         let bed = try SIPTestBed()
-        let phones = Self.registered(bed, ["1000", "1000", "1001"])
+        let phones = try #require(bed.registeredPhones(["1000", "1000", "1001"]))
         let (desk, softphone, caller) = (phones[0], phones[1], phones[2])
         #expect(try bed.store.registrations(tenantID: SIPTestBed.tenantID, extensionNumber: "1000").count == 2)
         let invite = caller.call("1000")
@@ -105,7 +97,7 @@ import Testing
     /// When both contacts answer, the late 200 is ACKed and its dialog ended with BYE; the caller sees one answer.
     @Test func lateSecondAnswerIsAcknowledgedAndHungUp() throws {
         let bed = try SIPTestBed()
-        let phones = Self.registered(bed, ["1000", "1000", "1001"])
+        let phones = try #require(bed.registeredPhones(["1000", "1000", "1001"]))
         let (desk, softphone, caller) = (phones[0], phones[1], phones[2])
         let invite = caller.call("1000")
         let atDesk = try #require(desk.incoming("INVITE"))

@@ -9,9 +9,8 @@ import Testing
 @Suite struct TransactionTimerTests {
     /// Registers lines 1000 and 1001 and connects 1001 → 1000 up to the callee's 200; the caller's 200 is returned unacknowledged.
     static func answeredCall(_ bed: SIPTestBed) throws -> (caller: MemoryPhone, callee: MemoryPhone, invite: SIPMessage, ok: SIPMessage, incoming: SIPMessage) {
-        let (callee, caller) = (bed.phone("1000"), bed.phone("1001"))
-        #expect(callee.register()?.statusCode == 200)
-        #expect(caller.register()?.statusCode == 200)
+        let phones = try #require(bed.registeredPhones(["1000", "1001"]))
+        let (callee, caller) = (phones[0], phones[1])
         let invite = caller.call("1000")
         let incoming = try #require(callee.incoming("INVITE"))
         callee.reply(to: incoming, 200)
@@ -58,9 +57,8 @@ import Testing
     /// A callee that never answers our INVITE gets it again after 0.5, 1, 2, 4, 8 and 16 s (timer A), and at 32 s (timer B) the caller gets 408.
     @Test func retransmitsTheINVITEWithTimerAAndGivesUpAtTimerB() throws {
         let bed = try SIPTestBed { $0.ringTimeout = 120 }
-        let (callee, caller) = (bed.phone("1000"), bed.phone("1001"))
-        #expect(callee.register()?.statusCode == 200)
-        #expect(caller.register()?.statusCode == 200)
+        let phones = try #require(bed.registeredPhones(["1000", "1001"]))
+        let (callee, caller) = (phones[0], phones[1])
         let invite = caller.call("1000")
         let first = try #require(callee.incoming("INVITE"))
         var sentAt: [Int64] = []
@@ -98,9 +96,8 @@ import Testing
     /// The caller's INVITE retransmitted (same branch) makes one call and is answered with the last provisional response.
     @Test func retransmittedINVITEMakesOneCall() throws {
         let bed = try SIPTestBed()
-        let (callee, caller) = (bed.phone("1000"), bed.phone("1001"))
-        #expect(callee.register()?.statusCode == 200)
-        #expect(caller.register()?.statusCode == 200)
+        let phones = try #require(bed.registeredPhones(["1000", "1001"]))
+        let (callee, caller) = (phones[0], phones[1])
         let invite = caller.call("1000")
         let incoming = try #require(callee.incoming("INVITE"))
         callee.reply(to: incoming, 180)
