@@ -8,7 +8,8 @@ import TelefoniaSIP
 /// Nothing is automatic: a test says every step, as in a SIPp scenario.
 public final class MemoryPhone {
     public let user: String
-    public let password: String
+    /// The password the phone answers challenges with (a test may set a wrong one).
+    public var password: String
     public let domain: String
     public let peer: SIPPeer
     private unowned let bed: SIPTestBed
@@ -76,12 +77,27 @@ public final class MemoryPhone {
         return retry
     }
 
-    /// Registers (answering the challenge) and returns the final response.
-    @discardableResult
-    public func register(expires: Int = 3600) -> SIPMessage? {
-        var register = request("REGISTER", to: SIPURI(user: user, host: domain))
+    /// A REGISTER of our line with `Expires` and our contact, or the given contacts
+    /// (`["*"]` for the wildcard); no credentials yet.
+    public func registerRequest(expires: Int = 3600, contacts: [SIPURI]? = nil, wildcard: Bool = false) -> SIPMessage {
+        var register = request("REGISTER", to: SIPURI(user: nil, host: domain))
         register.to = NameAddress(uri: SIPURI(user: user, host: domain))
+        register.from = NameAddress(uri: SIPURI(user: user, host: domain)).withTag(unique("tag"))
         register.setHeader("Expires", String(expires))
+        if wildcard {
+            register.contacts = []
+            register.contactIsWildcard = true
+        } else if let contacts {
+            register.contacts = contacts.map { NameAddress(uri: $0) }
+        }
+        return register
+    }
+
+    /// Registers (answering the challenge) and returns the final response; nil when
+    /// the first answer was not a 401 challenge.
+    @discardableResult
+    public func register(expires: Int = 3600, contacts: [SIPURI]? = nil, wildcard: Bool = false) -> SIPMessage? {
+        let register = registerRequest(expires: expires, contacts: contacts, wildcard: wildcard)
         send(register)
         guard let challenge = response(to: register), challenge.statusCode == 401 else { return nil }
         let retry = authorized(register, answering: challenge)
