@@ -41,12 +41,14 @@ public final class CallEngine {
         var phase: Phase
         /// A line of the call has the `record` permission (T2).
         var recorded = false
+        /// The tenant has no tariff plan: the record has no cost.
+        var unrated = false
     }
 
     /// What `handle(_:)` reads.
     private let source: any CallDataSource
     /// What the event being handled reads: `source`, or a prefetched snapshot.
-    private var data: any CallDataSource
+    @exclusivity(unchecked) private var data: any CallDataSource
     private let clock: any WallClock
     private let configuration: CallEngineConfiguration
     private let logger: Logger
@@ -236,7 +238,7 @@ public final class CallEngine {
             normalized: dialled, numberClass: .internalCall, trunkID: nil, startedAt: now, answeredAt: nil, phase: .dialling)
         state.recorded = line.permissions.contains(.record)
         if let application = configuration.applications[dialled] {
-            try billing.track(offer.callID, tenantID: tenantID, data: data)
+            state.unrated = try !billing.track(offer.callID, tenantID: tenantID, data: data)
             calls[offer.callID] = state
             activeGauge?.record(calls.count)
             return [.dial(offer.callID, .application(application), callerID: ext)]
@@ -249,7 +251,7 @@ public final class CallEngine {
                 return reject(offer.callID, state, status: 403, disposition: .denied,
                               reason: "line \(listen.extensionNumber) may not be listened to")
             }
-            try billing.track(offer.callID, tenantID: tenantID, data: data)
+            state.unrated = try !billing.track(offer.callID, tenantID: tenantID, data: data)
             calls[offer.callID] = state
             activeGauge?.record(calls.count)
             let application = ListenDialling.applicationName(mode: listen.mode, tenantID: tenantID, extensionNumber: listen.extensionNumber)
@@ -260,17 +262,19 @@ public final class CallEngine {
             guard try data.room(tenantID: tenantID, number: room) != nil else {
                 return reject(offer.callID, state, status: 404, disposition: .failed, reason: "no conference room \(room)")
             }
-            try billing.track(offer.callID, tenantID: tenantID, data: data)
+            state.unrated = try !billing.track(offer.callID, tenantID: tenantID, data: data)
             calls[offer.callID] = state
             activeGauge?.record(calls.count)
             let application = ConferenceDialling.applicationName(tenantID: tenantID, number: room)
             return [.dial(offer.callID, .application(application), callerID: ext)]
         }
         if let target = try data.line(tenantID: tenantID, extensionNumber: dialled) {
-            if let refusal = try billing.offer(offer.callID, tenantID: tenantID, numberClass: .internalCall, e164: nil, data: data) {
+            let (refusal, rated) = try billing.offer(offer.callID, tenantID: tenantID, numberClass: .internalCall, e164: nil, data: data)
+            state.unrated = !rated
+            if let refusal {
                 return reject(offer.callID, state, status: refusal.status, disposition: refusal.disposition, reason: refusal.reason)
             }
-            return try dialLine(offer.callID, state: state, target: target, callerID: ext)
+            return try dialLine(offer.callID, state: state, target: target, domain: tenant.domain, callerID: ext)
         }
         state.direction = .outbound
         let number: NormalizedNumber
@@ -286,7 +290,9 @@ public final class CallEngine {
             return reject(offer.callID, state, status: 403, disposition: .denied,
                           reason: "line \(ext) may not call \(number.numberClass.rawValue) numbers")
         }
-        if let refusal = try billing.offer(offer.callID, tenantID: tenantID, numberClass: number.numberClass, e164: number.e164, data: data) {
+        let (refusal, rated) = try billing.offer(offer.callID, tenantID: tenantID, numberClass: number.numberClass, e164: number.e164, data: data)
+        state.unrated = !rated
+        if let refusal {
             return reject(offer.callID, state, status: refusal.status, disposition: refusal.disposition, reason: refusal.reason)
         }
         let trunk = try tenant.trunkID.flatMap { try data.trunk(id: $0) } ?? data.trunks().first
@@ -315,11 +321,12 @@ public final class CallEngine {
         guard let target = try data.line(tenantID: did.tenantID, extensionNumber: did.extensionNumber) else {
             return reject(offer.callID, state, status: 404, disposition: .failed, reason: "DID \(e164) points to a missing line")
         }
-        try billing.track(offer.callID, tenantID: did.tenantID, data: data)
-        return try dialLine(offer.callID, state: state, target: target, callerID: offer.caller)
+        state.unrated = try !billing.track(offer.callID, tenantID: did.tenantID, data: data)
+        let domain = try data.tenant(id: did.tenantID)?.domain ?? did.tenantID
+        return try dialLine(offer.callID, state: state, target: target, domain: domain, callerID: offer.caller)
     }
 
-    private func dialLine(_ id: CallID, state: CallState, target: Line, callerID: String) throws -> [CallAction] {
+    private func dialLine(_ id: CallID, state: CallState, target: Line, domain: String, callerID: String) throws -> [CallAction] {
         var state = state
         if state.direction == .internalCall { state.normalized = target.extensionNumber }
         state.recorded = state.recorded || target.permissions.contains(.record)
@@ -328,7 +335,6 @@ public final class CallEngine {
         guard !contacts.isEmpty else {
             return reject(id, state, status: 480, disposition: .failed, reason: "line \(target.extensionNumber) is not registered")
         }
-        let domain = try data.tenant(id: target.tenantID)?.domain ?? target.tenantID
         calls[id] = state
         activeGauge?.record(calls.count)
         return [
@@ -339,7 +345,7 @@ public final class CallEngine {
     }
 
     private func reject(_ id: CallID, _ state: CallState, status: Int, disposition: Disposition, reason: String) -> [CallAction] {
-        [settled(cdr(id, state, disposition: disposition, cause: status, reason: reason, end: state.startedAt)),
+        [settled(cdr(id, state, disposition: disposition, cause: status, reason: reason, end: state.startedAt), unrated: state.unrated),
          .reject(id, status: status, reason: reason)]
     }
 
@@ -349,7 +355,7 @@ public final class CallEngine {
         activeGauge?.record(calls.count)
         endedCounters[disposition]?.increment()
         let stopCredit: [CallAction] = billing.hasCreditTimer(id) && !creditTimerFired ? [.cancelTimer(id, .credit)] : []
-        return stopCredit + [settled(cdr(id, state, disposition: disposition, cause: cause, reason: reason, end: clock.nowMillis()))]
+        return stopCredit + [settled(cdr(id, state, disposition: disposition, cause: cause, reason: reason, end: clock.nowMillis()), unrated: state.unrated)]
     }
 
     /// A prepaid call whose balance is used up: both legs get a BYE (R5).
@@ -359,9 +365,9 @@ public final class CallEngine {
     }
 
     /// The record with its cost under the tenant's plan, and the prepaid debit to write with it.
-    private func settled(_ record: CDR) -> CallAction {
+    private func settled(_ record: CDR, unrated: Bool) -> CallAction {
         var record = record
-        let (cost, debit) = billing.settle(record, data: data)
+        let (cost, debit) = billing.settle(record, unrated: unrated, data: data)
         record.costCents = cost
         return .record(record, debit: debit)
     }

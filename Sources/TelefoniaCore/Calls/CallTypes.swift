@@ -96,5 +96,5 @@ public enum CallAction: Sendable, Equatable {
     case release(CallID)
     /// Durably record the finished call before anything else is acknowledged; a
     /// prepaid call that cost something carries its debit, written in the same transaction.
-    case record(CDR, debit: CreditMovement?)
+    indirect case record(CDR, debit: CreditMovement?)
 }

@@ -34,8 +34,7 @@ final class CallBilling {
 
     private struct Account {
         var tenantID: String
-        /// nil: the tenant has no plan, its calls are not rated.
-        var planID: String?
+        var planID: String
         var prepaid: Bool
         /// nil for a free call.
         var rate: Rate?
@@ -68,25 +67,29 @@ final class CallBilling {
     }
 
     /// Tracks a call that is not priced at offer time (inbound, applications): free
-    /// under a plan, unrated without one; settled like any other.
-    func track(_ id: CallID, tenantID: String, data: any CallDataSource) throws {
-        accounts[id] = Account(tenantID: tenantID, planID: try data.tariffPlanID(tenantID: tenantID), prepaid: false)
+    /// under a plan, settled like any other; returns false when the tenant has no plan
+    /// (the call is not rated and nothing is kept).
+    func track(_ id: CallID, tenantID: String, data: any CallDataSource) throws -> Bool {
+        guard let planID = try data.tariffPlanID(tenantID: tenantID) else { return false }
+        accounts[id] = Account(tenantID: tenantID, planID: planID, prepaid: false)
+        return true
     }
 
     /// Checks a new outbound or internal call against the tenant's plan: nil lets it
     /// through. A destination the plan does not price is refused 403 (DENIED); a
     /// prepaid call the balance cannot pay the first increment of is refused 402
-    /// Payment Required (DENIED). Tenants without a plan are not rated.
-    func offer(_ id: CallID, tenantID: String, numberClass: NumberClass, e164: String?, data: any CallDataSource) throws -> Refusal? {
+    /// Payment Required (DENIED). Tenants without a plan are not rated: `rated` is
+    /// false and nothing is kept.
+    func offer(_ id: CallID, tenantID: String, numberClass: NumberClass, e164: String?, data: any CallDataSource)
+        throws -> (refusal: Refusal?, rated: Bool) {
         guard let plan = try data.tariffPlan(tenantID: tenantID, ratesFor: numberClass == .internalCall ? nil : e164) else {
-            accounts[id] = Account(tenantID: tenantID, planID: nil, prepaid: false)
-            return nil
+            return (nil, false)
         }
         var account = Account(tenantID: tenantID, planID: plan.id, prepaid: plan.kind == .prepaid)
         switch Rater(plan: plan).match(numberClass: numberClass, e164: e164) {
         case .notSold:
-            return Refusal(status: 403, disposition: .denied,
-                           reason: "plan \(plan.id) has no rate for \(numberClass.rawValue) numbers")
+            return (Refusal(status: 403, disposition: .denied,
+                            reason: "plan \(plan.id) has no rate for \(numberClass.rawValue) numbers"), true)
         case .free:
             break
         case .rate(let rate):
@@ -97,24 +100,24 @@ final class CallBilling {
                 if Rater.maxSeconds(balanceCents: available, rate: rate) == 0 {
                     let first = Rater.billedSeconds(1, rate: rate)
                     let firstCost = Rater.costCents(billableSeconds: first, rate: rate)
-                    return Refusal(
+                    return (Refusal(
                         status: 402, disposition: .denied,
-                        reason: "no credit: balance \(Money.format(cents: available)), the first \(first) s cost \(Money.format(cents: firstCost))")
+                        reason: "no credit: balance \(Money.format(cents: available)), the first \(first) s cost \(Money.format(cents: firstCost))"), true)
                 }
             }
         }
         accounts[id] = account
-        return nil
+        return (nil, true)
     }
 
     /// The call was answered at `now`: for a prepaid call, the seconds to run the
     /// credit timer for (0: not even the first increment is left, end it now); nil
     /// when the call's talk time is not limited.
     func answered(_ id: CallID, now: Int64, data: any CallDataSource) -> Int? {
-        guard var account = accounts[id] else { return nil }
+        // Only a prepaid call with a price needs its answer time (the slices count from it).
+        guard var account = accounts[id], account.prepaid, let rate = account.rate else { return nil }
         account.answeredAt = now
         defer { accounts[id] = account }
-        guard account.prepaid, let rate = account.rate else { return nil }
         let limit: Int?
         do {
             let available = try data.balanceCents(tenantID: account.tenantID) - reserved[account.tenantID, default: 0]
@@ -154,9 +157,11 @@ final class CallBilling {
     /// The call is over and `cdr` is its record: returns its cost (nil for a tenant
     /// without a plan) and, for a prepaid call that cost something, the debit of the
     /// balance (a `call` movement naming the CDR) to write with the record. Forgets the call.
-    func settle(_ cdr: CDR, data: any CallDataSource) -> (cost: Int64?, debit: CreditMovement?) {
+    /// `unrated`: the call was tracked for a tenant without a plan (no read needed).
+    func settle(_ cdr: CDR, unrated: Bool, data: any CallDataSource) -> (cost: Int64?, debit: CreditMovement?) {
         let id = CallID(cdr.id)
         guard let account = accounts.removeValue(forKey: id) else {
+            if unrated { return (nil, nil) }
             // Refused before it was tracked: free for a tenant with a plan (read while routing).
             let planID: String?
             do {
@@ -168,7 +173,6 @@ final class CallBilling {
             return (planID == nil ? nil : 0, nil)
         }
         release(account)
-        guard account.planID != nil else { return (nil, nil) }
         guard let rate = account.rate else { return (0, nil) }
         var seconds = cdr.disposition == .answered ? cdr.billableSeconds : 0
         if let granted = account.grantedSeconds { seconds = min(seconds, granted) }

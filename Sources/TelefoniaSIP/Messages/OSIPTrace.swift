@@ -19,7 +19,9 @@ enum OSIPTrace {
     static let logger = Logger(label: "telefonia.sip.osip")
 
     static func install() {
-        osip_trace_initialize_func(END_TRACE_LEVEL, { file, line, level, format, arguments in
+        // Fatal, bug, error and warning only (levels below INFO1): libosip2's INFO levels
+        // would call back for every header it parses.
+        osip_trace_initialize_func(TRACE_LEVEL4, { file, line, level, format, arguments in
             guard let format, let arguments, OSIPTrace.logger.logLevel <= .debug else { return }
             var buffer = [CChar](repeating: 0, count: 512)
             _ = vsnprintf(&buffer, buffer.count, format, arguments)
