@@ -71,7 +71,7 @@ public enum CDRCSV {
 
     /// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
     /// `civil_from_days`), so the export needs no calendar or time zone database.
-    private static func civilDate(daysSinceEpoch: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    public static func civilDate(daysSinceEpoch: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = daysSinceEpoch + 719_468
         let era = floorDivide(z, 146_097)
         let dayOfEra = z - era * 146_097

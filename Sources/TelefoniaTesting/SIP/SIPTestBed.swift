@@ -90,6 +90,18 @@ public final class SIPTestBed {
         return phones
     }
 
+    /// A call from line 1001 to line 1000, both registered, ringing (the callee sent
+    /// 180): the phones, the caller's INVITE (with credentials) and the callee's.
+    /// Nil when a registration or the INVITE did not get through.
+    public func ringingCall() -> (caller: MemoryPhone, callee: MemoryPhone, invite: SIPMessage, incoming: SIPMessage)? {
+        guard let phones = registeredPhones(["1000", "1001"]) else { return nil }
+        let (callee, caller) = (phones[0], phones[1])
+        let invite = caller.call("1000")
+        guard let incoming = callee.incoming("INVITE") else { return nil }
+        callee.reply(to: incoming, 180)
+        return (caller, callee, invite, incoming)
+    }
+
     /// The trunk's side of the network: a phone-like peer at the carrier's address.
     public func carrier() -> MemoryPhone {
         MemoryPhone(user: "carrier", password: "", domain: Self.trunkAddress, host: Self.trunkAddress, port: 5060, kind: .udp, bed: self)

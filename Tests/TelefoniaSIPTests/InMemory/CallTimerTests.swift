@@ -29,11 +29,7 @@ import Testing
     /// With `call.ring_timeout = 2` the ringing callee gets CANCEL exactly 2 s after the INVITE, the caller 480, the CDR NO ANSWER.
     @Test func givesUpUnansweredCallAfterRingTimeout() throws {
         let bed = try SIPTestBed { $0.ringTimeout = 2 }
-        let phones = try #require(bed.registeredPhones(["1000", "1001"]))
-        let (callee, caller) = (phones[0], phones[1])
-        let invite = caller.call("1000")
-        let incoming = try #require(callee.incoming("INVITE"))
-        callee.reply(to: incoming, 180)
+        let (caller, callee, invite, incoming) = try #require(bed.ringingCall())
         bed.advance(milliseconds: 1990)
         #expect(callee.incoming("CANCEL") == nil, "cancelled before the ring timeout")
         bed.advance(milliseconds: 10)
@@ -80,11 +76,7 @@ import Testing
     /// The caller cancels while the callee rings: the callee gets CANCEL, the caller 200 to its CANCEL and 487; CDR CANCELLED.
     @Test func cancelWhileRinging() throws {
         let bed = try SIPTestBed()
-        let phones = try #require(bed.registeredPhones(["1000", "1001"]))
-        let (callee, caller) = (phones[0], phones[1])
-        let invite = caller.call("1000")
-        let incoming = try #require(callee.incoming("INVITE"))
-        callee.reply(to: incoming, 180)
+        let (caller, callee, invite, incoming) = try #require(bed.ringingCall())
         let cancel = caller.cancel(invite)
         caller.send(cancel)
         #expect(caller.response(to: cancel)?.statusCode == 200)

@@ -10,11 +10,7 @@ import Testing
     /// The callee's 487 after the server's CANCEL is ACKed on the INVITE's branch (§17.1.1.3): the CANCEL did not replace the INVITE transaction.
     @Test func acknowledgesCalleeFinalResponseAfterCancel() throws {
         let bed = try SIPTestBed()
-        let phones = try #require(bed.registeredPhones(["1000", "1001"]))
-        let (callee, caller) = (phones[0], phones[1])
-        let invite = caller.call("1000")
-        let incoming = try #require(callee.incoming("INVITE"))
-        callee.reply(to: incoming, 180)
+        let (caller, callee, invite, incoming) = try #require(bed.ringingCall())
         caller.send(caller.cancel(invite))
         let cancel = try #require(callee.incoming("CANCEL"))
         #expect(cancel.vias.first?.branch == incoming.vias.first?.branch)
@@ -28,11 +24,7 @@ import Testing
     /// A 200 from the callee that crosses the server's CANCEL is ACKed and that dialog ended with BYE (§9.1, §15); the caller gets 487.
     @Test func endsAnswerThatCrossesCancel() throws {
         let bed = try SIPTestBed()
-        let phones = try #require(bed.registeredPhones(["1000", "1001"]))
-        let (callee, caller) = (phones[0], phones[1])
-        let invite = caller.call("1000")
-        let incoming = try #require(callee.incoming("INVITE"))
-        callee.reply(to: incoming, 180)
+        let (caller, callee, invite, incoming) = try #require(bed.ringingCall())
         caller.send(caller.cancel(invite))
         let cancel = try #require(callee.incoming("CANCEL"))
         callee.reply(to: incoming, 200)

@@ -96,11 +96,7 @@ import Testing
     /// The caller's INVITE retransmitted (same branch) makes one call and is answered with the last provisional response.
     @Test func retransmittedINVITEMakesOneCall() throws {
         let bed = try SIPTestBed()
-        let phones = try #require(bed.registeredPhones(["1000", "1001"]))
-        let (callee, caller) = (phones[0], phones[1])
-        let invite = caller.call("1000")
-        let incoming = try #require(callee.incoming("INVITE"))
-        callee.reply(to: incoming, 180)
+        let (caller, callee, invite, incoming) = try #require(bed.ringingCall())
         #expect(caller.response(to: invite)?.statusCode == 100)
         #expect(caller.response(to: invite)?.statusCode == 180)
         caller.send(invite)
