@@ -239,7 +239,16 @@ public enum DigestVerifier {
 /// Issues and checks self-validating nonces: a timestamp and an HMAC-SHA256 of it under a server
 /// secret, so any node holding the secret can check a nonce without shared state.
 ///
-/// The format is 16 hex digits of the issue time followed by 64 hex digits of the MAC.
+/// A nonce is bound to what it was issued for (`boundTo`, the client's source address in
+/// the server): the MAC covers it, so the same nonce checked for another address is
+/// `invalid` (RFC 7616 §5.7: a captured Authorization replayed from elsewhere fails).
+/// Replays from the same address are stopped by `NonceCounter`.
+///
+/// Every nonce carries 64 random bits, so two challenges in the same second differ and a
+/// count kept per nonce belongs to one challenge.
+///
+/// The format is 16 hex digits of the issue time, 16 of the random salt, then 64 hex
+/// digits of the MAC over both (and the binding).
 public struct NonceIssuer: Sendable {
     /// Outcome of checking a nonce a client sent back.
     public enum Check: Sendable {
@@ -261,19 +270,21 @@ public struct NonceIssuer: Sendable {
         self.lifetime = lifetime
     }
 
-    /// A nonce issued at `now` (unix seconds).
-    public func make(now: Int64) -> String {
-        let stamp = Self.timestampHex(now)
-        return stamp + mac(stamp)
+    /// A nonce issued at `now` (unix seconds) for `binding` (e.g. the client's address).
+    public func make(now: Int64, boundTo binding: String = "") -> String {
+        var rng = SystemRandomNumberGenerator()
+        let salt = Self.hex16(UInt64.random(in: .min ... .max, using: &rng))
+        let stamp = Self.timestampHex(now) + salt
+        return stamp + mac(stamp, binding)
     }
 
-    /// Whether `nonce` is one of ours and still fresh at `now` (unix seconds).
-    public func check(_ nonce: String, now: Int64) -> Check {
+    /// Whether `nonce` is one of ours, issued for `binding`, and still fresh at `now` (unix seconds).
+    public func check(_ nonce: String, now: Int64, boundTo binding: String = "") -> Check {
         let bytes = Array(nonce.utf8)
-        guard bytes.count == 80, bytes.allSatisfy(Self.isLowerHex) else { return .invalid }
-        let stamp = String(decoding: bytes[0..<16], as: UTF8.self)
-        guard Hashes.constantTimeEquals(bytes[16...], mac(stamp).utf8),
-              let issued = UInt64(stamp, radix: 16)
+        guard bytes.count == 96, bytes.allSatisfy(Self.isLowerHex) else { return .invalid }
+        let stamp = String(decoding: bytes[0..<32], as: UTF8.self)
+        guard Hashes.constantTimeEquals(bytes[32...], mac(stamp, binding).utf8),
+              let issued = UInt64(stamp.prefix(16), radix: 16)
         else { return .invalid }
         let (age, overflow) = now.subtractingReportingOverflow(Int64(bitPattern: issued))
         // A nonce from the future means a clock stepped back; treat it like an old one so the
@@ -282,13 +293,17 @@ public struct NonceIssuer: Sendable {
         return .valid
     }
 
-    private func mac(_ stamp: String) -> String {
-        // The label keeps these MACs apart from any other use of the same secret.
-        Hashes.hex(Hashes.hmacSHA256(key: secret, message: "telefonia-nonce:" + stamp))
+    private func mac(_ stamp: String, _ binding: String) -> String {
+        // The label keeps these MACs apart from any other use of the same secret; an unbound
+        // nonce keeps the original form.
+        let message = binding.isEmpty ? "telefonia-nonce:" + stamp : "telefonia-nonce:" + stamp + "|" + binding
+        return Hashes.hex(Hashes.hmacSHA256(key: secret, message: message))
     }
 
-    private static func timestampHex(_ now: Int64) -> String {
-        let hex = String(UInt64(bitPattern: now), radix: 16)
+    private static func timestampHex(_ now: Int64) -> String { hex16(UInt64(bitPattern: now)) }
+
+    private static func hex16(_ value: UInt64) -> String {
+        let hex = String(value, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 

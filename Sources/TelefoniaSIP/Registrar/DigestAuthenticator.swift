@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import NIOCore
 import TelefoniaCore
 
@@ -19,7 +20,11 @@ final class DigestAuthenticator {
 
     private let context: SignallingContext
     private let nonces: NonceIssuer
+    /// Highest nonce-count accepted per nonce: replayed credentials are refused.
+    private var counter: NonceCounter
     private var limiter: AuthFailureLimiter
+
+    private let replayCounter = Counter(label: "telefonia.auth.replays")
 
     init(context: SignallingContext) {
         self.context = context
@@ -28,6 +33,7 @@ final class DigestAuthenticator {
         var rng = SystemRandomNumberGenerator()
         for i in secret.indices { secret[i] = UInt8.random(in: 0...255, using: &rng) }
         nonces = NonceIssuer(secret: secret, lifetime: configuration.nonceLifetime)
+        counter = NonceCounter(lifetime: configuration.nonceLifetime)
         limiter = AuthFailureLimiter(
             maxFailures: configuration.authMaxFailures, window: configuration.authFailureWindow, banSeconds: configuration.authBanSeconds)
     }
@@ -61,7 +67,8 @@ final class DigestAuthenticator {
             challenge(request, realm: tenant.domain, stale: false, proxy: proxy, peer: peer)
             return nil
         }
-        switch nonces.check(credentials.nonce, now: nowSeconds) {
+        // Nonces are bound to the address they were issued to: one replayed from elsewhere is not ours.
+        switch nonces.check(credentials.nonce, now: nowSeconds, boundTo: peer.host) {
         case .invalid:
             challenge(request, realm: tenant.domain, stale: false, proxy: proxy, peer: peer)
             return nil
@@ -74,6 +81,17 @@ final class DigestAuthenticator {
         if let line = identity.line, credentials.username == user {
             let ha1 = credentials.algorithm == .md5 ? line.ha1MD5 : line.ha1SHA256
             if DigestVerifier.verify(credentials, method: request.method, ha1: ha1) {
+                guard counter.accept(nonce: credentials.nonce, nc: credentials.nc, now: nowSeconds) else {
+                    // Right credentials seen before (same nonce, no higher nc): a replay, or a
+                    // client reusing a count. A fresh challenge lets an honest client go on.
+                    context.logger.warning("digest replay refused", metadata: [
+                        "tel.tenant": "\(tenant.id)", "user": "\(user)", "source": "\(peer)", "method": "\(request.method)",
+                        "nc": "\(credentials.nc ?? "-")",
+                    ])
+                    replayCounter.increment()
+                    challenge(request, realm: tenant.domain, stale: false, proxy: proxy, peer: peer)
+                    return nil
+                }
                 limiter.recordSuccess(from: peer.host)
                 return (tenant, line)
             }
@@ -94,10 +112,11 @@ final class DigestAuthenticator {
     /// Forgets old failures (called once a second).
     func prune(now: Int64) {
         limiter.prune(now: now / 1000)
+        counter.prune(now: now / 1000)
     }
 
     private func challenge(_ request: SIPMessage, realm: String, stale: Bool, proxy: Bool, peer: SIPPeer) {
-        let nonce = nonces.make(now: context.clock.nowMillis() / 1000)
+        let nonce = nonces.make(now: context.clock.nowMillis() / 1000, boundTo: peer.host)
         var response = request.response(proxy ? 407 : 401, toTag: SignallingContext.newTag())
         // RFC 8760 §2.4: one challenge per algorithm, in the configured order.
         let values = context.configuration.authAlgorithms.compactMap { DigestAlgorithm(rawValue: $0) }.map {

@@ -61,15 +61,18 @@ public final class MemoryPhone {
         return message
     }
 
-    /// The same request again with credentials answering `challenge` (a 401 or 407), a new branch and CSeq.
-    public func authorized(_ request: SIPMessage, answering challenge: SIPMessage) -> SIPMessage {
+    /// The same request again with credentials answering `challenge` (a 401 or 407), a
+    /// new branch and CSeq; `nonceCount` above 1 reuses the challenge's nonce as a client
+    /// does for later requests.
+    public func authorized(_ request: SIPMessage, answering challenge: SIPMessage, nonceCount: Int = 1) -> SIPMessage {
         var retry = request
         let proxy = challenge.statusCode == 407
         let header = (proxy ? challenge.proxyAuthenticate : challenge.wwwAuthenticate).first ?? ""
         guard let parsed = DigestChallenge(header: header) else { return request }
         let uri = request.requestURI?.description ?? ""
         let credentials = DigestCredentials(
-            answering: parsed, username: user, password: password, method: request.method, uri: uri, cnonce: unique("cn"))
+            answering: parsed, username: user, password: password, method: request.method, uri: uri, cnonce: unique("cn"),
+            nonceCount: nonceCount)
         if proxy { retry.proxyAuthorization = [credentials.headerValue] } else { retry.authorization = [credentials.headerValue] }
         retry.vias = [via()]
         retry.cseq = cseq
