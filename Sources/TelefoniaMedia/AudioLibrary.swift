@@ -193,10 +193,7 @@ public final class AudioLibrary: @unchecked Sendable {
     }
 
     private func tenantFolder(_ tenantID: String) throws -> URL {
-        guard AudioFile.isValidName(tenantID) else {
-            throw StoreError(.invalid, "'\(tenantID)' is not a valid tenant id for audio files")
-        }
-        return folder.appendingPathComponent(tenantID, isDirectory: true)
+        try Tenant.folder(under: folder, tenantID: tenantID)
     }
 
     static func checkName(_ name: String) throws {

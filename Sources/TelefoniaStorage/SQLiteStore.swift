@@ -153,6 +153,9 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     }
 
     public func save(_ tenant: Tenant) throws {
+        guard Tenant.isValidID(tenant.id) else {
+            throw StoreError(.invalid, "tenant id '\(tenant.id)' is not valid: \(Tenant.idRule)")
+        }
         try write { database in
             let owners = try database.query("SELECT id FROM tenants WHERE domain = ? AND id <> ?", tenant.domain, tenant.id) { $0.text(0) }
             if let other = owners.first {

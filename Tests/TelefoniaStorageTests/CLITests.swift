@@ -45,6 +45,10 @@ import TelefoniaStorage
             try cli.expectError(["tenant", "add", "beta", "--domain", "ACME.example"], "domain acme.example is already used by tenant acme")
             try cli.expectError(["tenant", "add", "beta", "--domain", "beta.example", "--trunk", "nope"],
                                 "unknown trunk nope; add it with `telefonia trunk add nope --host HOST` or see `telefonia trunk list`")
+            try cli.expectError(["tenant", "add", "..", "--domain", "dots.example"],
+                                "tenant id '..' is not valid: 1 to 64 letters, digits, '-', '_' and '.', not starting with '.' or '-'")
+            try cli.expectError(["tenant", "add", ".", "--domain", "dot.example"],
+                                "tenant id '.' is not valid: 1 to 64 letters, digits, '-', '_' and '.', not starting with '.' or '-'")
             try cli.expectError(["tenant", "add", "beta", "--domain", "beta.example", "--area", "01"],
                                 "'01' is not an area code (DDD): two digits 11 to 99 without a zero, e.g. 11 or 21")
             try cli.expectError(["tenant", "add", "be ta", "--domain", "beta.example"],

@@ -20,7 +20,18 @@ enum StoreContract {
         StoreCheck(name: "duplicates are refused", run: refusesDuplicates),
         StoreCheck(name: "removing missing or used things is refused", run: refusesBadRemovals),
         StoreCheck(name: "expired registrations are purged", run: purgesExpiredRegistrations),
+        StoreCheck(name: "tenant ids that are not path elements are refused", run: refusesPathTenantIDs),
     ]
+
+    /// ".", "..", hidden names, options and paths never become tenants (their ids name folders).
+    static func refusesPathTenantIDs(_ store: any Store) throws {
+        for id in [".", "..", ".hidden", "-rf", "a/b", "../etc", "", String(repeating: "a", count: 65)] {
+            expectStoreError(.invalid) { try store.save(Tenant(id: id, domain: "x\(id.count).example", name: "X")) }
+        }
+        #expect(try store.tenants().isEmpty)
+        try store.save(Tenant(id: "acme.sp-1_2", domain: "acme.example", name: "Acme"))
+        #expect(try store.tenant(id: "acme.sp-1_2") != nil)
+    }
 
     static func roundTripsEveryEntity(_ store: any Store) throws {
         try Fixtures.seed(store)

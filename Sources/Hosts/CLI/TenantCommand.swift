@@ -21,6 +21,7 @@ struct TenantCommand: ParsableCommand {
         func run() throws {
             let store = try global.openStore()
             let id = try Input.identifier(id, kind: "tenant")
+            guard Tenant.isValidID(id) else { throw CLIError("tenant id '\(id)' is not valid: \(Tenant.idRule)") }
             let tenant = Tenant(
                 id: id, domain: try Input.domain(domain), name: name ?? id, areaCode: try Input.areaCode(area),
                 trunkID: try TenantCommand.trunkID(trunk, store: store)

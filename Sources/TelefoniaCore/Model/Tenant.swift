@@ -1,3 +1,5 @@
+import Foundation
+
 /// A subscriber company: everything it owns is keyed by its id.
 public struct Tenant: Sendable, Equatable, Codable, Identifiable {
     public var id: String
@@ -16,4 +18,22 @@ public struct Tenant: Sendable, Equatable, Codable, Identifiable {
         self.areaCode = areaCode
         self.trunkID = trunkID
     }
+
+    /// Tenant ids name folders (audio, recordings), so they follow the rule of audio
+    /// names: 1 to 64 ASCII letters, digits, "-", "_" and ".", not starting with "." or
+    /// "-": never ".", "..", a hidden file, an option or a path.
+    public static func isValidID(_ id: String) -> Bool { AudioFile.isValidName(id) }
+
+    /// The folder of `tenantID` under `base`: the one function that builds a path from
+    /// tenant data (audio files, recordings). An id that is not a valid path element is
+    /// refused (`StoreError.invalid`), so no tenant can name a path outside `base`.
+    public static func folder(under base: URL, tenantID: String) throws -> URL {
+        guard isValidID(tenantID) else {
+            throw StoreError(.invalid, "'\(tenantID)' is not a valid tenant id for a folder")
+        }
+        return base.appendingPathComponent(tenantID, isDirectory: true)
+    }
+
+    /// Why an id is refused, for stores and the CLI.
+    public static let idRule = "1 to 64 letters, digits, '-', '_' and '.', not starting with '.' or '-'"
 }

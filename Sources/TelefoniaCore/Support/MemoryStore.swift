@@ -82,6 +82,9 @@ public final class MemoryStore: Store, @unchecked Sendable {
     }
 
     public func save(_ tenant: Tenant) throws {
+        guard Tenant.isValidID(tenant.id) else {
+            throw StoreError(.invalid, "tenant id '\(tenant.id)' is not valid: \(Tenant.idRule)")
+        }
         try withState { state in
             if let other = state.tenants.values.first(where: { $0.id != tenant.id && Self.sameDomain($0.domain, tenant.domain) }) {
                 throw StoreError(.duplicate, "domain \(tenant.domain) is already used by tenant \(other.id)")

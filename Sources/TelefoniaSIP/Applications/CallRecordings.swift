@@ -18,10 +18,10 @@ final class CallRecordings {
         guard let relay = call.relaySession, call.recorder == nil else { return }
         let now = context.clock.nowMillis()
         let day = String(CDRCSV.iso8601(millis: now).prefix(10))
-        let url = URL(fileURLWithPath: context.configuration.dataDirectory)
-            .appendingPathComponent("recordings").appendingPathComponent(tenantID).appendingPathComponent(day)
-            .appendingPathComponent(call.id.rawValue + ".wav")
         do {
+            let recordings = URL(fileURLWithPath: context.configuration.dataDirectory).appendingPathComponent("recordings")
+            let url = try Tenant.folder(under: recordings, tenantID: tenantID).appendingPathComponent(day)
+                .appendingPathComponent(call.id.rawValue + ".wav")
             let recorder = try CallRecorder(url: url, logger: context.logger)
             relay.add(tap: recorder)
             call.recorder = recorder
