@@ -10,9 +10,21 @@ import TelefoniaCore
 /// tick, so phones that registered together after a restart are spread over the
 /// interval instead of probed, and answering, in one burst), and writes the answers of
 /// the previous tick in one transaction.
+///
+/// A contact that does not answer is not flooded: it has at most one probe in flight
+/// (a probe lasts until its answer or timer F, 32 s), and after `missesBeforeBackoff`
+/// probes in a row without an answer it is probed `backoffFactor` times less often
+/// (the live view shows it as "no reply") until it answers again.
 final class KeepAliveProber {
+    static let missesBeforeBackoff = 3
+    static let backoffFactor: Int64 = 10
+
     private let context: SignallingContext
     private var lastProbe: [String: Int64] = [:]
+    /// Contacts with a probe waiting for its answer.
+    private var inFlight: Set<String> = []
+    /// Probes in a row that got no answer, per contact.
+    private var misses: [String: Int] = [:]
     /// Answers waiting for the next tick's single write.
     private var pendingReplies: [ContactReply] = []
     private var busy = false
@@ -59,7 +71,9 @@ final class KeepAliveProber {
         for registration in registrations where registration.expiresAt > nowSeconds {
             guard budget > 0 else { break }
             let key = registration.tenantID + "|" + registration.extensionNumber + "|" + registration.contact
-            if let last = lastProbe[key], nowSeconds - last < interval { continue }
+            guard !inFlight.contains(key) else { continue }
+            let wait = misses[key, default: 0] >= Self.missesBeforeBackoff ? interval * Self.backoffFactor : interval
+            if let last = lastProbe[key], nowSeconds - last < wait { continue }
             budget -= 1
             lastProbe[key] = nowSeconds
             guard let uri = SIPURIParser.parse(registration.contact), let peer = SIPPeer(registration.source) else { continue }
@@ -71,8 +85,15 @@ final class KeepAliveProber {
                 callID: SignallingContext.newCallID(), cseq: 1, cseqMethod: "OPTIONS",
                 otherHeaders: [("Max-Forwards", "70"), ("User-Agent", "Telefonia")])
             let sentAt = NIODeadline.now()
+            inFlight.insert(key)
             context.transactions.sendRequest(options, to: peer) { [self] response in
-                guard response.statusCode >= 200, !TransactionLayer.isLocalTimeout(response) else { return }
+                guard response.statusCode >= 200 else { return }
+                inFlight.remove(key)
+                guard !TransactionLayer.isLocalTimeout(response) else {
+                    misses[key, default: 0] += 1
+                    return
+                }
+                misses[key] = nil
                 let latency = Int((NIODeadline.now() - sentAt).nanoseconds / 1_000_000)
                 pendingReplies.append(ContactReply(
                     tenantID: registration.tenantID, extensionNumber: registration.extensionNumber,
@@ -82,6 +103,7 @@ final class KeepAliveProber {
         if lastProbe.count > registrations.count * 2 + 100 {
             let keep = Set(registrations.map { $0.tenantID + "|" + $0.extensionNumber + "|" + $0.contact })
             lastProbe = lastProbe.filter { keep.contains($0.key) }
+            misses = misses.filter { keep.contains($0.key) }
         }
     }
 }
