@@ -99,6 +99,9 @@ final class Registrar {
                 }
                 response.setHeader("Date", Self.httpDate(now))
                 context.transactions.respond(to: request, with: response, peer: peer)
+                // A TCP connection with a binding on it is where calls to the phone go: keep it.
+                let longest = bindings.filter { $0.source == source }.map { Int($0.expiresAt - now) }.max() ?? 0
+                if longest > 0 { context.transport.markBound(peer, seconds: longest + 30) }
                 context.logger.debug("registered", metadata: [
                     "tel.tenant": "\(tenantID)", "line": "\(ext)", "bindings": "\(bindings.count)",
                 ])

@@ -56,6 +56,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var promptsDirectory = "prompts/pt-BR"
     /// `shutdown.grace`: seconds SIGTERM waits for calls to end before hanging them up.
     public var shutdownGrace = 5
+    /// `sip.tcp_message_timeout`, `sip.tcp_idle_timeout`, `sip.tcp_max_per_address`:
+    /// a TCP message must be whole within 10 s of its first byte; a connection without a
+    /// registration on it is closed after 120 s without a message; one address may
+    /// hold 256 connections (raise it for many phones behind one NAT).
+    public var tcpLimits = TCPLimits()
     /// `register.keepalive_interval`: seconds between OPTIONS probes of each registered
     /// contact (online state and latency, L2); 0 turns probing off.
     public var keepAliveInterval = 30
@@ -79,7 +84,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "db.synchronous", "call.ring_timeout", "call.trunk_ring_timeout", "media.timeout", "auth.nonce_lifetime",
         "auth.max_failures", "auth.failure_window", "auth.ban_seconds", "auth.algorithms", "register.min_expires",
         "register.max_expires", "register.default_expires", "tenant.default", "demo", "shutdown.grace", "prompts.dir", "retention.cdr_days", "retention.recording_days", "media.telephone_event",
-        "register.keepalive_interval",
+        "register.keepalive_interval", "sip.tcp_message_timeout", "sip.tcp_idle_timeout", "sip.tcp_max_per_address",
     ]
 
     /// Defaults, then the file (if any), then the environment.
@@ -146,6 +151,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         if let v = values["demo"] { config.createDemoTenant = ["1", "true", "yes", "on"].contains(v.lowercased()) }
         if let v = try int("shutdown.grace") { config.shutdownGrace = v }
         if let v = try int("register.keepalive_interval") { config.keepAliveInterval = v }
+        if let v = try int("sip.tcp_message_timeout") { config.tcpLimits.messageTimeout = max(1, v) }
+        if let v = try int("sip.tcp_idle_timeout") { config.tcpLimits.idleTimeout = max(1, v) }
+        if let v = try int("sip.tcp_max_per_address") { config.tcpLimits.maxPerAddress = max(1, v) }
         if let v = values["prompts.dir"] { config.promptsDirectory = v }
         if let v = values["media.telephone_event"] {
             config.mediaTelephoneEvent = ["1", "true", "yes", "on"].contains(v.lowercased())

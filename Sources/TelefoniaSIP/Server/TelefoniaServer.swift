@@ -37,7 +37,9 @@ public final class TelefoniaServer: @unchecked Sendable {
         let relay = MediaRelay(
             group: mediaGroup, bindHost: configuration.sipAddress,
             portRange: configuration.rtpPortMin...configuration.rtpPortMax, logger: logger)
-        let transport = SocketTransport(loop: signalling.next(), host: configuration.sipAddress, port: configuration.sipPort, logger: logger)
+        let transport = SocketTransport(
+            loop: signalling.next(), host: configuration.sipAddress, port: configuration.sipPort,
+            tcpLimits: configuration.tcpLimits, logger: logger)
         self.init(configuration: configuration, store: store, storage: StoreExecutor(store: store, mode: .thread), clock: clock,
                   transport: transport, media: relay, groups: [signalling, mediaGroup],
                   applications: applications, prompts: prompts, logger: logger)

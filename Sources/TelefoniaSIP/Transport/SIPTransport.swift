@@ -15,4 +15,12 @@ public protocol SIPTransport: AnyObject, Sendable {
     func send(_ bytes: [UInt8], to peer: SIPPeer)
     /// Closes every socket or connection.
     func stop() -> EventLoopFuture<Void>
+    /// Keeps the connection `peer` came over open for `seconds` (a registration is bound to it).
+    func markBound(_ peer: SIPPeer, seconds: Int)
+}
+
+extension SIPTransport {
+    /// Says a registration is bound to the connection `peer` came over, for `seconds`:
+    /// a connection-oriented transport keeps it open that long even when idle. No-op by default.
+    public func markBound(_ peer: SIPPeer, seconds: Int) {}
 }

@@ -12,15 +12,17 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
     private var deliver: (([UInt8], SIPPeer) -> Void)?
     private var udp: (any Channel)?
     private var tcpServer: (any Channel)?
-    private var tcpConnections: [SocketAddress: any Channel] = [:]
+    private let tcp: TCPConnections
+    private var sweep: RepeatedTask?
     public private(set) var localPort: Int = 0
 
     /// A transport that will bind `host`:`port` (port 0 picks a free UDP port and uses it for TCP too).
-    public init(loop: any EventLoop, host: String, port: Int, logger: Logger) {
+    public init(loop: any EventLoop, host: String, port: Int, tcpLimits: TCPLimits = TCPLimits(), logger: Logger) {
         self.loop = loop
         self.host = host
         self.port = port
         self.logger = logger
+        self.tcp = TCPConnections(limits: tcpLimits, logger: logger)
     }
 
     /// Binds UDP and TCP on the same port.
@@ -43,19 +45,22 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
                 .serverChannelOption(.backlog, value: 256)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { [unowned self] child in
-                    child.pipeline.addHandlers([
-                        ByteToMessageHandler(SIPStreamDecoder()),
-                        TCPInboundHandler(transport: self),
-                    ])
+                    // Over the per-address cap the connection is closed as soon as it is accepted.
+                    guard let remote = child.remoteAddress, self.tcp.admits(remote) else { return child.close() }
+                    return self.addStreamHandlers(to: child, outbound: false)
                 }
             return tcpBootstrap.bind(host: self.host, port: self.localPort).map { server in
                 self.tcpServer = server
+                self.sweep = self.loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
+                    self?.tcp.sweep()
+                }
             }
         }
     }
 
     public func stop() -> EventLoopFuture<Void> {
-        let channels: [any Channel] = [udp, tcpServer].compactMap { $0 } + Array(tcpConnections.values)
+        sweep?.cancel()
+        let channels: [any Channel] = [udp, tcpServer].compactMap { $0 } + tcp.channels
         let futures = channels.map { $0.close().recover { _ in } }
         return EventLoopFuture.andAllComplete(futures, on: loop)
     }
@@ -70,17 +75,14 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
             buffer.writeBytes(bytes)
             udp.writeAndFlush(AddressedEnvelope(remoteAddress: peer.address, data: buffer), promise: nil)
         case .tcp:
-            if let channel = tcpConnections[peer.address] {
+            if let channel = tcp.channel(for: peer.address) {
                 write(bytes, on: channel)
                 return
             }
             ClientBootstrap(group: loop)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { [unowned self] child in
-                    child.pipeline.addHandlers([
-                        ByteToMessageHandler(SIPStreamDecoder()),
-                        TCPInboundHandler(transport: self),
-                    ])
+                    self.addStreamHandlers(to: child, outbound: true)
                 }
                 .connectTimeout(.seconds(5))
                 .connect(to: peer.address)
@@ -100,12 +102,33 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
         channel.writeAndFlush(buffer, promise: nil)
     }
 
-    fileprivate func connectionOpened(_ channel: any Channel) {
-        if let remote = channel.remoteAddress { tcpConnections[remote] = channel }
+    /// Keeps the connection `peer` registered over open for `seconds` (not closed as idle).
+    public func markBound(_ peer: SIPPeer, seconds: Int) {
+        guard peer.kind == .tcp else { return }
+        tcp.bind(peer.address, seconds: seconds)
+    }
+
+    private func addStreamHandlers(to channel: any Channel, outbound: Bool) -> EventLoopFuture<Void> {
+        let tcp = self.tcp
+        let decoder = SIPStreamDecoder { [weak channel] pending in
+            if let channel { tcp.partial(channel, pending: pending) }
+        }
+        return channel.pipeline.addHandlers([
+            ByteToMessageHandler(decoder),
+            TCPInboundHandler(transport: self, outbound: outbound),
+        ])
+    }
+
+    fileprivate func connectionOpened(_ channel: any Channel, outbound: Bool) {
+        tcp.opened(channel, outbound: outbound)
     }
 
     fileprivate func connectionClosed(_ channel: any Channel) {
-        if let remote = channel.remoteAddress, tcpConnections[remote] === channel { tcpConnections[remote] = nil }
+        tcp.closed(channel)
+    }
+
+    fileprivate func messageReceived(on channel: any Channel) {
+        tcp.messageReceived(channel)
     }
 
     fileprivate func received(_ bytes: [UInt8], from peer: SIPPeer) {
@@ -135,10 +158,19 @@ private final class UDPInboundHandler: ChannelInboundHandler, @unchecked Sendabl
 private final class TCPInboundHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = [UInt8]
     private unowned let transport: SocketTransport
-    init(transport: SocketTransport) { self.transport = transport }
+    private let outbound: Bool
+    init(transport: SocketTransport, outbound: Bool) {
+        self.transport = transport
+        self.outbound = outbound
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        // Accepted channels are already active when their handlers are added.
+        if context.channel.isActive { transport.connectionOpened(context.channel, outbound: outbound) }
+    }
 
     func channelActive(context: ChannelHandlerContext) {
-        transport.connectionOpened(context.channel)
+        transport.connectionOpened(context.channel, outbound: outbound)
         context.fireChannelActive()
     }
 
@@ -149,6 +181,7 @@ private final class TCPInboundHandler: ChannelInboundHandler, @unchecked Sendabl
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let remote = context.channel.remoteAddress else { return }
+        transport.messageReceived(on: context.channel)
         transport.received(unwrapInboundIn(data), from: SIPPeer(kind: .tcp, address: remote))
     }
 
