@@ -141,7 +141,10 @@ let package = Package(
         // MARK: - Tests
         .testTarget(
             name: "TelefoniaCoreTests",
-            dependencies: ["TelefoniaCore", "TelefoniaTesting"],
+            dependencies: [
+                "TelefoniaCore", "TelefoniaTesting",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -311,4 +311,27 @@ private final class Results: @unchecked Sendable {
     private var statuses: [Int32] = []
     func append(_ status: Int32) { lock.withLock { statuses.append(status) } }
     var values: [Int32] { lock.withLock { statuses } }
+
+    /// `telefonia fraud` lists the calls the toll-fraud limits refused (and no other DENIED call), with the limit.
+    @Test func listsTollFraudTrips() throws {
+        try withCLI { cli in
+            try cli.run(["tenant", "add", "acme", "--domain", "acme.example"])
+            try cli.run(["line", "add", "1000", "--tenant", "acme", "--password", "x"])
+            let store = try cli.store()
+            func denied(_ id: String, _ at: Int64, _ reason: String) -> CDR {
+                CDR(id: id, tenantID: "acme", line: "1000", direction: .outbound, caller: "1000", dialled: "0012125550100",
+                    normalized: "+12125550100", numberClass: .international, startedAt: at, answeredAt: nil, endedAt: at,
+                    disposition: .denied, sipCause: 403, reason: reason)
+            }
+            try store.append(denied("c1", 1_764_900_000_000, "toll-fraud limit: line 1000 has 4 public calls up (limit 4)"))
+            try store.append(denied("c2", 1_764_900_060_000, "line 1000 may not call international numbers"))
+            try store.append(denied("c3", 1_764_900_120_000, "toll-fraud limit: international calls cost 49.00 today (daily cap 50.00)"))
+            try cli.expectOutput(["fraud", "--tenant", "acme"], """
+                START                 TENANT  LINE  NUMBER        LIMIT
+                2025-12-05T02:02:00Z  acme    1000  +12125550100  international calls cost 49.00 today (daily cap 50.00)
+                2025-12-05T02:00:00Z  acme    1000  +12125550100  line 1000 has 4 public calls up (limit 4)
+
+                """)
+        }
+    }
 }

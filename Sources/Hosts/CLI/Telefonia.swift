@@ -15,7 +15,7 @@ struct Telefonia: ParsableCommand {
             """,
         subcommands: [
             TenantCommand.self, LineCommand.self, DIDCommand.self, TrunkCommand.self,
-            RegistrationsCommand.self, CDRCommand.self, CallsCommand.self, RecordingsCommand.self,
+            RegistrationsCommand.self, CDRCommand.self, CallsCommand.self, RecordingsCommand.self, FraudCommand.self,
             ReportCommand.self,
             PlanCommand.self, BalanceCommand.self, RechargeCommand.self, AdjustCommand.self, SimulateCommand.self,
             InvoiceCommand.self,

@@ -18,6 +18,7 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
     private var planIDs: [String: String?] = [:]
     private var plans: [String: TariffPlan?] = [:]
     private var balances: [String: Int64] = [:]
+    private var spends: [String: Int64] = [:]
 
     /// An empty snapshot: every read throws until answers are recorded.
     public init() { source = nil }
@@ -44,6 +45,7 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
         copy.planIDs = planIDs
         copy.plans = plans
         copy.balances = balances
+        copy.spends = spends
         return copy
     }
 
@@ -93,6 +95,12 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
 
     public func tariffPlan(tenantID: String, ratesFor e164: String?) throws -> TariffPlan? {
         try answer(&plans, tenantID + "|" + (e164 ?? "")) { try $0.tariffPlan(tenantID: tenantID, ratesFor: e164) }
+    }
+
+    public func spentCents(tenantID: String, since: Int64, international: Bool) throws -> Int64 {
+        try answer(&spends, "\(tenantID)|\(since)|\(international)") {
+            try $0.spentCents(tenantID: tenantID, since: since, international: international)
+        }
     }
 
     public func balanceCents(tenantID: String) throws -> Int64 {

@@ -9,9 +9,15 @@ public struct CallEngineConfiguration: Sendable, Equatable {
     public var ringTimeoutOverride: Int?
     /// Codes a line dials to reach a server application, e.g. "*43" → "echo".
     public var applications: [String: String] = ["*43": "echo", "*44": "playback", "*45": "record-test", "*55": "balance"]
-    public init(trunkRingTimeout: Int = 60, ringTimeoutOverride: Int? = nil) {
+    /// Toll-fraud limits on calls to the public network (B8), on by default.
+    public var fraud = FraudLimits()
+    /// Offset of the tenants' local time from UTC, for "today" of the daily spend caps
+    /// (America/Sao_Paulo: UTC−3, without daylight saving since 2019).
+    public var utcOffsetSeconds = -3 * 3600
+    public init(trunkRingTimeout: Int = 60, ringTimeoutOverride: Int? = nil, fraud: FraudLimits = FraudLimits()) {
         self.trunkRingTimeout = trunkRingTimeout
         self.ringTimeoutOverride = ringTimeoutOverride
+        self.fraud = fraud
     }
 }
 
@@ -43,6 +49,8 @@ public final class CallEngine {
         var recorded = false
         /// The tenant has no tariff plan: the record has no cost.
         var unrated = false
+        /// A call to the public network counted by the fraud guard.
+        var publicCall = false
     }
 
     /// What `handle(_:)` reads.
@@ -58,24 +66,31 @@ public final class CallEngine {
     private let endedCounters: [Disposition: Counter]
     /// Prices calls and guards prepaid credit. Calls of tenants without a plan are not rated.
     private let billing: CallBilling
+    /// Toll-fraud limits (B8).
+    private let fraud: FraudGuard
 
     /// - Parameters:
     ///   - store: where `handle(_:)` reads lines, DIDs, plans and balances.
     ///   - prepaidGrantSeconds: talk time a prepaid call reserves from the balance at a
     ///     time (see `CallBilling`); the cut-off is exact whatever the value.
-    ///   - metrics: false for a scratch engine (`prefetch`), which must not move the gauges.
+    ///   - metrics: where gauges and counters go (the process-wide factory by default);
+    ///     nil for a scratch engine (`prefetch`), which must not move them.
     public init(store: any CallDataSource, clock: any WallClock, configuration: CallEngineConfiguration = .init(),
-                logger: Logger = Logger(label: "telefonia.engine"), prepaidGrantSeconds: Int = 300, metrics: Bool = true) {
+                logger: Logger = Logger(label: "telefonia.engine"), prepaidGrantSeconds: Int = 300,
+                metrics: (any MetricsFactory)? = MetricsSystem.factory) {
         self.source = store
         self.data = store
         self.clock = clock
         self.configuration = configuration
         self.logger = logger
         self.billing = CallBilling(grantSeconds: prepaidGrantSeconds, logger: logger)
-        self.activeGauge = metrics ? Gauge(label: "telefonia.calls.active") : nil
-        self.endedCounters = metrics ? Dictionary(uniqueKeysWithValues: Disposition.allCases.map {
-            ($0, Counter(label: "telefonia.calls.ended", dimensions: [("disposition", $0.rawValue)]))
-        }) : [:]
+        self.fraud = FraudGuard(limits: configuration.fraud, logger: logger, metrics: metrics)
+        self.activeGauge = metrics.map { Gauge(label: "telefonia.calls.active", factory: $0) }
+        self.endedCounters = metrics.map { factory in
+            Dictionary(uniqueKeysWithValues: Disposition.allCases.map {
+                ($0, Counter(label: "telefonia.calls.ended", dimensions: [("disposition", $0.rawValue)], factory: factory))
+            })
+        } ?? [:]
     }
 
     /// Calls the engine is tracking (dialling, ringing or answered).
@@ -112,7 +127,7 @@ public final class CallEngine {
             let recording = CallDataSnapshot(recording: source)
             let scratch = CallEngine(
                 store: recording, clock: clock, configuration: configuration,
-                logger: Logger(label: "telefonia.engine.prefetch", factory: { _ in SwiftLogNoOpLogHandler() }), metrics: false)
+                logger: Logger(label: "telefonia.engine.prefetch", factory: { _ in SwiftLogNoOpLogHandler() }), metrics: nil)
             _ = scratch.handle(.offered(offer))
             return recording.frozen()
         }
@@ -199,6 +214,14 @@ public final class CallEngine {
             }
             return actions
         }
+    }
+
+    /// Midnight of `now`'s day in the tenants' local time, as unix ms.
+    private func dayStart(_ now: Int64) -> Int64 {
+        let offset = Int64(configuration.utcOffsetSeconds) * 1000
+        let local = now + offset
+        let day: Int64 = 86_400_000
+        return (local >= 0 ? local / day : (local - day + 1) / day) * day - offset
     }
 
     /// SIP final status of the B leg → CDR disposition.
@@ -290,16 +313,33 @@ public final class CallEngine {
             return reject(offer.callID, state, status: 403, disposition: .denied,
                           reason: "line \(ext) may not call \(number.numberClass.rawValue) numbers")
         }
+        // Toll-fraud limits (B8); emergency calls are never held back.
+        let limited = number.numberClass != .emergency
+        if limited, let reason = fraud.refusal(tenantID: tenantID, line: ext, now: now) {
+            return reject(offer.callID, state, status: 403, disposition: .denied, reason: reason)
+        }
         let (refusal, rated) = try billing.offer(offer.callID, tenantID: tenantID, numberClass: number.numberClass, e164: number.e164, data: data)
         state.unrated = !rated
         if let refusal {
             return reject(offer.callID, state, status: refusal.status, disposition: refusal.disposition, reason: refusal.reason)
+        }
+        if limited, fraud.capsSpend, let firstCents = billing.postpaidFirstCost(offer.callID) {
+            let international = number.numberClass == .international
+            let spent = try data.spentCents(tenantID: tenantID, since: dayStart(now), international: international)
+            if let reason = fraud.spendRefusal(tenantID: tenantID, line: ext, international: international,
+                                               spentCents: spent, firstCents: firstCents) {
+                return reject(offer.callID, state, status: 403, disposition: .denied, reason: reason)
+            }
         }
         let trunk = try tenant.trunkID.flatMap { try data.trunk(id: $0) } ?? data.trunks().first
         guard let trunk else {
             return reject(offer.callID, state, status: 503, disposition: .failed, reason: "no trunk for public calls")
         }
         state.trunkID = trunk.id
+        if limited {
+            state.publicCall = true
+            fraud.started(tenantID: tenantID, line: ext, now: now)
+        }
         calls[offer.callID] = state
         activeGauge?.record(calls.count)
         return [
@@ -352,6 +392,7 @@ public final class CallEngine {
     private func finish(_ id: CallID, _ state: CallState, disposition: Disposition, cause: Int, reason: String,
                         creditTimerFired: Bool = false) -> [CallAction] {
         calls[id] = nil
+        if state.publicCall, let line = state.line { fraud.ended(tenantID: state.tenantID, line: line) }
         activeGauge?.record(calls.count)
         endedCounters[disposition]?.increment()
         let stopCredit: [CallAction] = billing.hasCreditTimer(id) && !creditTimerFired ? [.cancelTimer(id, .credit)] : []

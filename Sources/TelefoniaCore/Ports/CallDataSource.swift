@@ -16,6 +16,9 @@ public protocol CallDataSource: AnyObject {
     func tariffPlan(tenantID: String, ratesFor e164: String?) throws -> TariffPlan?
     /// Current prepaid balance in cents.
     func balanceCents(tenantID: String) throws -> Int64
+    /// What the tenant's calls started since `since` (unix ms) cost, in cents: its
+    /// international calls, or (false) its other calls (the daily spend caps, B8).
+    func spentCents(tenantID: String, since: Int64, international: Bool) throws -> Int64
 }
 
 /// Reads a call decision needs, named so an adapter can fetch them before the event.

@@ -60,6 +60,13 @@ final class CallBilling {
         accounts[id]?.grantedSeconds != nil
     }
 
+    /// What the first increment of a priced postpaid call costs (what the daily spend
+    /// caps weigh it at); nil for prepaid, free and unrated calls.
+    func postpaidFirstCost(_ id: CallID) -> Int64? {
+        guard let account = accounts[id], !account.prepaid, let rate = account.rate else { return nil }
+        return Rater.costCents(billableSeconds: Rater.billedSeconds(1, rate: rate), rate: rate)
+    }
+
     /// The tenant whose balance limits the call: a prepaid call with a price.
     func prepaidTenant(_ id: CallID) -> String? {
         guard let account = accounts[id], account.prepaid, account.rate != nil else { return nil }

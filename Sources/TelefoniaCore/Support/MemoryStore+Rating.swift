@@ -89,6 +89,13 @@ extension MemoryStore: TariffStore, RatingStore {
         }
     }
 
+    public func spentCents(tenantID: String, since: Int64, international: Bool) throws -> Int64 {
+        withState { state in
+            state.cdrs.lazy.filter { $0.tenantID == tenantID && $0.startedAt >= since && ($0.numberClass == .international) == international }
+                .reduce(0) { $0 + ($1.costCents ?? 0) }
+        }
+    }
+
     public func record(_ cdr: CDR, debit: CreditMovement?) throws {
         // The record is checked (duplicate id) before the balance changes; memory has no crash to survive.
         try append(cdr)

@@ -22,7 +22,8 @@ final class CallEngineDriver {
         self.context = context
         let configuration = context.configuration
         engineConfiguration = CallEngineConfiguration(
-            trunkRingTimeout: configuration.trunkRingTimeout, ringTimeoutOverride: configuration.ringTimeout)
+            trunkRingTimeout: configuration.trunkRingTimeout, ringTimeoutOverride: configuration.ringTimeout,
+            fraud: configuration.fraud)
         // Reads go through prefetched snapshots only: the engine's own source is empty, so
         // a read that was not prefetched fails (the call is refused) instead of blocking.
         engine = CallEngine(store: CallDataSnapshot(), clock: context.clock, configuration: engineConfiguration, logger: context.logger)

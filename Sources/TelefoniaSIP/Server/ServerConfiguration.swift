@@ -1,4 +1,5 @@
 import Foundation
+import TelefoniaCore
 
 /// Every setting of the server, with embedded defaults. A config file
 /// (`key = value` lines, `#` comments) and environment variables
@@ -61,6 +62,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// registration on it is closed after 120 s without a message; one address may
     /// hold 256 connections (raise it for many phones behind one NAT).
     public var tcpLimits = TCPLimits()
+    /// `fraud.*`: toll-fraud limits on public calls (B8), on by default; 0 turns one off:
+    /// `fraud.line_concurrent` (4), `fraud.tenant_concurrent` (30), `fraud.line_per_minute`
+    /// (10), `fraud.tenant_per_minute` (60), `fraud.daily_international` (50.00) and
+    /// `fraud.daily_national` (500.00): what a postpaid tenant's calls may cost in a day.
+    public var fraud = FraudLimits()
     /// `register.keepalive_interval`: seconds between OPTIONS probes of each registered
     /// contact (online state and latency, L2); 0 turns probing off.
     public var keepAliveInterval = 30
@@ -85,6 +91,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         "auth.max_failures", "auth.failure_window", "auth.ban_seconds", "auth.algorithms", "register.min_expires",
         "register.max_expires", "register.default_expires", "tenant.default", "demo", "shutdown.grace", "prompts.dir", "retention.cdr_days", "retention.recording_days", "media.telephone_event",
         "register.keepalive_interval", "sip.tcp_message_timeout", "sip.tcp_idle_timeout", "sip.tcp_max_per_address",
+        "fraud.line_concurrent", "fraud.tenant_concurrent", "fraud.line_per_minute", "fraud.tenant_per_minute",
+        "fraud.daily_international", "fraud.daily_national",
     ]
 
     /// Defaults, then the file (if any), then the environment.
@@ -151,6 +159,19 @@ public struct ServerConfiguration: Sendable, Equatable {
         if let v = values["demo"] { config.createDemoTenant = ["1", "true", "yes", "on"].contains(v.lowercased()) }
         if let v = try int("shutdown.grace") { config.shutdownGrace = v }
         if let v = try int("register.keepalive_interval") { config.keepAliveInterval = v }
+        if let v = try int("fraud.line_concurrent") { config.fraud.lineConcurrent = v }
+        if let v = try int("fraud.tenant_concurrent") { config.fraud.tenantConcurrent = v }
+        if let v = try int("fraud.line_per_minute") { config.fraud.linePerMinute = v }
+        if let v = try int("fraud.tenant_per_minute") { config.fraud.tenantPerMinute = v }
+        for (key, path) in [("fraud.daily_international", \FraudLimits.dailyInternationalCents),
+                            ("fraud.daily_national", \FraudLimits.dailyNationalCents)] {
+            guard let v = values[key] else { continue }
+            do {
+                config.fraud[keyPath: path] = try Money.cents(v)
+            } catch {
+                throw Error(description: "\(key) must be an amount like 50.00 (0 turns the cap off), got \(v)")
+            }
+        }
         if let v = try int("sip.tcp_message_timeout") { config.tcpLimits.messageTimeout = max(1, v) }
         if let v = try int("sip.tcp_idle_timeout") { config.tcpLimits.idleTimeout = max(1, v) }
         if let v = try int("sip.tcp_max_per_address") { config.tcpLimits.maxPerAddress = max(1, v) }

@@ -1,0 +1,27 @@
+import TelefoniaCore
+import TelefoniaSIP
+import TelefoniaTesting
+import Testing
+
+/// The toll-fraud limits through the whole SIP side (routing prefetched off the loop).
+@Suite struct FraudLimitTests {
+    /// With `fraud.line_concurrent = 1`, a second public call while the first rings at the carrier gets 403 and a DENIED record naming the limit.
+    @Test func secondPublicCallOfALineIsRefused() throws {
+        let bed = try SIPTestBed { $0.fraud.lineConcurrent = 1 }
+        let caller = try #require(bed.registeredPhones(["1001"])?.first)
+        let carrier = bed.carrier()
+        let first = caller.call("98765-4321")
+        let atCarrier = try #require(carrier.incoming("INVITE"), "the first call did not reach the carrier")
+        #expect(atCarrier.requestURI?.user == "+5511987654321")
+        carrier.reply(to: atCarrier, 180)
+        let second = caller.call("98765-4322")
+        let refused = try #require(caller.response(to: second, final: true))
+        #expect(refused.statusCode == 403)
+        #expect(refused.header("Reason")?.contains("toll-fraud limit") == true)
+        #expect(carrier.incoming("INVITE") == nil, "the refused call reached the carrier")
+        let denied = try #require(try bed.cdrs().first { $0.disposition == .denied })
+        #expect(denied.reason == "toll-fraud limit: line 1001 has 1 public calls up (limit 1)")
+        caller.send(caller.cancel(first))
+        #expect(caller.response(to: first, final: true)?.statusCode == 487)
+    }
+}
