@@ -240,6 +240,33 @@ def ulaw_encode(samples: np.ndarray) -> bytes:
     return (~((sign << 7) | (exponent << 4) | mantissa) & 0xFF).astype(np.uint8).tobytes()
 
 
+def locate_prompt(heard: np.ndarray, template: np.ndarray, start: int = 0) -> tuple[int, float]:
+    """Where in `heard` (from sample `start` on) `template` sounds best, and how well:
+    normalized cross-correlation, 1.0 for the same waveform at any level. G.711 and
+    the jitter buffer leave a spoken prompt above 0.8; another word stays well below."""
+    t = template - template.mean()
+    t = t / max(np.linalg.norm(t), 1e-12)
+    h = heard[start:]
+    if len(h) < len(t):
+        return start, 0.0
+    corr = np.correlate(h, t, mode="valid")
+    window = np.ones(len(t))
+    energy = np.sqrt(np.maximum(np.convolve(h * h, window, mode="valid")
+                                - np.convolve(h, window, mode="valid") ** 2 / len(t), 1e-12))
+    ncc = corr / energy
+    index = int(np.argmax(ncc))
+    return start + index, float(ncc[index])
+
+
+def prompt_samples(name: str, rate: int) -> np.ndarray:
+    """A default prompt (prompts/pt-BR/NAME.wav) as float samples at `rate`."""
+    prompt_rate, samples = read_wav(REPO_ROOT / "prompts" / "pt-BR" / f"{name}.wav")
+    if prompt_rate != rate:
+        positions = np.arange(int(len(samples) * rate / prompt_rate)) * prompt_rate / rate
+        samples = np.interp(positions, np.arange(len(samples)), samples)
+    return samples
+
+
 def rms(samples: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(samples)))) if len(samples) else 0.0
 
