@@ -139,11 +139,44 @@ private final class FraudFixture {
         #expect(emergency.contains { if case .dial(_, .trunk, _) = $0 { true } else { false } })
     }
 
+    /// Three international calls within 10 minutes at 02:00 local from a tenant with none in 30 days go through but are flagged: the third one's record says so and the flag is counted.
+    @Test func flagsANightBurstOfInternationalCalls() throws {
+        var limits = FraudLimits.off
+        limits.nightInternationalBurst = 3
+        let f = try FraudFixture(limits: limits)
+        // ManualClock starts at 2025-01-01 12:00 UTC; move to 05:00 UTC = 02:00 in São Paulo.
+        f.clock.advance(by: 17 * 3600)
+        var ids: [CallID] = []
+        for minute in 0..<3 {
+            let (id, actions) = try f.dial("00 1 212 555 010\(minute)")
+            #expect(f.refusal(actions) == nil, "a flag never refuses")
+            ids.append(id)
+            f.clock.advance(by: 60)
+        }
+        for id in ids { try f.hangUp(id) }
+        let records = try f.store.cdrs(CDRFilter(tenantID: "acme"))
+        #expect(records.filter { $0.reason.contains(FraudLimits.flagMarker) }.map(\.id) == [ids[2].rawValue])
+        #expect(try f.metrics.expectCounter("telefonia.fraud.flags", [("flag", "night-international")]).totalValue == 1)
+    }
+
+    /// The same calls in the afternoon are not flagged.
+    @Test func doesNotFlagDaytimeCalls() throws {
+        var limits = FraudLimits.off
+        limits.nightInternationalBurst = 3
+        let f = try FraudFixture(limits: limits)
+        for minute in 0..<3 {
+            let (id, _) = try f.dial("00 1 212 555 010\(minute)")
+            try f.hangUp(id)
+        }
+        #expect(try f.store.cdrs(CDRFilter(tenantID: "acme")).allSatisfy { !$0.reason.contains(FraudLimits.flagMarker) })
+    }
+
     /// The defaults are on: 4 per line, 30 per tenant, 10 and 60 a minute, R$ 50 and R$ 500 a day.
     @Test func defaultsAreOn() {
         let limits = FraudLimits()
         #expect(limits.lineConcurrent == 4 && limits.tenantConcurrent == 30)
         #expect(limits.linePerMinute == 10 && limits.tenantPerMinute == 60)
         #expect(limits.dailyInternationalCents == 5_000 && limits.dailyNationalCents == 50_000)
+        #expect(limits.nightInternationalBurst == 3)
     }
 }

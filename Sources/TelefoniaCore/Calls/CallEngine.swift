@@ -51,6 +51,8 @@ public final class CallEngine {
         var unrated = false
         /// A call to the public network counted by the fraud guard.
         var publicCall = false
+        /// Why the fraud guard flagged the call (it went through), for its record.
+        var fraudFlag: String?
     }
 
     /// What `handle(_:)` reads.
@@ -339,6 +341,15 @@ public final class CallEngine {
         if limited {
             state.publicCall = true
             fraud.started(tenantID: tenantID, line: ext, now: now)
+            let localHour = Int(((now + Int64(configuration.utcOffsetSeconds) * 1000) / 3_600_000 % 24 + 24) % 24)
+            if number.numberClass == .international, fraud.watchesNight(localHour: localHour) {
+                // Read whatever the burst count says: a prefetch (a scratch engine without
+                // this engine's counts) must read exactly what the decision reads.
+                let quiet = try data.spentCents(tenantID: tenantID, since: now - 30 * 86_400_000, international: true) == 0
+                if fraud.isNightBurst(tenantID: tenantID, now: now), quiet {
+                    state.fraudFlag = fraud.flagNightBurst(tenantID: tenantID, line: ext)
+                }
+            }
         }
         calls[offer.callID] = state
         activeGauge?.record(calls.count)
@@ -414,7 +425,8 @@ public final class CallEngine {
     }
 
     private func cdr(_ id: CallID, _ s: CallState, disposition: Disposition, cause: Int, reason: String, end: Int64) -> CDR {
-        CDR(id: id.rawValue, tenantID: s.tenantID, line: s.line, direction: s.direction, caller: s.caller,
+        let reason = s.fraudFlag.map { reason + FraudLimits.flagMarker + $0 + ")" } ?? reason
+        return CDR(id: id.rawValue, tenantID: s.tenantID, line: s.line, direction: s.direction, caller: s.caller,
             dialled: s.dialled, normalized: s.normalized, numberClass: s.numberClass, startedAt: s.startedAt,
             answeredAt: s.answeredAt, endedAt: end, disposition: disposition, sipCause: cause, reason: reason,
             trunkID: s.trunkID)

@@ -22,6 +22,11 @@ public struct FraudLimits: Sendable, Equatable {
 
     /// The start of the reason of every call record a limit refused (what `telefonia fraud` lists).
     public static let reasonPrefix = "toll-fraud limit: "
+    /// Added to the reason of a call that was let through but flagged (also listed by `telefonia fraud`).
+    public static let flagMarker = " (toll-fraud flag: "
+    /// International calls a tenant starts within 10 minutes at night (00:00–06:00 local)
+    /// that flag the burst when it made none in the 30 days before (`fraud.night_international`, 3; 0 = off).
+    public var nightInternationalBurst = 3
 
     /// Every limit off (load tests, trusted embedders).
     public static var off: FraudLimits {
@@ -32,6 +37,7 @@ public struct FraudLimits: Sendable, Equatable {
         limits.tenantPerMinute = 0
         limits.dailyInternationalCents = 0
         limits.dailyNationalCents = 0
+        limits.nightInternationalBurst = 0
         return limits
     }
 }
@@ -55,7 +61,10 @@ final class FraudGuard {
     private var upByTenant: [String: Int] = [:]
     private var startsByLine: [String: [Int64]] = [:]
     private var startsByTenant: [String: [Int64]] = [:]
+    /// International calls started at night, per tenant, within the last 10 minutes.
+    private var nightStarts: [String: [Int64]] = [:]
     private let trips: [Limit: Counter]
+    private let flags: Counter?
 
     init(limits: FraudLimits, logger: Logger, metrics: (any MetricsFactory)?) {
         self.limits = limits
@@ -65,6 +74,31 @@ final class FraudGuard {
                 ($0, Counter(label: "telefonia.fraud.trips", dimensions: [("limit", $0.rawValue)], factory: factory))
             })
         } ?? [:]
+        flags = metrics.map { Counter(label: "telefonia.fraud.flags", dimensions: [("flag", "night-international")], factory: $0) }
+    }
+
+    /// Whether international calls at `localHour` are watched for night bursts.
+    func watchesNight(localHour: Int) -> Bool {
+        limits.nightInternationalBurst > 0 && localHour < 6
+    }
+
+    /// Whether an international call starting now at night makes a burst worth a flag
+    /// (the caller also checks the tenant's last 30 days).
+    func isNightBurst(tenantID: String, now: Int64) -> Bool {
+        var starts = (nightStarts[tenantID] ?? []).filter { now - $0 < 600_000 }
+        starts.append(now)
+        nightStarts[tenantID] = starts
+        return starts.count >= limits.nightInternationalBurst
+    }
+
+    /// Flags a call of a night burst of a tenant that made no international call in 30
+    /// days: logged at warning, counted; the text goes into the call's record.
+    func flagNightBurst(tenantID: String, line: String) -> String {
+        flags?.increment()
+        logger.warning("toll-fraud flag: international calls at night from a tenant that does not make them", metadata: [
+            "tel.tenant": "\(tenantID)", "line": "\(line)", "calls_in_10_min": "\(nightStarts[tenantID]?.count ?? 0)",
+        ])
+        return "\(limits.nightInternationalBurst)+ international calls in 10 minutes at night, none in the 30 days before"
     }
 
     /// Why a new public call of `line` may not start now (concurrency and rate), or nil.

@@ -92,7 +92,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "register.max_expires", "register.default_expires", "tenant.default", "demo", "shutdown.grace", "prompts.dir", "retention.cdr_days", "retention.recording_days", "media.telephone_event",
         "register.keepalive_interval", "sip.tcp_message_timeout", "sip.tcp_idle_timeout", "sip.tcp_max_per_address",
         "fraud.line_concurrent", "fraud.tenant_concurrent", "fraud.line_per_minute", "fraud.tenant_per_minute",
-        "fraud.daily_international", "fraud.daily_national",
+        "fraud.daily_international", "fraud.daily_national", "fraud.night_international",
     ]
 
     /// Defaults, then the file (if any), then the environment.
@@ -163,6 +163,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         if let v = try int("fraud.tenant_concurrent") { config.fraud.tenantConcurrent = v }
         if let v = try int("fraud.line_per_minute") { config.fraud.linePerMinute = v }
         if let v = try int("fraud.tenant_per_minute") { config.fraud.tenantPerMinute = v }
+        if let v = try int("fraud.night_international") { config.fraud.nightInternationalBurst = v }
         for (key, path) in [("fraud.daily_international", \FraudLimits.dailyInternationalCents),
                             ("fraud.daily_national", \FraudLimits.dailyNationalCents)] {
             guard let v = values[key] else { continue }

@@ -24,4 +24,29 @@ import Testing
         caller.send(caller.cancel(first))
         #expect(caller.response(to: first, final: true)?.statusCode == 487)
     }
+
+    /// A night burst of international calls goes through the whole SIP side (its 30-day read prefetched off the loop) and is flagged in the third call's record.
+    @Test func nightBurstIsFlaggedNotRefused() throws {
+        let bed = try SIPTestBed { $0.fraud.nightInternationalBurst = 3 }
+        var line = try #require(try bed.store.line(tenantID: SIPTestBed.tenantID, extensionNumber: "1001"))
+        line.permissions.insert(.international)
+        try bed.store.save(line)
+        // 05:00 UTC is 02:00 in São Paulo (the manual clock starts at 12:00 UTC).
+        _ = bed.clock.advance(byMillis: 17 * 3_600_000)
+        let caller = try #require(bed.registeredPhones(["1001"])?.first)
+        let carrier = bed.carrier()
+        for number in ["0012125550100", "0012125550101", "0012125550102"] {
+            let invite = caller.call(number)
+            let atCarrier = try #require(carrier.incoming("INVITE"), "\(number) did not reach the carrier")
+            carrier.reply(to: atCarrier, 180)
+            caller.send(caller.cancel(invite))
+            #expect(caller.response(to: invite, final: true)?.statusCode == 487)
+            if let cancel = carrier.incoming("CANCEL") {
+                carrier.reply(to: cancel, 200)
+                carrier.reply(to: atCarrier, 487)
+            }
+        }
+        let flagged = try bed.cdrs().filter { $0.reason.contains(FraudLimits.flagMarker) }
+        #expect(flagged.map(\.normalized) == ["+12125550102"])
+    }
 }
