@@ -31,6 +31,13 @@ struct SQLConditions {
         values += [number, number, number]
     }
 
+    /// `column` contains `text` (instr, so '%' and '_' are plain characters).
+    mutating func contains(_ column: String, _ text: String?) {
+        guard let text, !text.isEmpty else { return }
+        parts.append("instr(\(column), ?) > 0")
+        values.append(text)
+    }
+
     mutating func append(_ condition: String, _ conditionValues: [any SQLiteBindable] = []) {
         parts.append(condition)
         values += conditionValues

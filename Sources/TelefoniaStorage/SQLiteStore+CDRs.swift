@@ -50,6 +50,7 @@ extension SQLiteStore {
         conditions.equal("disposition", filter.disposition?.rawValue)
         conditions.equal("direction", filter.direction?.rawValue)
         conditions.number(filter.number)
+        conditions.contains("reason", filter.reason)
         var values = conditions.values
         let whereClause = " WHERE " + conditions.sql
         // LIMIT -1 is SQLite for "no limit".

@@ -150,11 +150,14 @@ extension SQLiteStore: TariffStore, RatingStore {
     // MARK: - Balances and the credit log
 
     public func spentCents(tenantID: String, since: Int64, international: Bool) throws -> Int64 {
-        let classCondition = international ? "number_class = 'international'" : "(number_class IS NULL OR number_class <> 'international')"
+        var conditions = SQLConditions()
+        conditions.equal("tenant_id", tenantID)
+        conditions.period(from: since, to: nil)
+        conditions.append(international ? "number_class = 'international'" : "(number_class IS NULL OR number_class <> 'international')")
         return try withDatabase {
-            try $0.query(
-                "SELECT COALESCE(SUM(cost_cents), 0) FROM cdrs WHERE tenant_id = ? AND started_at >= ? AND \(classCondition)",
-                tenantID, since) { $0.int64(0) }.first ?? 0
+            try $0.query("SELECT COALESCE(SUM(cost_cents), 0) FROM cdrs WHERE \(conditions.sql)", values: conditions.values) {
+                $0.int64(0)
+            }.first ?? 0
         }
     }
 

@@ -13,6 +13,13 @@ private final class FraudFixture {
     let engine: CallEngine
     private var next = 0
 
+    /// Every limit off but the ones set here.
+    convenience init(only settings: (inout FraudLimits) -> Void) throws {
+        var limits = FraudLimits.off
+        settings(&limits)
+        try self.init(limits: limits)
+    }
+
     init(limits: FraudLimits) throws {
         try store.save(Trunk(id: "carrier", host: "198.51.100.10"))
         try store.save(Tenant(id: "acme", domain: "acme.test", name: "Acme", areaCode: "11", trunkID: "carrier"))
@@ -52,15 +59,9 @@ private final class FraudFixture {
 }
 
 @Suite struct FraudGuardTests {
-    static var onlyConcurrency: FraudLimits {
-        var limits = FraudLimits.off
-        limits.lineConcurrent = 4
-        return limits
-    }
-
     /// With 4 public calls up on line 1000 the fifth is refused 403, DENIED naming the limit, counted and logged; after one ends a new one goes through.
     @Test func refusesTheCallOverTheLineConcurrencyLimit() throws {
-        let f = try FraudFixture(limits: Self.onlyConcurrency)
+        let f = try FraudFixture { $0.lineConcurrent = 4 }
         var up: [CallID] = []
         for _ in 0..<4 {
             let (id, actions) = try f.dial("00 1 212 555 0100")
@@ -81,9 +82,7 @@ private final class FraudFixture {
 
     /// A line may start 10 public calls a minute: the 11th within the minute is refused, and one more is allowed once the minute has passed.
     @Test func refusesTheCallOverTheLineRate() throws {
-        var limits = FraudLimits.off
-        limits.linePerMinute = 10
-        let f = try FraudFixture(limits: limits)
+        let f = try FraudFixture { $0.linePerMinute = 10 }
         for _ in 0..<10 {
             let (id, actions) = try f.dial("98765-4321")
             #expect(f.refusal(actions) == nil)
@@ -99,9 +98,7 @@ private final class FraudFixture {
 
     /// The tenant-wide limits count every line together.
     @Test func refusesTheCallOverTheTenantLimits() throws {
-        var limits = FraudLimits.off
-        limits.tenantConcurrent = 3
-        let f = try FraudFixture(limits: limits)
+        let f = try FraudFixture { $0.tenantConcurrent = 3 }
         for ext in ["1000", "1001", "1000"] {
             #expect(f.refusal(try f.dial("98765-4321", from: ext).1) == nil)
         }
@@ -112,10 +109,7 @@ private final class FraudFixture {
 
     /// International calls that cost R$ 49,00 today leave no room for a call whose first minute costs R$ 2,00 under a R$ 50,00 cap; national calls go on.
     @Test func refusesTheCallOverTheDailyInternationalSpend() throws {
-        var limits = FraudLimits.off
-        limits.dailyInternationalCents = 5_000
-        limits.dailyNationalCents = 50_000
-        let f = try FraudFixture(limits: limits)
+        let f = try FraudFixture { $0.dailyInternationalCents = 5_000; $0.dailyNationalCents = 50_000 }
         let today = f.clock.nowMillis()
         try f.store.append(CDR(id: "earlier", tenantID: "acme", line: "1000", direction: .outbound, caller: "1000",
                                dialled: "0012125550100", normalized: "+12125550100", numberClass: .international,
@@ -129,9 +123,7 @@ private final class FraudFixture {
 
     /// Emergency numbers go through whatever the limits say.
     @Test func neverHoldsBackEmergencyCalls() throws {
-        var limits = FraudLimits.off
-        limits.lineConcurrent = 1
-        let f = try FraudFixture(limits: limits)
+        let f = try FraudFixture { $0.lineConcurrent = 1 }
         #expect(f.refusal(try f.dial("98765-4321").1) == nil)
         #expect(f.refusal(try f.dial("98765-4322").1) != nil)
         let (_, emergency) = try f.dial("190")
@@ -141,9 +133,7 @@ private final class FraudFixture {
 
     /// Three international calls within 10 minutes at 02:00 local from a tenant with none in 30 days go through but are flagged: the third one's record says so and the flag is counted.
     @Test func flagsANightBurstOfInternationalCalls() throws {
-        var limits = FraudLimits.off
-        limits.nightInternationalBurst = 3
-        let f = try FraudFixture(limits: limits)
+        let f = try FraudFixture { $0.nightInternationalBurst = 3 }
         // ManualClock starts at 2025-01-01 12:00 UTC; move to 05:00 UTC = 02:00 in São Paulo.
         f.clock.advance(by: 17 * 3600)
         var ids: [CallID] = []
@@ -161,9 +151,7 @@ private final class FraudFixture {
 
     /// The same calls in the afternoon are not flagged.
     @Test func doesNotFlagDaytimeCalls() throws {
-        var limits = FraudLimits.off
-        limits.nightInternationalBurst = 3
-        let f = try FraudFixture(limits: limits)
+        let f = try FraudFixture { $0.nightInternationalBurst = 3 }
         for minute in 0..<3 {
             let (id, _) = try f.dial("00 1 212 555 010\(minute)")
             try f.hangUp(id)

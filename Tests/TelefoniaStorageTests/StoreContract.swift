@@ -151,6 +151,9 @@ enum StoreContract {
         #expect(try ids(CDRFilter(tenantID: "acme", to: Fixtures.base + minute)) == ["c00a", "c00b"])
         #expect(try ids(CDRFilter(tenantID: "acme", disposition: .noAnswer)) == ["c02"])
         #expect(try ids(CDRFilter(tenantID: "acme", disposition: .busy)) == ["c05"])
+        // Reason by substring ('%' is a plain character).
+        #expect(try ids(CDRFilter(tenantID: "acme", reason: "try later")) == ["c02", "c05"])
+        #expect(try ids(CDRFilter(tenantID: "acme", reason: "%")).isEmpty)
         #expect(try ids(CDRFilter(disposition: .cancelled)).isEmpty)
         #expect(try ids(CDRFilter(tenantID: "acme", direction: .internalCall)) == ["c03"])
         // Number: substring of caller, dialled or normalised; '%' is literal.

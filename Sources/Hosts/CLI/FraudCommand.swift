@@ -23,7 +23,8 @@ struct FraudCommand: ParsableCommand {
     }
 
     func run() throws {
-        var filter = CDRFilter(tenantID: tenant)
+        // "toll-fraud" is in the reason of both trips and flags: the store narrows, the check below is exact.
+        var filter = CDRFilter(tenantID: tenant, reason: "toll-fraud")
         filter.from = try from.map { try Input.time($0, option: "--from") }
         filter.to = try to.map { try Input.time($0, option: "--to", endOfDay: true) }
         let store = try global.openStore()

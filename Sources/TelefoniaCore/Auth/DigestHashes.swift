@@ -15,9 +15,11 @@ public enum Hashes {
         Array(HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: SymmetricKey(data: key)))
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     /// Bytes as lowercase hex, two digits per byte.
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
+        let digits = hexDigits
         var out = [UInt8]()
         out.reserveCapacity(64)
         for byte in bytes {

@@ -7,13 +7,14 @@
 /// answers without touching storage. A read the snapshot does not hold throws, so a
 /// missing prefetch fails loudly (the call is refused 500) instead of blocking.
 public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
-    private let source: (any CallDataSource)?
+    /// Where unanswered reads go while recording; nil once frozen (or never set).
+    private var source: (any CallDataSource)?
     private var tenants: [String: Tenant?] = [:]
     private var lines: [String: Line?] = [:]
     private var rooms: [String: ConferenceRoom?] = [:]
     private var dids: [String: DID?] = [:]
     private var trunksByID: [String: Trunk?] = [:]
-    private var allTrunks: [Trunk]?
+    private var allTrunks: [String: [Trunk]] = [:]
     private var bindings: [String: [Registration]] = [:]
     private var planIDs: [String: String?] = [:]
     private var plans: [String: TariffPlan?] = [:]
@@ -32,21 +33,11 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
         balances[tenantID] = balanceCents
     }
 
-    /// The same answers, without the source: what the owning engine reads.
+    /// Stops recording: from now on only the answers kept are given (what the owning
+    /// engine reads), and a read that was not made while recording throws.
     public func frozen() -> CallDataSnapshot {
-        let copy = CallDataSnapshot()
-        copy.tenants = tenants
-        copy.lines = lines
-        copy.rooms = rooms
-        copy.dids = dids
-        copy.trunksByID = trunksByID
-        copy.allTrunks = allTrunks
-        copy.bindings = bindings
-        copy.planIDs = planIDs
-        copy.plans = plans
-        copy.balances = balances
-        copy.spends = spends
-        return copy
+        source = nil
+        return self
     }
 
     private func answer<Value>(_ table: inout [String: Value], _ key: String, _ read: (any CallDataSource) throws -> Value) throws -> Value {
@@ -78,11 +69,7 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
     }
 
     public func trunks() throws -> [Trunk] {
-        if let allTrunks { return allTrunks }
-        guard let source else { throw StoreError(.io, "call data not prefetched: trunks") }
-        let value = try source.trunks()
-        allTrunks = value
-        return value
+        try answer(&allTrunks, "trunks") { try $0.trunks() }
     }
 
     public func registrations(tenantID: String, extensionNumber: String) throws -> [Registration] {

@@ -218,13 +218,14 @@ public final class CallEngine {
         }
     }
 
-    /// Midnight of `now`'s day in the tenants' local time, as unix ms.
-    private func dayStart(_ now: Int64) -> Int64 {
-        let offset = Int64(configuration.utcOffsetSeconds) * 1000
-        let local = now + offset
+    /// Milliseconds since midnight of `now`'s day in the tenants' local time.
+    private func localMillisOfDay(_ now: Int64) -> Int64 {
         let day: Int64 = 86_400_000
-        return (local >= 0 ? local / day : (local - day + 1) / day) * day - offset
+        return ((now + Int64(configuration.utcOffsetSeconds) * 1000) % day + day) % day
     }
+
+    /// Midnight of `now`'s day in the tenants' local time, as unix ms.
+    private func dayStart(_ now: Int64) -> Int64 { now - localMillisOfDay(now) }
 
     /// SIP final status of the B leg → CDR disposition.
     public static func disposition(forFailure status: Int) -> Disposition {
@@ -263,10 +264,7 @@ public final class CallEngine {
             normalized: dialled, numberClass: .internalCall, trunkID: nil, startedAt: now, answeredAt: nil, phase: .dialling)
         state.recorded = line.permissions.contains(.record)
         if let application = configuration.applications[dialled] {
-            state.unrated = try !billing.track(offer.callID, tenantID: tenantID, data: data)
-            calls[offer.callID] = state
-            activeGauge?.record(calls.count)
-            return [.dial(offer.callID, .application(application), callerID: ext)]
+            return try dialApplication(application, offer.callID, state)
         }
         if let listen = ListenDialling.target(dialled: dialled) {
             guard let target = try data.line(tenantID: tenantID, extensionNumber: listen.extensionNumber) else {
@@ -276,22 +274,15 @@ public final class CallEngine {
                 return reject(offer.callID, state, status: 403, disposition: .denied,
                               reason: "line \(listen.extensionNumber) may not be listened to")
             }
-            state.unrated = try !billing.track(offer.callID, tenantID: tenantID, data: data)
-            calls[offer.callID] = state
-            activeGauge?.record(calls.count)
             let application = ListenDialling.applicationName(mode: listen.mode, tenantID: tenantID, extensionNumber: listen.extensionNumber)
-            return [.dial(offer.callID, .application(application), callerID: ext)]
+            return try dialApplication(application, offer.callID, state)
         }
         if let room = ConferenceDialling.roomNumber(dialled: dialled) {
             // F6: *91 + room joins a room of the caller's own tenant.
             guard try data.room(tenantID: tenantID, number: room) != nil else {
                 return reject(offer.callID, state, status: 404, disposition: .failed, reason: "no conference room \(room)")
             }
-            state.unrated = try !billing.track(offer.callID, tenantID: tenantID, data: data)
-            calls[offer.callID] = state
-            activeGauge?.record(calls.count)
-            let application = ConferenceDialling.applicationName(tenantID: tenantID, number: room)
-            return [.dial(offer.callID, .application(application), callerID: ext)]
+            return try dialApplication(ConferenceDialling.applicationName(tenantID: tenantID, number: room), offer.callID, state)
         }
         if let target = try data.line(tenantID: tenantID, extensionNumber: dialled) {
             let (refusal, rated) = try billing.offer(offer.callID, tenantID: tenantID, numberClass: .internalCall, e164: nil, data: data)
@@ -341,7 +332,7 @@ public final class CallEngine {
         if limited {
             state.publicCall = true
             fraud.started(tenantID: tenantID, line: ext, now: now)
-            let localHour = Int(((now + Int64(configuration.utcOffsetSeconds) * 1000) / 3_600_000 % 24 + 24) % 24)
+            let localHour = Int(localMillisOfDay(now) / 3_600_000)
             if number.numberClass == .international, fraud.watchesNight(localHour: localHour) {
                 // Read whatever the burst count says: a prefetch (a scratch engine without
                 // this engine's counts) must read exactly what the decision reads.
@@ -351,8 +342,7 @@ public final class CallEngine {
                 }
             }
         }
-        calls[offer.callID] = state
-        activeGauge?.record(calls.count)
+        keep(offer.callID, state)
         return [
             .dial(offer.callID, .trunk(trunk, number: number.e164), callerID: line.callerID ?? ext),
             .startTimer(offer.callID, .ring, seconds: configuration.trunkRingTimeout),
@@ -377,6 +367,21 @@ public final class CallEngine {
         return try dialLine(offer.callID, state: state, target: target, domain: domain, callerID: offer.caller)
     }
 
+    /// A call the server answers itself (echo, rooms, listening): tracked (free under a
+    /// plan), then the application is dialled.
+    private func dialApplication(_ application: String, _ id: CallID, _ state: CallState) throws -> [CallAction] {
+        var state = state
+        state.unrated = try !billing.track(id, tenantID: state.tenantID, data: data)
+        keep(id, state)
+        return [.dial(id, .application(application), callerID: state.caller)]
+    }
+
+    /// Starts tracking a call that goes on.
+    private func keep(_ id: CallID, _ state: CallState) {
+        calls[id] = state
+        activeGauge?.record(calls.count)
+    }
+
     private func dialLine(_ id: CallID, state: CallState, target: Line, domain: String, callerID: String) throws -> [CallAction] {
         var state = state
         if state.direction == .internalCall { state.normalized = target.extensionNumber }
@@ -386,8 +391,7 @@ public final class CallEngine {
         guard !contacts.isEmpty else {
             return reject(id, state, status: 480, disposition: .failed, reason: "line \(target.extensionNumber) is not registered")
         }
-        calls[id] = state
-        activeGauge?.record(calls.count)
+        keep(id, state)
         return [
             .dial(id, .line(tenantID: target.tenantID, extensionNumber: target.extensionNumber, contacts: contacts, domain: domain),
                   callerID: callerID),

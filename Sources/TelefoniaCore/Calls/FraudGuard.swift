@@ -85,10 +85,8 @@ final class FraudGuard {
     /// Whether an international call starting now at night makes a burst worth a flag
     /// (the caller also checks the tenant's last 30 days).
     func isNightBurst(tenantID: String, now: Int64) -> Bool {
-        var starts = (nightStarts[tenantID] ?? []).filter { now - $0 < 600_000 }
-        starts.append(now)
-        nightStarts[tenantID] = starts
-        return starts.count >= limits.nightInternationalBurst
+        nightStarts[tenantID, default: []].append(now)
+        return recent(&nightStarts, tenantID, now, window: 600_000) >= limits.nightInternationalBurst
     }
 
     /// Flags a call of a night burst of a tenant that made no international call in 30
@@ -110,10 +108,10 @@ final class FraudGuard {
         if limits.tenantConcurrent > 0, upByTenant[tenantID, default: 0] >= limits.tenantConcurrent {
             return trip(.tenantConcurrent, tenantID, line, "the tenant has \(limits.tenantConcurrent) public calls up (limit \(limits.tenantConcurrent))")
         }
-        if limits.linePerMinute > 0, recent(&startsByLine, key, now) >= limits.linePerMinute {
+        if limits.linePerMinute > 0, recent(&startsByLine, key, now, window: 60_000) >= limits.linePerMinute {
             return trip(.linePerMinute, tenantID, line, "line \(line) started \(limits.linePerMinute) public calls in the last minute (limit \(limits.linePerMinute))")
         }
-        if limits.tenantPerMinute > 0, recent(&startsByTenant, tenantID, now) >= limits.tenantPerMinute {
+        if limits.tenantPerMinute > 0, recent(&startsByTenant, tenantID, now, window: 60_000) >= limits.tenantPerMinute {
             return trip(.tenantPerMinute, tenantID, line, "the tenant started \(limits.tenantPerMinute) public calls in the last minute (limit \(limits.tenantPerMinute))")
         }
         return nil
@@ -150,10 +148,10 @@ final class FraudGuard {
         upByTenant[tenantID] = tenant > 0 ? tenant : nil
     }
 
-    /// Starts within the last 60 s, dropping older ones.
-    private func recent(_ table: inout [String: [Int64]], _ key: String, _ now: Int64) -> Int {
+    /// Starts of `key` within the last `window` ms, dropping older ones.
+    private func recent(_ table: inout [String: [Int64]], _ key: String, _ now: Int64, window: Int64) -> Int {
         guard var starts = table[key] else { return 0 }
-        starts.removeAll { now - $0 >= 60_000 }
+        starts.removeAll { now - $0 >= window }
         table[key] = starts.isEmpty ? nil : starts
         return starts.count
     }

@@ -22,11 +22,13 @@ public struct CDRFilter: Sendable, Equatable {
     public var direction: CallDirection?
     /// Substring of caller, dialled or normalised number.
     public var number: String?
+    /// Substring of the reason (e.g. "toll-fraud").
+    public var reason: String?
     public var limit: Int?
     public var offset: Int?
 
     public init(tenantID: String? = nil, line: String? = nil, from: Int64? = nil, to: Int64? = nil,
-                disposition: Disposition? = nil, direction: CallDirection? = nil, number: String? = nil,
+                disposition: Disposition? = nil, direction: CallDirection? = nil, number: String? = nil, reason: String? = nil,
                 limit: Int? = nil, offset: Int? = nil) {
         self.tenantID = tenantID
         self.line = line
@@ -35,6 +37,7 @@ public struct CDRFilter: Sendable, Equatable {
         self.disposition = disposition
         self.direction = direction
         self.number = number
+        self.reason = reason
         self.limit = limit
         self.offset = offset
     }

@@ -318,6 +318,7 @@ extension CDRFilter {
            !(cdr.caller.contains(number) || cdr.dialled.contains(number) || cdr.normalized.contains(number)) {
             return false
         }
+        if let reason, !reason.isEmpty, !cdr.reason.contains(reason) { return false }
         return true
     }
 }

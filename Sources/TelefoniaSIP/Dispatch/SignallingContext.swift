@@ -33,9 +33,24 @@ final class SignallingContext: @unchecked Sendable {
         }
     }
 
-    /// Answers a request statelessly-simple: status, optional reason, a fresh To tag unless given.
+    /// Answers a request in its server transaction: status, optional reason, a fresh To tag unless given.
     func respond(_ request: SIPMessage, _ status: Int, _ reason: String? = nil, peer: SIPPeer, toTag: String? = nil) {
         transactions.respond(to: request, with: request.response(status, reason, toTag: toTag ?? Self.newTag()), peer: peer)
+    }
+
+    /// Runs store work a request waits for on the storage thread and goes on with its
+    /// result on the loop; a store failure is logged (`what`) and answered 500.
+    func withStore<T: Sendable>(for request: SIPMessage, peer: SIPPeer, failing what: String,
+                                _ work: @escaping @Sendable (any PBXStore) throws -> T, then: @escaping (T) -> Void) {
+        storage.submit(on: loop, work).whenComplete { [self] result in
+            switch result {
+            case .failure(let error):
+                logger.error("\(what)", metadata: ["error": "\(error)"])
+                respond(request, 500, peer: peer)
+            case .success(let value):
+                then(value)
+            }
+        }
     }
 
     func ourVia(_ kind: SIPPeer.Kind) -> Via {

@@ -24,17 +24,11 @@ final class Registrar {
         guard !authenticator.refuseIfBanned(request, peer: peer) else { return }
         let aor = request.to.uri
         let configuration = context.configuration
-        context.storage.submit(on: context.loop) { store in
+        context.withStore(for: request, peer: peer, failing: "registration lookup failed") { store in
             try DigestAuthenticator.lookup(aor, defaultTenant: configuration.defaultTenant, in: store)
-        }.whenComplete { [self] result in
-            switch result {
-            case .failure(let error):
-                context.logger.error("registration lookup failed", metadata: ["error": "\(error)"])
-                context.respond(request, 500, peer: peer)
-            case .success(let identity):
-                guard let (tenant, line) = authenticator.verify(request, aor: aor, identity: identity, peer: peer, proxy: false) else { return }
-                apply(request, tenant: tenant, line: line, peer: peer)
-            }
+        } then: { [self] identity in
+            guard let (tenant, line) = authenticator.verify(request, aor: aor, identity: identity, peer: peer, proxy: false) else { return }
+            apply(request, tenant: tenant, line: line, peer: peer)
         }
     }
 
@@ -67,7 +61,7 @@ final class Registrar {
         let source = peer.description
         let userAgent = request.header("User-Agent")
         let callID = request.callID
-        context.storage.submit(on: context.loop) { store -> [Registration] in
+        context.withStore(for: request, peer: peer, failing: "registration store failed") { store -> [Registration] in
             switch change {
             case .removeAll:
                 try store.removeRegistrations(tenantID: tenantID, extensionNumber: ext)
@@ -83,29 +77,23 @@ final class Registrar {
                 }
             }
             return try store.registrations(tenantID: tenantID, extensionNumber: ext).filter { $0.expiresAt > now }
-        }.whenComplete { [self] result in
-            switch result {
-            case .failure(let error):
-                context.logger.error("registration store failed", metadata: ["error": "\(error)"])
-                context.respond(request, 500, peer: peer)
-            case .success(let bindings):
-                if case .removeAll = change {
-                    context.logger.info("unregistered all", metadata: ["tel.tenant": "\(tenantID)", "line": "\(ext)"])
-                }
-                var response = request.response(200, toTag: SignallingContext.newTag())
-                response.contacts = bindings.compactMap { binding in
-                    guard let uri = SIPURIParser.parse(binding.contact) else { return nil }
-                    return NameAddress(uri: uri, parameters: [("expires", String(binding.expiresAt - now))])
-                }
-                response.setHeader("Date", Self.httpDate(now))
-                context.transactions.respond(to: request, with: response, peer: peer)
-                // A TCP connection with a binding on it is where calls to the phone go: keep it.
-                let longest = bindings.filter { $0.source == source }.map { Int($0.expiresAt - now) }.max() ?? 0
-                if longest > 0 { context.transport.markBound(peer, seconds: longest + 30) }
-                context.logger.debug("registered", metadata: [
-                    "tel.tenant": "\(tenantID)", "line": "\(ext)", "bindings": "\(bindings.count)",
-                ])
+        } then: { [self] bindings in
+            if case .removeAll = change {
+                context.logger.info("unregistered all", metadata: ["tel.tenant": "\(tenantID)", "line": "\(ext)"])
             }
+            var response = request.response(200, toTag: SignallingContext.newTag())
+            response.contacts = bindings.compactMap { binding in
+                guard let uri = SIPURIParser.parse(binding.contact) else { return nil }
+                return NameAddress(uri: uri, parameters: [("expires", String(binding.expiresAt - now))])
+            }
+            response.setHeader("Date", Self.httpDate(now))
+            context.transactions.respond(to: request, with: response, peer: peer)
+            // A TCP connection with a binding on it is where calls to the phone go: keep it.
+            let longest = bindings.filter { $0.source == source }.map { Int($0.expiresAt - now) }.max() ?? 0
+            if longest > 0 { context.transport.markBound(peer, seconds: longest + 30) }
+            context.logger.debug("registered", metadata: [
+                "tel.tenant": "\(tenantID)", "line": "\(ext)", "bindings": "\(bindings.count)",
+            ])
         }
     }
 

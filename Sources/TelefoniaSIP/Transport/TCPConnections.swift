@@ -121,5 +121,7 @@ final class TCPConnections {
         if stalled + idle > 0 {
             logger.info("TCP connections closed", metadata: ["stalled": "\(stalled)", "idle": "\(idle)"])
         }
+        // Refusals are logged once a minute per address; older marks are not needed (many addresses must not grow it).
+        if !lastRefusalLog.isEmpty { lastRefusalLog = lastRefusalLog.filter { now - $0.value <= .seconds(60) } }
     }
 }

@@ -96,6 +96,14 @@ public final class MemoryPhone {
         return register
     }
 
+    /// Sends a REGISTER without credentials and returns it with the server's first
+    /// answer (the 401 challenge, normally).
+    public func challengedRegister(expires: Int = 3600) -> (register: SIPMessage, answer: SIPMessage?) {
+        let register = registerRequest(expires: expires)
+        send(register)
+        return (register, response(to: register))
+    }
+
     /// Registers (answering the challenge) and returns the final response; nil when
     /// the first answer was not a 401 challenge.
     @discardableResult

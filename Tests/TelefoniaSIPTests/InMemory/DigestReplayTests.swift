@@ -15,9 +15,8 @@ import Testing
     @Test func verbatimReplayOfARegisterIsChallenged() throws {
         let bed = try SIPTestBed()
         let phone = bed.phone("1000")
-        let register = phone.registerRequest()
-        phone.send(register)
-        let challenge = try #require(phone.response(to: register))
+        let (register, first) = phone.challengedRegister()
+        let challenge = try #require(first)
         let signed = phone.authorized(register, answering: challenge)
         phone.send(signed)
         #expect(phone.response(to: signed)?.statusCode == 200)
@@ -39,9 +38,8 @@ import Testing
         let bed = try SIPTestBed()
         let phone = bed.phone("1000")
         let attacker = bed.phone("1000")
-        let register = phone.registerRequest()
-        phone.send(register)
-        let challenge = try #require(phone.response(to: register))
+        let (register, first) = phone.challengedRegister()
+        let challenge = try #require(first)
         let signed = phone.authorized(register, answering: challenge)
         // Captured on the way and sent first, from elsewhere, with the attacker's contact.
         var stolen = signed
@@ -60,9 +58,8 @@ import Testing
     @Test func risingNonceCountsKeepWorking() throws {
         let bed = try SIPTestBed()
         let phone = bed.phone("1000")
-        let register = phone.registerRequest()
-        phone.send(register)
-        let challenge = try #require(phone.response(to: register))
+        let (register, first) = phone.challengedRegister()
+        let challenge = try #require(first)
         for count in 1...3 {
             let signed = phone.authorized(register, answering: challenge, nonceCount: count)
             phone.send(signed)

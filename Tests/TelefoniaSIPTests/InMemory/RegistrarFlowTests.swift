@@ -15,9 +15,8 @@ import Testing
     @Test func challengesAnExpiredNonceAsStale() throws {
         let bed = try SIPTestBed { $0.nonceLifetime = 30 }
         let phone = bed.phone("1000")
-        let register = phone.registerRequest()
-        phone.send(register)
-        let challenge = try #require(phone.response(to: register))
+        let (register, first) = phone.challengedRegister()
+        let challenge = try #require(first)
         #expect(challenge.statusCode == 401)
         bed.advance(seconds: 29)
         let inTime = phone.authorized(register, answering: challenge)
