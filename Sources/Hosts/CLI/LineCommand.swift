@@ -23,22 +23,31 @@ struct LineCommand: ParsableCommand {
         @Option(help: "Display name.") var name: String?
         @Option(help: ArgumentHelp(allowHelp + " Default: fixed,mobile,ldn.")) var allow: String?
         @Option(help: "Seconds a call to the line rings.") var ringTimeout: Int = 30
+        @Option(help: "Add this many lines with consecutive extensions from <extension>, all with the same settings and password.")
+        var count: Int = 1
 
         func run() throws {
             let store = try global.openStore()
             let owner = try TenantCommand.existing(tenant, store: store)
-            let ext = try Input.extensionNumber(ext)
-            if try store.line(tenantID: owner.id, extensionNumber: ext) != nil {
+            let first = try Input.extensionNumber(ext)
+            guard (1...100_000).contains(count) else { throw CLIError("--count must be between 1 and 100000, got \(count)") }
+            let extensions = try LineCommand.consecutive(from: first, count: count)
+            for ext in extensions where try store.line(tenantID: owner.id, extensionNumber: ext) != nil {
                 throw CLIError("tenant \(owner.id) already has line \(ext); change it with `telefonia line change \(ext) --tenant \(owner.id)`")
             }
-            var line = Line(
-                tenantID: owner.id, extensionNumber: ext, ha1MD5: "", ha1SHA256: "",
+            let password = try Input.password(password)
+            var template = Line(
+                tenantID: owner.id, extensionNumber: first, ha1MD5: "", ha1SHA256: "",
                 callerID: try callerID.flatMap(Input.callerID), displayName: name.flatMap { $0.isEmpty ? nil : $0 },
                 permissions: try allow.map(Input.permissions) ?? .defaultLine, ringTimeout: try Input.ringTimeout(ringTimeout)
             )
-            LineCommand.setPassword(try Input.password(password), of: &line, domain: owner.domain)
-            try store.save(line)
-            print("added line \(ext) to tenant \(owner.id)")
+            for ext in extensions {
+                template.extensionNumber = ext
+                LineCommand.setPassword(password, of: &template, domain: owner.domain)
+                try store.save(template)
+            }
+            print(count == 1 ? "added line \(first) to tenant \(owner.id)"
+                : "added lines \(first)-\(extensions.last!) to tenant \(owner.id)")
         }
     }
 
@@ -108,6 +117,17 @@ struct LineCommand: ParsableCommand {
     }
 
     /// Digest authentication uses the tenant's domain as realm (RFC 3261 section 22.1).
+    /// `count` extensions from `first` up, keeping its width ("0100" → "0100", "0101"…).
+    static func consecutive(from first: String, count: Int) throws -> [String] {
+        guard let start = Int(first) else { throw CLIError("extension '\(first)' must be digits") }
+        let last = String(start + count - 1)
+        guard last.count <= 15 else { throw CLIError("extensions from \(first) up to \(last) would pass 15 digits") }
+        return (start..<(start + count)).map { n in
+            let digits = String(n)
+            return digits.count < first.count ? String(repeating: "0", count: first.count - digits.count) + digits : digits
+        }
+    }
+
     static func setPassword(_ password: String, of line: inout Line, domain: String) {
         line.ha1MD5 = Digest.ha1(username: line.extensionNumber, realm: domain, password: password, algorithm: .md5)
         line.ha1SHA256 = Digest.ha1(username: line.extensionNumber, realm: domain, password: password, algorithm: .sha256)

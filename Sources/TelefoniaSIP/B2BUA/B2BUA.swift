@@ -33,6 +33,9 @@ final class B2BUA: @unchecked Sendable {
         driver.perform = { [unowned self] actions in perform(actions) }
     }
 
+    /// Calls set up or up, and INVITEs whose caller is being looked up.
+    var callsInProgress: Int { calls.count + identifying.count }
+
     // MARK: - New calls
 
     /// An initial INVITE: identify the caller (trunk by address, phone by digest; read

@@ -12,13 +12,16 @@ final class SIPDispatcher {
     private let context: SignallingContext
     private let registrar: Registrar
     private let b2bua: B2BUA
+    let overload: OverloadGuard
     private let requestCounter = Counter(label: "telefonia.sip.requests")
     private let malformedCounter = Counter(label: "telefonia.sip.malformed")
+    private let shedCounter = Counter(label: "telefonia.sip.shed")
 
     init(context: SignallingContext, registrar: Registrar, b2bua: B2BUA) {
         self.context = context
         self.registrar = registrar
         self.b2bua = b2bua
+        self.overload = OverloadGuard(limits: context.configuration.overload)
     }
 
     func received(_ bytes: [UInt8], from peer: SIPPeer) {
@@ -39,6 +42,21 @@ final class SIPDispatcher {
         } else if !context.transactions.receiveResponse(message) {
             context.logger.trace("stray response", metadata: ["call-id": "\(message.callID)"])
         }
+    }
+
+    /// Answers a new call or registration 503 when the server is past capacity (`OverloadGuard`).
+    private func shed(_ request: SIPMessage, from peer: SIPPeer) -> Bool {
+        let call = request.method == "INVITE"
+        let authenticated = !(call ? request.proxyAuthorization : request.authorization).isEmpty
+        guard let refusal = overload.admit(
+            call: call, authenticated: authenticated, storePending: context.storage.pending,
+            calls: b2bua.callsInProgress, freeMedia: call ? b2bua.media.freeSessions : 1) else { return false }
+        shedCounter.increment()
+        context.logger.debug("shed", metadata: ["reason": "\(refusal)", "method": "\(request.method)", "peer": "\(peer)"])
+        var response = request.response(503, refusal.rawValue, toTag: SignallingContext.newTag())
+        response.setHeader("Retry-After", String(overload.limits.retryAfter))
+        context.transactions.respond(to: request, with: response, peer: peer)
+        return true
     }
 
     private func handleRequest(_ request: SIPMessage, from peer: SIPPeer) {
@@ -62,6 +80,7 @@ final class SIPDispatcher {
             context.transactions.respond(to: request, with: response, peer: peer)
             return
         }
+        if method == "REGISTER" || (method == "INVITE" && request.to.tag == nil), shed(request, from: peer) { return }
         switch method {
         case "REGISTER": registrar.handleRegister(request, from: peer)
         case "INVITE":

@@ -70,14 +70,13 @@ final class SignallingContext: @unchecked Sendable {
     static func newBranch() -> String { "z9hG4bK" + randomHex(12) }
     static func newCallID() -> String { randomHex(16) }
 
+    /// `bytes` random bytes as lowercase hex, from the system's CSPRNG (tags, branches
+    /// and Call-IDs must not be guessable, RFC 3261 §19.3), eight bytes per draw.
     static func randomHex(_ bytes: Int) -> String {
         var rng = SystemRandomNumberGenerator()
-        var s = ""
-        s.reserveCapacity(bytes * 2)
-        for _ in 0..<bytes {
-            let b = UInt8.random(in: 0...255, using: &rng)
-            s += String(b >> 4, radix: 16) + String(b & 15, radix: 16)
-        }
-        return s
+        var words: [UInt64] = []
+        words.reserveCapacity((bytes + 7) / 8)
+        for _ in 0..<(bytes + 7) / 8 { words.append(rng.next()) }
+        return words.withUnsafeBytes { Hashes.hex($0.prefix(bytes)) }
     }
 }

@@ -39,7 +39,9 @@ public enum SIPParser {
         // libosip2 works on C strings: a NUL inside a header (legal in a quoted
         // string, RFC 4475 §3.1.1.2) would cut the message short, so it sees a space.
         var forParser = bytes
-        for i in 0..<headerEnd where forParser[i] == 0 { forParser[i] = 32 }
+        if bytes[0..<headerEnd].contains(0) {
+            for i in 0..<headerEnd where forParser[i] == 0 { forParser[i] = 32 }
+        }
         var parsed: UnsafeMutablePointer<osip_message_t>?
         let rc = forParser.withUnsafeBufferPointer { buf in
             buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { tel_osip_parse($0, buf.count, &parsed) }
@@ -85,16 +87,37 @@ public enum SIPParser {
     }
 
     /// Content-Length as written (l: or Content-Length:), to slice the body ourselves.
+    /// Works on the bytes: this runs for every message, and splitting the head into
+    /// Strings was the parser's largest cost of its own.
     static func rawContentLength(_ head: ArraySlice<UInt8>) -> String? {
-        let text = String(decoding: head, as: UTF8.self)
-        for line in text.split(separator: "\r\n") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].trimmed().lowercased()
-            if name == "content-length" || name == "l" {
-                return String(line[line.index(after: colon)...].trimmed())
-            }
+        var lineStart = head.startIndex
+        while lineStart < head.endIndex {
+            var lineEnd = lineStart
+            while lineEnd < head.endIndex, head[lineEnd] != 13, head[lineEnd] != 10 { lineEnd += 1 }
+            if let value = contentLengthValue(head[lineStart..<lineEnd]) { return value }
+            lineStart = lineEnd + 1
         }
         return nil
+    }
+
+    private static let contentLengthName = Array("content-length".utf8)
+
+    /// The value of one header line when it is Content-Length (long or compact form).
+    private static func contentLengthValue(_ line: ArraySlice<UInt8>) -> String? {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        var nameEnd = colon
+        while nameEnd > line.startIndex, line[nameEnd - 1] == 32 || line[nameEnd - 1] == 9 { nameEnd -= 1 }
+        var nameStart = line.startIndex
+        while nameStart < nameEnd, line[nameStart] == 32 || line[nameStart] == 9 { nameStart += 1 }
+        let name = line[nameStart..<nameEnd]
+        let isLong = name.count == contentLengthName.count
+            && zip(name, contentLengthName).allSatisfy { ($0 | 0x20) == $1 }
+        let isCompact = name.count == 1 && (name.first! | 0x20) == UInt8(ascii: "l")
+        guard isLong || isCompact else { return nil }
+        var value = line[(colon + 1)...]
+        while let f = value.first, f == 32 || f == 9 { value.removeFirst() }
+        while let l = value.last, l == 32 || l == 9 { value.removeLast() }
+        return String(decoding: value, as: UTF8.self)
     }
 
     // MARK: - Extraction from libosip2's structures

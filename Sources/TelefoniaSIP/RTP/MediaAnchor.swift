@@ -11,6 +11,13 @@ public protocol MediaAnchor: Sendable {
     func reservePort() -> Int?
     /// Gives back a port from `reservePort()`.
     func releasePort(_ port: Int)
+    /// How many more calls could get their two ports now: a new INVITE is refused
+    /// with 503 at once when this is 0 (before any lookup or leg).
+    var freeSessions: Int { get }
+}
+
+extension MediaAnchor {
+    public var freeSessions: Int { .max }
 }
 
 /// The anchored media of one call, from allocation to `close()`.
@@ -28,6 +35,8 @@ public protocol AnchoredMedia: AnyObject, Sendable {
 }
 
 extension MediaRelay: MediaAnchor {
+    public var freeSessions: Int { freePairs / 2 }
+
     public func allocate(on loop: any EventLoop) -> EventLoopFuture<any AnchoredMedia> {
         allocate().map { $0 as any AnchoredMedia }.hop(to: loop)
     }

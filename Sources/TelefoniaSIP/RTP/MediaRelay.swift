@@ -51,6 +51,9 @@ public final class MediaRelay: Sendable {
         self.state = NIOLockedValueBox(State(allocator: PortAllocator(range: portRange)))
     }
 
+    /// RTP/RTCP port pairs not handed out (ports other processes hold count as free).
+    public var freePairs: Int { state.withLockedValue { $0.allocator.capacity - $0.allocator.reservedCount } }
+
     /// Sessions allocated and not yet closed.
     public var activeSessions: Int { state.withLockedValue { $0.activeSessions } }
 

@@ -62,6 +62,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// registration on it is closed after 120 s without a message; one address may
     /// hold 256 connections (raise it for many phones behind one NAT).
     public var tcpLimits = TCPLimits()
+    /// When new calls and registrations are shed with 503 (`sip.overload_occupancy`,
+    /// `sip.max_pending_store`, `sip.max_calls`, `sip.retry_after`).
+    public var overload = OverloadLimits()
     /// `fraud.*`: toll-fraud limits on public calls (B8), on by default; 0 turns one off:
     /// `fraud.line_concurrent` (4), `fraud.tenant_concurrent` (30), `fraud.line_per_minute`
     /// (10), `fraud.tenant_per_minute` (60), `fraud.daily_international` (50.00) and
@@ -93,6 +96,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "register.keepalive_interval", "sip.tcp_message_timeout", "sip.tcp_idle_timeout", "sip.tcp_max_per_address",
         "fraud.line_concurrent", "fraud.tenant_concurrent", "fraud.line_per_minute", "fraud.tenant_per_minute",
         "fraud.daily_international", "fraud.daily_national", "fraud.night_international",
+        "sip.overload_occupancy", "sip.max_pending_store", "sip.max_calls", "sip.retry_after",
     ]
 
     /// Defaults, then the file (if any), then the environment.
@@ -173,6 +177,13 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw Error(description: "\(key) must be an amount like 50.00 (0 turns the cap off), got \(v)")
             }
         }
+        if let v = try int("sip.overload_occupancy") {
+            guard (10...100).contains(v) else { throw Error(description: "sip.overload_occupancy must be a percentage from 10 to 100, got \(v)") }
+            config.overload.targetOccupancy = Double(v) / 100
+        }
+        if let v = try int("sip.max_pending_store") { config.overload.maxPendingStore = max(1, v) }
+        if let v = try int("sip.max_calls") { config.overload.maxCalls = v }
+        if let v = try int("sip.retry_after") { config.overload.retryAfter = v }
         if let v = try int("sip.tcp_message_timeout") { config.tcpLimits.messageTimeout = max(1, v) }
         if let v = try int("sip.tcp_idle_timeout") { config.tcpLimits.idleTimeout = max(1, v) }
         if let v = try int("sip.tcp_max_per_address") { config.tcpLimits.maxPerAddress = max(1, v) }

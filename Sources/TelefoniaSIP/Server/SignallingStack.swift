@@ -29,7 +29,12 @@ final class SignallingStack: @unchecked Sendable {
         let retention = RetentionJob(context: context)
         let authenticator = self.authenticator
         let loop = context.loop
+        let dispatcher = self.dispatcher
         periodic = [
+            // Overload: the signalling thread's occupancy, ten times a second.
+            PeriodicTask(on: loop, after: .milliseconds(100), every: .milliseconds(100)) {
+                if let occupancy = dispatcher.overload.sampleThread() { dispatcher.overload.update(occupancy: occupancy) }
+            },
             PeriodicTask(on: loop, after: .seconds(1), every: .seconds(1)) { [unowned b2bua] in
                 let now = context.clock.nowMillis()
                 authenticator.prune(now: now)

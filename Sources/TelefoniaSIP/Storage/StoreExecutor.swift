@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import TelefoniaCore
@@ -25,6 +26,11 @@ public final class StoreExecutor: Sendable {
 
     let store: any PBXStore
     private let pool: NIOThreadPool?
+    private let queued = NIOLockedValueBox(0)
+
+    /// Work submitted and not finished: the overload guard sheds new calls and
+    /// registrations while this is high (the store cannot keep up).
+    public var pending: Int { queued.withLockedValue { $0 } }
 
     public init(store: any PBXStore, mode: Mode) {
         self.store = store
@@ -42,7 +48,12 @@ public final class StoreExecutor: Sendable {
     func submit<T: Sendable>(on loop: any EventLoop, _ work: @escaping @Sendable (any PBXStore) throws -> T) -> EventLoopFuture<T> {
         let store = self.store
         guard let pool else { return loop.makeCompletedFuture { try work(store) } }
-        return pool.runIfActive(eventLoop: loop) { try work(store) }
+        queued.withLockedValue { $0 += 1 }
+        let queued = self.queued
+        return pool.runIfActive(eventLoop: loop) {
+            defer { queued.withLockedValue { $0 -= 1 } }
+            return try work(store)
+        }
     }
 
     /// Stops the thread once the work queued so far is done.

@@ -3,8 +3,8 @@ import NIOCore
 /// RFC 3261 §17 transactions for the B2BUA, on the signalling event loop.
 ///
 /// libosip2 provides the four transaction state machines, but they keep their own
-/// timers and must be polled from a thread of their own; here the timers are event
-/// loop tasks and retransmission is folded into two small tables, one per side:
+/// timers and must be polled from a thread of their own; here the timers live on a
+/// `TimerWheel` (O(1) to arm and cancel, one loop task per tick) and retransmission is folded into two small tables, one per side:
 /// - server side: retransmitted requests get the last response again; INVITE final
 ///   responses (2xx included, as RFC 6026 suggests) are retransmitted over UDP
 ///   until the ACK arrives or 64·T1 passes;
@@ -16,15 +16,15 @@ final class TransactionLayer {
     static let t2 = 4000
     static let lifetime = 64 * t1
 
-    private let loop: any EventLoop
+    private let timers: TimerWheel
     private let send: ([UInt8], SIPPeer) -> Void
 
     struct ServerEntry {
         var peer: SIPPeer
         var lastResponse: [UInt8]?
         var finalStatus: Int = 0
-        var retransmit: Scheduled<Void>?
-        var expiry: Scheduled<Void>?
+        var retransmit: TimerWheel.Handle?
+        var expiry: TimerWheel.Handle?
     }
 
     struct ClientEntry {
@@ -33,8 +33,8 @@ final class TransactionLayer {
         var bytes: [UInt8]
         var gotProvisional = false
         var gotFinal = false
-        var retransmit: Scheduled<Void>?
-        var timeout: Scheduled<Void>?
+        var retransmit: TimerWheel.Handle?
+        var timeout: TimerWheel.Handle?
         var onResponse: (SIPMessage) -> Void
     }
 
@@ -42,7 +42,7 @@ final class TransactionLayer {
     private var clients: [String: ClientEntry] = [:]
 
     init(loop: any EventLoop, send: @escaping ([UInt8], SIPPeer) -> Void) {
-        self.loop = loop
+        self.timers = TimerWheel(loop: loop)
         self.send = send
     }
 
@@ -62,7 +62,7 @@ final class TransactionLayer {
         if request.method == "ACK" {
             let key = Self.serverKey(request, method: "INVITE")
             if var entry = servers[key], entry.finalStatus >= 300 {
-                entry.retransmit?.cancel()
+                timers.cancel(entry.retransmit)
                 entry.retransmit = nil
                 servers[key] = entry
                 return false
@@ -76,7 +76,7 @@ final class TransactionLayer {
             return false
         }
         var entry = ServerEntry(peer: peer)
-        entry.expiry = loop.scheduleTask(in: .seconds(180)) { [weak self] in self?.dropServer(key) }
+        entry.expiry = timers.schedule(in: 180_000) { [weak self] in self?.dropServer(key) }
         servers[key] = entry
         return true
     }
@@ -100,8 +100,8 @@ final class TransactionLayer {
         let status = response.statusCode
         if status >= 200 {
             entry.finalStatus = status
-            entry.expiry?.cancel()
-            entry.expiry = loop.scheduleTask(in: .milliseconds(Int64(Self.lifetime))) { [weak self] in self?.dropServer(key) }
+            timers.cancel(entry.expiry)
+            entry.expiry = timers.schedule(in: Int64(Self.lifetime)) { [weak self] in self?.dropServer(key) }
             if request.method == "INVITE", peer.kind == .udp {
                 entry.retransmit = scheduleServerRetransmit(key: key, interval: Self.t1)
             }
@@ -111,12 +111,12 @@ final class TransactionLayer {
 
     /// The ACK for a 2xx arrived (dialog layer matched it): stop retransmitting.
     func acknowledged(inviteKey key: String) {
-        servers[key]?.retransmit?.cancel()
+        timers.cancel(servers[key]?.retransmit)
         servers[key]?.retransmit = nil
     }
 
-    private func scheduleServerRetransmit(key: String, interval: Int) -> Scheduled<Void> {
-        loop.scheduleTask(in: .milliseconds(Int64(interval))) { [weak self] in
+    private func scheduleServerRetransmit(key: String, interval: Int) -> TimerWheel.Handle {
+        timers.schedule(in: Int64(interval)) { [weak self] in
             guard let self, var entry = self.servers[key], entry.retransmit != nil, let last = entry.lastResponse else { return }
             self.send(last, entry.peer)
             entry.retransmit = self.scheduleServerRetransmit(key: key, interval: min(interval * 2, Self.t2))
@@ -125,7 +125,7 @@ final class TransactionLayer {
     }
 
     private func dropServer(_ key: String) {
-        servers[key]?.retransmit?.cancel()
+        timers.cancel(servers[key]?.retransmit)
         servers[key] = nil
     }
 
@@ -144,7 +144,7 @@ final class TransactionLayer {
         if peer.kind == .udp {
             entry.retransmit = scheduleClientRetransmit(branch: branch, interval: Self.t1)
         }
-        entry.timeout = loop.scheduleTask(in: .milliseconds(Int64(Self.lifetime))) { [weak self] in
+        entry.timeout = timers.schedule(in: Int64(Self.lifetime)) { [weak self] in
             self?.timedOut(branch)
         }
         clients[branch] = entry
@@ -159,13 +159,13 @@ final class TransactionLayer {
         if status < 200 {
             entry.gotProvisional = true
             if entry.request.method == "INVITE" {
-                entry.retransmit?.cancel()
+                timers.cancel(entry.retransmit)
                 entry.retransmit = nil
             }
         } else {
             let firstFinal = !entry.gotFinal
             entry.gotFinal = true
-            entry.retransmit?.cancel()
+            timers.cancel(entry.retransmit)
             entry.retransmit = nil
             if entry.request.method == "INVITE", status >= 300 {
                 send(Self.ack(for: entry.request, response: response).serialized(), entry.peer)
@@ -175,10 +175,10 @@ final class TransactionLayer {
                 }
             }
             if firstFinal {
-                entry.timeout?.cancel()
+                timers.cancel(entry.timeout)
                 // Keep the entry a while to absorb retransmissions (timers D / K) and to
                 // let the dialog layer re-ACK retransmitted 2xx.
-                entry.timeout = loop.scheduleTask(in: .milliseconds(Int64(Self.lifetime / 2))) { [weak self] in
+                entry.timeout = timers.schedule(in: Int64(Self.lifetime / 2)) { [weak self] in
                     self?.clients[branch] = nil
                 }
             } else if status >= 200, entry.request.method != "INVITE" {
@@ -191,8 +191,8 @@ final class TransactionLayer {
         return true
     }
 
-    private func scheduleClientRetransmit(branch: String, interval: Int) -> Scheduled<Void> {
-        loop.scheduleTask(in: .milliseconds(Int64(interval))) { [weak self] in
+    private func scheduleClientRetransmit(branch: String, interval: Int) -> TimerWheel.Handle {
+        timers.schedule(in: Int64(interval)) { [weak self] in
             guard let self, var entry = self.clients[branch], entry.retransmit != nil else { return }
             self.send(entry.bytes, entry.peer)
             let next = entry.request.method == "INVITE" ? interval * 2 : min(interval * 2, Self.t2)
@@ -203,7 +203,7 @@ final class TransactionLayer {
 
     private func timedOut(_ branch: String) {
         guard let entry = clients.removeValue(forKey: branch) else { return }
-        entry.retransmit?.cancel()
+        timers.cancel(entry.retransmit)
         if !entry.gotFinal {
             var timeout = entry.request.response(408, "Request Timeout")
             timeout.setHeader("Warning", Self.localTimeoutWarning)
@@ -227,8 +227,7 @@ final class TransactionLayer {
     }
 
     func shutdown() {
-        for (_, e) in servers { e.retransmit?.cancel(); e.expiry?.cancel() }
-        for (_, e) in clients { e.retransmit?.cancel(); e.timeout?.cancel() }
+        timers.stop()
         servers = [:]
         clients = [:]
     }
