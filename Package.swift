@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "telefonia", targets: ["telefonia"]),
         .executable(name: "telefonia-bench", targets: ["telefonia-bench"]),
         .executable(name: "two-line-pbx", targets: ["two-line-pbx"]),
+        .executable(name: "telefonia-fuzz", targets: ["telefonia-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -131,6 +132,13 @@ let package = Package(
         ),
 
         // MARK: - Examples
+        // The parsers' fuzz target: libFuzzer when built by scripts/fuzz, a replayer otherwise.
+        .executableTarget(
+            name: "telefonia-fuzz",
+            dependencies: ["TelefoniaCore", "TelefoniaSIP"],
+            path: "Sources/Hosts/Fuzz",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "two-line-pbx",
             dependencies: ["TelefoniaCore", "TelefoniaSIP", "TelefoniaStorage"],

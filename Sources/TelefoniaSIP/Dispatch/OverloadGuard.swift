@@ -89,8 +89,14 @@ final class OverloadGuard {
     /// call on the signalling loop.
     func sampleThread() -> Double? {
         let now = (thread: Self.clock(CLOCK_THREAD_CPUTIME_ID), wall: Self.clock(CLOCK_MONOTONIC))
-        defer { last = now }
-        guard let last, now.wall > last.wall else { return nil }
+        guard let last else {
+            last = now
+            return nil
+        }
+        // Samples closer than 50 ms of real time say little (and a test loop's virtual
+        // time runs many ticks in a moment): wait for more.
+        guard now.wall - last.wall >= 50_000_000 else { return nil }
+        self.last = now
         return min(1, Double(now.thread - last.thread) / Double(now.wall - last.wall))
     }
 

@@ -14,7 +14,11 @@ final class SignallingStack: @unchecked Sendable {
     /// The services' rounds and the housekeeping tick, started with the transport.
     private var periodic: [PeriodicTask] = []
 
-    init(context: SignallingContext, media: any MediaAnchor, applications: [any CallApplication], prompts: any PromptProvider) {
+    /// - Parameter measureOccupancy: sample the signalling thread's occupancy for the
+    ///   overload guard; only on a real event loop (a test loop's virtual time would read
+    ///   as a saturated thread).
+    init(context: SignallingContext, media: any MediaAnchor, applications: [any CallApplication], prompts: any PromptProvider,
+         measureOccupancy: Bool) {
         self.context = context
         authenticator = DigestAuthenticator(context: context)
         let b2bua = B2BUA(context: context, media: media, authenticator: authenticator)
@@ -31,10 +35,6 @@ final class SignallingStack: @unchecked Sendable {
         let loop = context.loop
         let dispatcher = self.dispatcher
         periodic = [
-            // Overload: the signalling thread's occupancy, ten times a second.
-            PeriodicTask(on: loop, after: .milliseconds(100), every: .milliseconds(100)) {
-                if let occupancy = dispatcher.overload.sampleThread() { dispatcher.overload.update(occupancy: occupancy) }
-            },
             PeriodicTask(on: loop, after: .seconds(1), every: .seconds(1)) { [unowned b2bua] in
                 let now = context.clock.nowMillis()
                 authenticator.prune(now: now)
@@ -44,6 +44,12 @@ final class SignallingStack: @unchecked Sendable {
             PeriodicTask(on: loop, after: .seconds(1), every: .seconds(1)) { liveCalls.write() },
             PeriodicTask(on: loop, after: .seconds(5), every: .hours(24)) { retention.purge() },
         ]
+        if measureOccupancy {
+            // Overload: the signalling thread's occupancy, ten times a second.
+            periodic.append(PeriodicTask(on: loop, after: .milliseconds(100), every: .milliseconds(100)) {
+                if let occupancy = dispatcher.overload.sampleThread() { dispatcher.overload.update(occupancy: occupancy) }
+            })
+        }
     }
 
     /// Binds the transport and starts the services; on the loop.

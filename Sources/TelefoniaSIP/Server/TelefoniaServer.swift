@@ -70,7 +70,8 @@ public final class TelefoniaServer: @unchecked Sendable {
         let context = SignallingContext(configuration: configuration, transport: transport, storage: storage, clock: clock, logger: logger)
         stack = SignallingStack(
             context: context, media: media, applications: applications,
-            prompts: prompts ?? Self.audioLibrary(configuration: configuration, store: store, logger: logger))
+            prompts: prompts ?? Self.audioLibrary(configuration: configuration, store: store, logger: logger),
+            measureOccupancy: !groups.isEmpty)
     }
 
     /// Tenants' audio under `<data.dir>/audio` with the default prompts from `prompts.dir`.

@@ -51,8 +51,11 @@ final class TimerWheel {
         startIfNeeded()
         nextID &+= 1
         let id = nextID
-        // +1: the current slot may be about to run; never fire early.
-        let ticks = Int((max(0, milliseconds) + tickMillis - 1) / tickMillis) + 1
+        // The tick at or after the due time, counted from the wheel's start: exact when
+        // armed on a tick, up to one tick late otherwise, never early.
+        let tickNanos = tickMillis * 1_000_000
+        let due = (loop.now - started!).nanoseconds + max(0, milliseconds) * 1_000_000
+        let ticks = max(1, Int((due + tickNanos - 1) / tickNanos - ticksRun))
         let slot = (cursor + ticks) % buckets.count
         buckets[slot].append(Entry(id: id, rounds: (ticks - 1) / buckets.count))
         actions[id] = action
