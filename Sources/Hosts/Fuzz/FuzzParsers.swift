@@ -7,8 +7,8 @@ import TelefoniaSIP
 /// SIP URIs. The first byte of an input picks the parser; the rest is its input.
 ///
 /// Built two ways (`scripts/fuzz`):
-/// - with `-sanitize=fuzzer,address -D FUZZING`: libFuzzer's own `main` drives
-///   `LLVMFuzzerTestOneInput` below;
+/// - with `-sanitize=fuzzer,address -D FUZZING`: `main` hands over to libFuzzer's
+///   driver (`LLVMFuzzerRunDriver`) with `FuzzParsers.run` as the input callback;
 /// - plain (`swift build`): a small `main` that replays files or folders given as
 ///   arguments through the same function, so a crash found once stays a regression
 ///   check (`Tests/TelefoniaSIPTests/FuzzRegressionTests` replays `Fuzz/regressions`).
@@ -59,10 +59,29 @@ enum FuzzParsers {
 }
 
 #if FUZZING
+/// The input callback libFuzzer's own objects refer to.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    FuzzParsers.run(Array(UnsafeBufferPointer(start: data, count: size)))
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    FuzzParsers.run(size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size)))
     return 0
+}
+
+/// libFuzzer's entry for programs that keep their own `main` (SwiftPM gives every
+/// executable one): it parses libFuzzer's flags and runs the loop.
+@_silgen_name("LLVMFuzzerRunDriver")
+private func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+@main
+struct FuzzMain {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        let status = runFuzzerDriver(&argc, &argv) { data, size in fuzzOneInput(data, size) }
+        exit(status)
+    }
 }
 #else
 @main
