@@ -208,6 +208,51 @@ import Testing
         #expect(relay.activeSessions == 0)
     }
 
+    /// A finished call's ports stay bound in the pool and the next call gets them after the
+    /// rest time with nothing of the old call left: counters at zero, no latch, so a new
+    /// phone on another port is relayed.
+    @Test func pooledPairIsReusedClean() async throws {
+        let range = nextPortRange(pairs: 4)
+        let relay = MediaRelay(group: MultiThreadedEventLoopGroup.singleton, bindHost: "127.0.0.1", portRange: range,
+                               logger: testLogger, poolRestMillis: 0)
+        let first = try await relay.allocate().get()
+        let oldPhone = try await UDPEndpoint.bind()
+        let phoneB = try await UDPEndpoint.bind()
+        first.setRemote(.b, host: "127.0.0.1", port: phoneB.port)
+        try await oldPhone.send(rtpPacket(sequence: 1), toPort: first.aPort)
+        _ = try await phoneB.waitForPackets(count: 1)
+        try await first.close().get()
+        #expect(relay.pooledSessions == 1)
+        #expect(relay.activeSessions == 0)
+        #expect(relay.freePairs == 4, "pooled pairs count as free")
+
+        let second = try await relay.allocate().get()
+        #expect(relay.pooledSessions == 0)
+        #expect(Set([second.aPort, second.bPort]) == Set([first.aPort, first.bPort]))
+        #expect(second.packetsRelayed == (aToB: 0, bToA: 0))
+        #expect(second.lastActivityMillis == 0)
+        second.setRemote(.b, host: "127.0.0.1", port: phoneB.port)
+        let newPhone = try await UDPEndpoint.bind()
+        let packet = rtpPacket(sequence: 500, ssrc: 0x5555_5555)
+        try await newPhone.send(packet, toPort: second.aPort)
+        // phoneB's inbox keeps the first call's packet too.
+        #expect(try await phoneB.waitForPackets(count: 2).map(\.bytes).dropFirst() == [packet], "the old call's latch was kept")
+        try await second.close().get()
+        for endpoint in [oldPhone, phoneB, newPhone] { try await endpoint.close() }
+    }
+
+    /// A pair that has not rested is not handed out while fresh ports remain.
+    @Test func unrestedPairWaitsWhilePortsRemain() async throws {
+        let relay = MediaRelay(group: MultiThreadedEventLoopGroup.singleton, bindHost: "127.0.0.1", portRange: nextPortRange(pairs: 4),
+                               logger: testLogger, poolRestMillis: 60_000)
+        let first = try await relay.allocate().get()
+        try await first.close().get()
+        let second = try await relay.allocate().get()
+        #expect(Set([second.aPort, second.bPort]).isDisjoint(with: [first.aPort, first.bPort]))
+        #expect(relay.pooledSessions == 1)
+        try await second.close().get()
+    }
+
     /// A bind address that is not the machine's fails at once with a clear error, not as exhaustion.
     @Test func unusableBindAddressFailsClearly() async throws {
         let relay = MediaRelay(group: MultiThreadedEventLoopGroup.singleton, bindHost: "192.0.2.1", portRange: nextPortRange(pairs: 2), logger: testLogger)

@@ -40,6 +40,14 @@ do {
     exit(2)
 }
 
+// Every call in progress holds two RTP sockets and finished calls' sockets stay pooled
+// for reuse: lift the open-file limit to what the system allows (Debian's shells start at 1024).
+var files = rlimit()
+if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &files) == 0, files.rlim_cur < files.rlim_max {
+    files.rlim_cur = files.rlim_max
+    if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &files) != 0 { logger.warning("cannot raise the open-file limit", metadata: ["limit": "\(files.rlim_cur)"]) }
+}
+
 let store: SQLiteStore
 do {
     try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)

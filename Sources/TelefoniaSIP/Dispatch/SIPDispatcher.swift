@@ -24,11 +24,12 @@ final class SIPDispatcher {
         self.overload = OverloadGuard(limits: context.configuration.overload)
     }
 
-    func received(_ bytes: [UInt8], from peer: SIPPeer) {
+    func received(_ inbound: InboundMessage, from peer: SIPPeer) {
         let message: SIPMessage
-        do {
-            message = try SIPParser.parse(bytes)
-        } catch {
+        switch inbound {
+        case .message(let parsed):
+            message = parsed
+        case .malformed(let bytes, let error):
             malformedCounter.increment()
             context.logger.debug("malformed SIP", metadata: ["peer": "\(peer)", "reason": "\(error.reason)"])
             if let response = SIPParser.badRequestResponse(for: bytes, reason: error.reason, status: error.status) {

@@ -38,7 +38,7 @@ extension MediaRelay: MediaAnchor {
     public var freeSessions: Int { freePairs / 2 }
 
     public func allocate(on loop: any EventLoop) -> EventLoopFuture<any AnchoredMedia> {
-        allocate().map { $0 as any AnchoredMedia }.hop(to: loop)
+        session(on: loop).map { $0 as any AnchoredMedia }
     }
 }
 

@@ -31,7 +31,27 @@ public final class MediaRelay: Sendable {
     private struct State {
         var allocator: PortAllocator
         var activeSessions = 0
+        /// Bound pairs of finished calls, oldest first, kept for the next calls.
+        var pool = CircularBuffer<PooledPair>()
     }
+
+    /// Two bound channels (and their forwarder) of a finished call, kept open: binding
+    /// and closing two sockets per call cost the media threads more than relaying did
+    /// at 1,000 calls/s. A pair rests `poolRest` before reuse, so late packets of the
+    /// old call are not latched by the next one.
+    private struct PooledPair {
+        var aPort: Int
+        var bPort: Int
+        var aChannel: any Channel
+        var bChannel: any Channel
+        var forwarder: RelayForwarder
+        var releasedAt: Int64
+    }
+
+    /// How many finished pairs stay bound for reuse.
+    let poolLimit: Int
+    /// How long (ms) a finished pair rests before a new call gets it (unless ports ran out).
+    let poolRest: Int64
 
     /// A relay binding its ports on `bindHost` (an IP literal, e.g. the
     /// server's public address or `0.0.0.0`) within `portRange`.
@@ -40,7 +60,9 @@ public final class MediaRelay: Sendable {
         bindHost: String,
         portRange: ClosedRange<Int>,
         logger: Logger,
-        clock: any WallClock = SystemWallClock()
+        clock: any WallClock = SystemWallClock(),
+        poolLimit: Int = 2048,
+        poolRestMillis: Int64 = 1000
     ) {
         precondition(portRange.lowerBound >= 1 && portRange.upperBound <= 65_535, "RTP port range \(portRange) is not within 1...65535")
         self.group = group
@@ -48,11 +70,18 @@ public final class MediaRelay: Sendable {
         self.portRange = portRange
         self.logger = logger
         self.clock = clock
+        self.poolLimit = poolLimit
+        self.poolRest = poolRestMillis
         self.state = NIOLockedValueBox(State(allocator: PortAllocator(range: portRange)))
     }
 
     /// RTP/RTCP port pairs not handed out (ports other processes hold count as free).
-    public var freePairs: Int { state.withLockedValue { $0.allocator.capacity - $0.allocator.reservedCount } }
+    public var freePairs: Int {
+        state.withLockedValue { $0.allocator.capacity - $0.allocator.reservedCount + 2 * $0.pool.count }
+    }
+
+    /// Finished pairs kept bound for reuse.
+    public var pooledSessions: Int { state.withLockedValue { $0.pool.count } }
 
     /// Sessions allocated and not yet closed.
     public var activeSessions: Int { state.withLockedValue { $0.activeSessions } }
@@ -72,6 +101,21 @@ public final class MediaRelay: Sendable {
     /// ports another process holds; fails with `MediaRelayError` when the range
     /// is exhausted.
     public func allocate() -> EventLoopFuture<RelaySession> {
+        if let pair = reusablePair() {
+            return pair.aChannel.eventLoop.makeSucceededFuture(session(for: pair))
+        }
+        return bindSession()
+    }
+
+    /// A session on `loop`: a rested pooled pair without leaving the caller's thread, else new sockets.
+    func session(on loop: any EventLoop) -> EventLoopFuture<RelaySession> {
+        if let pair = reusablePair() {
+            return loop.makeSucceededFuture(session(for: pair))
+        }
+        return bindSession().hop(to: loop)
+    }
+
+    private func bindSession() -> EventLoopFuture<RelaySession> {
         // Both channels on one loop: forwarding then never crosses threads.
         let loop = group.next()
         let forwarder = RelayForwarder(clock: clock, logger: logger)
@@ -82,22 +126,58 @@ public final class MediaRelay: Sendable {
                 self.state.withLockedValue { $0.allocator.release(a.port) }
                 return a.channel.close().recover { _ in }.flatMapThrowing { throw error }
             }.map { b in
-                forwarder.attach(a: a.channel, b: b.channel)
                 self.state.withLockedValue { $0.activeSessions += 1 }
-                var sessionLogger = self.logger
-                sessionLogger[metadataKey: "tel.rtp_ports"] = "\(a.port)/\(b.port)"
-                let logger = sessionLogger
-                logger.debug("media relay session allocated")
-                return RelaySession(aPort: a.port, bPort: b.port, aChannel: a.channel, bChannel: b.channel, forwarder: forwarder) {
-                    self.state.withLockedValue {
-                        $0.allocator.release(a.port)
-                        $0.allocator.release(b.port)
-                        $0.activeSessions -= 1
-                    }
-                    logger.debug("media relay session closed")
-                }
+                return self.session(for: PooledPair(
+                    aPort: a.port, bPort: b.port, aChannel: a.channel, bChannel: b.channel, forwarder: forwarder, releasedAt: 0))
             }
+        }.flatMapError { error in
+            // Out of ports with rested-too-little pairs pooled: reuse the oldest rather than refuse.
+            guard let pair = self.reusablePair(evenUnrested: true) else { return loop.makeFailedFuture(error) }
+            return loop.makeSucceededFuture(self.session(for: pair))
         }
+    }
+
+    /// The oldest pooled pair if it rested long enough (or any when `evenUnrested`), counted active.
+    private func reusablePair(evenUnrested: Bool = false) -> PooledPair? {
+        let now = clock.nowMillis()
+        return state.withLockedValue { state -> PooledPair? in
+            guard let oldest = state.pool.first, evenUnrested || now - oldest.releasedAt >= poolRest else { return nil }
+            state.activeSessions += 1
+            return state.pool.removeFirst()
+        }
+    }
+
+    /// A session over a freshly bound or pooled pair.
+    private func session(for pair: PooledPair) -> RelaySession {
+        pair.forwarder.reset()
+        pair.forwarder.attach(a: pair.aChannel, b: pair.bChannel)
+        var sessionLogger = logger
+        sessionLogger[metadataKey: "tel.rtp_ports"] = "\(pair.aPort)/\(pair.bPort)"
+        let logger = sessionLogger
+        logger.debug("media relay session allocated")
+        return RelaySession(
+            aPort: pair.aPort, bPort: pair.bPort, aChannel: pair.aChannel, bChannel: pair.bChannel, forwarder: pair.forwarder,
+            recycle: { [clock] in
+                // Kept bound for a later call unless the pool is full.
+                var pooled = pair
+                pooled.releasedAt = clock.nowMillis()
+                let kept = self.state.withLockedValue { state -> Bool in
+                    guard state.pool.count < self.poolLimit else { return false }
+                    state.pool.append(pooled)
+                    state.activeSessions -= 1
+                    return true
+                }
+                if kept { logger.debug("media relay session pooled") }
+                return kept
+            },
+            onClosed: {
+                self.state.withLockedValue {
+                    $0.allocator.release(pair.aPort)
+                    $0.allocator.release(pair.bPort)
+                    $0.activeSessions -= 1
+                }
+                logger.debug("media relay session closed")
+            })
     }
 
     private func bind(

@@ -68,6 +68,11 @@ final class RelayForwarder: Sendable {
         }
     }
 
+    /// Forgets everything of the last call (addresses, latches, counters, taps) before a reuse.
+    func reset() {
+        state.withLockedValue { $0 = State() }
+    }
+
     /// Breaks the channel ↔ handler ↔ forwarder cycle and stops forwarding.
     func detach() {
         state.withLockedValue {

@@ -22,6 +22,8 @@ public final class RelaySession: Sendable {
     private let aChannel: any Channel
     private let bChannel: any Channel
     private let forwarder: RelayForwarder
+    /// Offers the channels back to the relay's pool; true when it kept them (open).
+    private let recycle: @Sendable () -> Bool
     private let onClosed: @Sendable () -> Void
     private let closing = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
 
@@ -31,6 +33,7 @@ public final class RelaySession: Sendable {
         aChannel: any Channel,
         bChannel: any Channel,
         forwarder: RelayForwarder,
+        recycle: @escaping @Sendable () -> Bool = { false },
         onClosed: @escaping @Sendable () -> Void
     ) {
         self.aPort = aPort
@@ -38,6 +41,7 @@ public final class RelaySession: Sendable {
         self.aChannel = aChannel
         self.bChannel = bChannel
         self.forwarder = forwarder
+        self.recycle = recycle
         self.onClosed = onClosed
     }
 
@@ -74,8 +78,8 @@ public final class RelaySession: Sendable {
             .whenComplete { _ in onClosed() }
     }
 
-    /// Closes both ports and gives them back to the relay; calling it again
-    /// returns the same future.
+    /// Gives both ports back to the relay, which keeps them bound for a later call or
+    /// closes them; calling it again returns the same future.
     public func close() -> EventLoopFuture<Void> {
         let (future, promise) = closing.withLockedValue { closing -> (EventLoopFuture<Void>, EventLoopPromise<Void>?) in
             if let closing { return (closing, nil) }
@@ -85,6 +89,10 @@ public final class RelaySession: Sendable {
         }
         guard let promise else { return future }
         forwarder.detach()
+        if recycle() {
+            promise.succeed(())
+            return future
+        }
         // Ports go back only once the sockets are really closed, so the next
         // allocate() can bind them.
         aChannel.close().recover { _ in }

@@ -54,7 +54,7 @@ final class SignallingStack: @unchecked Sendable {
 
     /// Binds the transport and starts the services; on the loop.
     func start() -> EventLoopFuture<Void> {
-        context.transport.start { [unowned self] bytes, peer in dispatcher.received(bytes, from: peer) }.map { [self] in
+        context.transport.start { [unowned self] inbound, peer in dispatcher.received(inbound, from: peer) }.map { [self] in
             for task in periodic { task.start() }
         }
     }

@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import Logging
 import NIOCore
 import NIOPosix
@@ -11,8 +16,8 @@ import TelefoniaMedia
 /// and either `start()` / `shutdown()` it or run it as a swift-service-lifecycle
 /// `Service` in a `ServiceGroup`.
 ///
-/// Threads: signalling (transport, transactions, registrar, B2BUA, call engine) on
-/// one event loop; RTP on `mediaThreads` loops; storage on a thread of its own
+/// Threads: signalling (transactions, registrar, B2BUA, call engine, TCP) on one
+/// event loop; SIP over UDP read, parsed and written on another; RTP on `mediaThreads` loops; storage on a thread of its own
 /// (`StoreExecutor`); server-terminated media on the media clock thread.
 public final class TelefoniaServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
@@ -33,15 +38,18 @@ public final class TelefoniaServer: @unchecked Sendable {
                             applications: [any CallApplication] = [EchoApplication(), PlaybackApplication(), RecordTestApplication()],
                             prompts: (any PromptProvider)? = nil, logger: Logger = Logger(label: "telefonia.server")) {
         let signalling = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        // SIP over UDP is read, parsed and written on a thread of its own (SocketTransport).
+        let sipIO = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let mediaGroup = MultiThreadedEventLoopGroup(numberOfThreads: max(1, mediaThreads))
         let relay = MediaRelay(
             group: mediaGroup, bindHost: configuration.sipAddress,
-            portRange: configuration.rtpPortMin...configuration.rtpPortMax, logger: logger)
+            portRange: configuration.rtpPortMin...configuration.rtpPortMax, logger: logger,
+            poolLimit: Self.relayPoolLimit())
         let transport = SocketTransport(
-            loop: signalling.next(), host: configuration.sipAddress, port: configuration.sipPort,
+            loop: signalling.next(), ioLoop: sipIO.next(), host: configuration.sipAddress, port: configuration.sipPort,
             tcpLimits: configuration.tcpLimits, logger: logger)
         self.init(configuration: configuration, store: store, storage: StoreExecutor(store: store, mode: .thread), clock: clock,
-                  transport: transport, media: relay, groups: [signalling, mediaGroup],
+                  transport: transport, media: relay, groups: [signalling, sipIO, mediaGroup],
                   applications: applications, prompts: prompts, logger: logger)
     }
 
@@ -72,6 +80,15 @@ public final class TelefoniaServer: @unchecked Sendable {
             context: context, media: media, applications: applications,
             prompts: prompts ?? Self.audioLibrary(configuration: configuration, store: store, logger: logger),
             measureOccupancy: !groups.isEmpty)
+    }
+
+    /// Finished calls' RTP sockets kept bound for reuse: up to 2,048 calls' worth, but no
+    /// more than a quarter of the open-file limit (calls in progress need the rest).
+    static func relayPoolLimit() -> Int {
+        var files = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &files) == 0 else { return 0 }
+        let limit = Int(clamping: files.rlim_cur)
+        return max(0, min(2048, limit / 8))
     }
 
     /// Tenants' audio under `<data.dir>/audio` with the default prompts from `prompts.dir`.

@@ -2,15 +2,16 @@ import NIOCore
 
 /// Moves SIP messages between the server and the network: the sockets
 /// (`SocketTransport`), or memory in tests (TelefoniaTesting's `MemoryTransport`).
-/// Everything happens on `loop`, the signalling event loop: received messages are
-/// delivered there, and `send` is called there.
+/// The layers above run on `loop`, the signalling event loop: received messages are
+/// delivered there, already parsed (a transport may parse on a thread of its own), and
+/// `send` is called there.
 public protocol SIPTransport: AnyObject, Sendable {
     /// The signalling event loop the transport delivers on.
     var loop: any EventLoop { get }
     /// The port written in our Via and Contact headers (the bound one once started).
     var localPort: Int { get }
-    /// Starts receiving; every whole message goes to `deliver` with where it came from.
-    func start(deliver: @escaping ([UInt8], SIPPeer) -> Void) -> EventLoopFuture<Void>
+    /// Starts receiving; every whole message goes to `deliver`, parsed, with where it came from.
+    func start(deliver: @escaping (InboundMessage, SIPPeer) -> Void) -> EventLoopFuture<Void>
     /// Sends one serialised message.
     func send(_ bytes: [UInt8], to peer: SIPPeer)
     /// Closes every socket or connection.
@@ -23,4 +24,20 @@ extension SIPTransport {
     /// Says a registration is bound to the connection `peer` came over, for `seconds`:
     /// a connection-oriented transport keeps it open that long even when idle. No-op by default.
     public func markBound(_ peer: SIPPeer, seconds: Int) {}
+}
+
+/// A message as received: parsed, or the bytes that did not parse and why (answered 400
+/// by the dispatcher when a response can be formed).
+public enum InboundMessage: Sendable {
+    case message(SIPMessage)
+    case malformed([UInt8], SIPParseError)
+
+    /// Parses one whole message.
+    public init(parsing bytes: [UInt8]) {
+        do {
+            self = .message(try SIPParser.parse(bytes))
+        } catch {
+            self = .malformed(bytes, error)
+        }
+    }
 }

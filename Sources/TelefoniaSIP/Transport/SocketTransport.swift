@@ -2,23 +2,36 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// SIP over UDP and TCP sockets on SwiftNIO. All channels live on one event loop,
-/// the signalling loop, so the layers above run single-threaded without locks.
+/// SIP over UDP and TCP sockets on SwiftNIO. The layers above run on `loop`, the
+/// signalling loop, single-threaded without locks; TCP channels live there too.
+///
+/// UDP may live on a loop of its own (`ioLoop`): datagrams are then read and parsed
+/// there and handed to the signalling loop in one task per read burst, and sends are
+/// gathered on the signalling loop and written there in one task per burst (NIO then
+/// sends them with one `sendmmsg`). Parsing and the socket system calls then run on
+/// another core than the call logic: at 1,400 calls/s they were a quarter of the
+/// signalling thread's time.
 public final class SocketTransport: SIPTransport, @unchecked Sendable {
     public let loop: any EventLoop
+    /// Where the UDP socket lives (`loop` unless given).
+    let ioLoop: any EventLoop
     private let host: String
     private let port: Int
     private let logger: Logger
-    private var deliver: (([UInt8], SIPPeer) -> Void)?
+    private var deliver: ((InboundMessage, SIPPeer) -> Void)?
     private var udp: (any Channel)?
     private var tcpServer: (any Channel)?
     private let tcp: TCPConnections
     private var sweep: RepeatedTask?
+    /// UDP sends gathered on the signalling loop, written on `ioLoop` together.
+    private var outbox: [([UInt8], SIPPeer)] = []
     public private(set) var localPort: Int = 0
 
     /// A transport that will bind `host`:`port` (port 0 picks a free UDP port and uses it for TCP too).
-    public init(loop: any EventLoop, host: String, port: Int, tcpLimits: TCPLimits = TCPLimits(), logger: Logger) {
+    public init(loop: any EventLoop, ioLoop: (any EventLoop)? = nil, host: String, port: Int, tcpLimits: TCPLimits = TCPLimits(),
+                logger: Logger) {
         self.loop = loop
+        self.ioLoop = ioLoop ?? loop
         self.host = host
         self.port = port
         self.logger = logger
@@ -26,9 +39,9 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
     }
 
     /// Binds UDP and TCP on the same port.
-    public func start(deliver: @escaping ([UInt8], SIPPeer) -> Void) -> EventLoopFuture<Void> {
+    public func start(deliver: @escaping (InboundMessage, SIPPeer) -> Void) -> EventLoopFuture<Void> {
         self.deliver = deliver
-        let udpBootstrap = DatagramBootstrap(group: loop)
+        let udpBootstrap = DatagramBootstrap(group: ioLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.socketOption(.so_rcvbuf), value: 4 * 1024 * 1024)
             // NIO reads datagrams into 2 KiB buffers by default and truncates longer
@@ -37,7 +50,7 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
             .channelInitializer { [unowned self] channel in
                 channel.pipeline.addHandler(UDPInboundHandler(transport: self))
             }
-        return udpBootstrap.bind(host: host, port: port).flatMap { [unowned self] channel in
+        return udpBootstrap.bind(host: host, port: port).hop(to: loop).flatMap { [unowned self] channel in
             self.udp = channel
             self.localPort = channel.localAddress?.port ?? self.port
             let tcpBootstrap = ServerBootstrap(group: self.loop)
@@ -71,9 +84,19 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
         switch peer.kind {
         case .udp:
             guard let udp else { return }
-            var buffer = udp.allocator.buffer(capacity: bytes.count)
-            buffer.writeBytes(bytes)
-            udp.writeAndFlush(AddressedEnvelope(remoteAddress: peer.address, data: buffer), promise: nil)
+            guard ioLoop !== loop else {
+                Self.write([(bytes, peer)], on: udp)
+                return
+            }
+            if outbox.isEmpty {
+                // Once the current task is done, everything sent meanwhile leaves in one hop.
+                loop.execute { [self] in
+                    let batch = outbox
+                    outbox = []
+                    ioLoop.execute { Self.write(batch, on: udp) }
+                }
+            }
+            outbox.append((bytes, peer))
         case .tcp:
             if let channel = tcp.channel(for: peer.address) {
                 write(bytes, on: channel)
@@ -94,6 +117,16 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
                     }
                 }
         }
+    }
+
+    /// Writes datagrams and flushes once (on the UDP channel's loop).
+    private static func write(_ batch: [([UInt8], SIPPeer)], on udp: any Channel) {
+        for (bytes, peer) in batch {
+            var buffer = udp.allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            udp.write(AddressedEnvelope(remoteAddress: peer.address, data: buffer), promise: nil)
+        }
+        udp.flush()
     }
 
     private func write(_ bytes: [UInt8], on channel: any Channel) {
@@ -131,8 +164,20 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
         tcp.messageReceived(channel)
     }
 
+    /// A TCP message, on the signalling loop.
     fileprivate func received(_ bytes: [UInt8], from peer: SIPPeer) {
-        deliver?(bytes, peer)
+        deliver?(InboundMessage(parsing: bytes), peer)
+    }
+
+    /// Datagrams parsed on the UDP channel's loop, delivered on the signalling loop.
+    fileprivate func received(_ batch: [(InboundMessage, SIPPeer)]) {
+        if loop.inEventLoop {
+            for (message, peer) in batch { deliver?(message, peer) }
+        } else {
+            loop.execute { [self] in
+                for (message, peer) in batch { deliver?(message, peer) }
+            }
+        }
     }
 }
 
@@ -141,13 +186,23 @@ private final class UDPInboundHandler: ChannelInboundHandler, @unchecked Sendabl
     private unowned let transport: SocketTransport
     init(transport: SocketTransport) { self.transport = transport }
 
+    /// Parsed datagrams of the current read burst.
+    private var batch: [(InboundMessage, SIPPeer)] = []
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         var buffer = envelope.data
         guard let bytes = buffer.readBytes(length: buffer.readableBytes) else { return }
         // Keep-alive CRLFs (RFC 5626 §3.5.1) carry nothing to answer.
         if bytes.allSatisfy({ $0 == 13 || $0 == 10 }) { return }
-        transport.received(bytes, from: SIPPeer(kind: .udp, address: envelope.remoteAddress))
+        batch.append((InboundMessage(parsing: bytes), SIPPeer(kind: .udp, address: envelope.remoteAddress)))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        guard !batch.isEmpty else { return }
+        let messages = batch
+        batch = []
+        transport.received(messages)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -17,7 +17,7 @@ public final class MemoryTransport: SIPTransport, @unchecked Sendable {
     public let loop: any EventLoop
     private let embedded: EmbeddedEventLoop
     public let localPort: Int
-    private var deliver: (([UInt8], SIPPeer) -> Void)?
+    private var deliver: ((InboundMessage, SIPPeer) -> Void)?
     private var outbound: [Sent] = []
     /// Messages the server sent that did not parse (a bug in the server: a test should find none).
     public private(set) var unparseable: [[UInt8]] = []
@@ -29,7 +29,7 @@ public final class MemoryTransport: SIPTransport, @unchecked Sendable {
         self.localPort = port
     }
 
-    public func start(deliver: @escaping ([UInt8], SIPPeer) -> Void) -> EventLoopFuture<Void> {
+    public func start(deliver: @escaping (InboundMessage, SIPPeer) -> Void) -> EventLoopFuture<Void> {
         self.deliver = deliver
         isStarted = true
         return loop.makeSucceededVoidFuture()
@@ -56,7 +56,7 @@ public final class MemoryTransport: SIPTransport, @unchecked Sendable {
     /// Hands the server raw bytes (malformed input included) from `peer`.
     public func deliverInbound(_ bytes: [UInt8], from peer: SIPPeer) {
         precondition(isStarted, "the server has not started its transport")
-        deliver?(bytes, peer)
+        deliver?(InboundMessage(parsing: bytes), peer)
         embedded.run()
     }
 
