@@ -31,10 +31,11 @@ enum FuzzParsers {
     static func sip(_ bytes: [UInt8]) {
         guard let message = try? SIPParser.parse(bytes) else { return }
         let again: SIPMessage
+        let text = message.serialized()
         do {
-            again = try SIPParser.parse(message.serialized())
+            again = try SIPParser.parse(text)
         } catch {
-            fatalError("a parsed message did not survive serialisation: \(error)")
+            fatalError("a parsed message did not survive serialisation: \(error)\n\(String(decoding: text, as: UTF8.self).debugDescription)")
         }
         precondition(again.callID == message.callID && again.cseq == message.cseq && again.cseqMethod == message.cseqMethod,
                      "serialisation changed Call-ID or CSeq")

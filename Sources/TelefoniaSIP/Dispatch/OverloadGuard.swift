@@ -26,8 +26,10 @@ public struct OverloadLimits: Sendable, Equatable {
 /// occupancy idea without the feedback headers).
 ///
 /// Three signals:
-/// - **occupancy** of the signalling thread (its CPU time over wall time, sampled every
-///   100 ms): above `target` the share of new, unauthenticated INVITEs and REGISTERs let
+/// - **occupancy** of the signalling and SIP I/O threads (the share of wall time they ran
+///   or waited for a core, `ThreadLoad`, sampled every 100 ms; a loop waiting for a core
+///   that other processes hold counts as busy): above
+///   `target` the share of new, unauthenticated INVITEs and REGISTERs let
 ///   in drops in proportion, below it creeps back up. Requests that answer a challenge
 ///   are let in (their first half was already admitted and paid for); so are requests
 ///   inside dialogs. Completed calls per second therefore stay near capacity when twice
@@ -84,25 +86,49 @@ final class OverloadGuard {
         }
         if admitted >= 1 { credit = 0 }
     }
+}
 
-    /// Samples the calling thread's occupancy since the last call (nil the first time);
-    /// call on the signalling loop.
-    func sampleThread() -> Double? {
-        let now = (thread: Self.clock(CLOCK_THREAD_CPUTIME_ID), wall: Self.clock(CLOCK_MONOTONIC))
-        guard let last else {
-            last = now
-            return nil
-        }
-        // Samples closer than 50 ms of real time say little (and a test loop's virtual
-        // time runs many ticks in a moment): wait for more.
-        guard now.wall - last.wall >= 50_000_000 else { return nil }
-        self.last = now
-        return min(1, Double(now.thread - last.thread) / Double(now.wall - last.wall))
+/// How busy a thread is, from the kernel's scheduler statistics
+/// (`/proc/self/task/TID/schedstat`: time on a CPU and time runnable but waiting for
+/// one): their sum over wall time. Waiting counts, so a loop starved by other processes
+/// on a full machine reads as busy, as it is for the calls it delays.
+final class ThreadLoad: @unchecked Sendable {
+    private let path: String
+    private var last: (busy: Int64, wall: Int64)?
+
+    /// The load of the calling thread.
+    init() {
+        // /proc/thread-self links to "PID/task/TID" of the thread that reads it.
+        var target = [CChar](repeating: 0, count: 256)
+        let length = readlink("/proc/thread-self", &target, target.count - 1)
+        path = length > 0 ? "/proc/" + String(decoding: target[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/schedstat" : ""
     }
 
-    private static func clock(_ id: clockid_t) -> Int64 {
+    /// The share of time since the last sample the thread ran or waited to run (nil on
+    /// the first call, when less than 50 ms passed, or where the kernel does not say).
+    /// Call from one thread only.
+    func sample() -> Double? {
+        guard let busy = readBusy() else { return nil }
         var ts = timespec()
-        clock_gettime(id, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        let wall = Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+        guard let last else {
+            self.last = (busy, wall)
+            return nil
+        }
+        guard wall - last.wall >= 50_000_000 else { return nil }
+        self.last = (busy, wall)
+        return min(1, Double(busy - last.busy) / Double(wall - last.wall))
+    }
+
+    /// Nanoseconds on a CPU plus nanoseconds runnable, the first two fields of schedstat.
+    private func readBusy() -> Int64? {
+        guard !path.isEmpty, let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 128)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+        let fields = String(cString: buffer).split(separator: " ")
+        guard fields.count >= 2, let running = Int64(fields[0]), let waiting = Int64(fields[1]) else { return nil }
+        return running + waiting
     }
 }

@@ -36,6 +36,12 @@ public enum SIPParser {
         let headerEnd = Self.headerEnd(bytes)
         guard let headerEnd else { throw SIPParseError("no end of headers") }
         try checkLines(bytes[0..<headerEnd])
+        // Header text is UTF-8 (RFC 3261 §7.3.1); other bytes would come back from the
+        // Swift side as U+FFFD and no longer parse. (Found by the fuzz target.)
+        let head = bytes[0..<headerEnd]
+        if !head.allSatisfy({ $0 < 0x80 }), String(validating: head, as: UTF8.self) == nil {
+            throw SIPParseError("header bytes that are not UTF-8")
+        }
         // libosip2 works on C strings: a NUL inside a header (legal in a quoted
         // string, RFC 4475 §3.1.1.2) would cut the message short, so it sees a space.
         var forParser = bytes

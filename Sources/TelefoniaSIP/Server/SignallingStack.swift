@@ -14,11 +14,16 @@ final class SignallingStack: @unchecked Sendable {
     /// The services' rounds and the housekeeping tick, started with the transport.
     private var periodic: [PeriodicTask] = []
 
-    /// - Parameter measureOccupancy: sample the signalling thread's occupancy for the
-    ///   overload guard; only on a real event loop (a test loop's virtual time would read
-    ///   as a saturated thread).
+    /// The loops whose threads' occupancy the overload guard watches.
+    private let watchedLoops: [any EventLoop]
+    private var loads: [ThreadLoad] = []
+
+    /// - Parameter watchedLoops: the loops whose threads' occupancy the overload guard
+    ///   watches (the signalling and SIP I/O loops of a server; none on a test loop,
+    ///   whose virtual time would read as a saturated thread).
     init(context: SignallingContext, media: any MediaAnchor, applications: [any CallApplication], prompts: any PromptProvider,
-         measureOccupancy: Bool) {
+         watchedLoops: [any EventLoop]) {
+        self.watchedLoops = watchedLoops
         self.context = context
         authenticator = DigestAuthenticator(context: context)
         let b2bua = B2BUA(context: context, media: media, authenticator: authenticator)
@@ -44,19 +49,24 @@ final class SignallingStack: @unchecked Sendable {
             PeriodicTask(on: loop, after: .seconds(1), every: .seconds(1)) { liveCalls.write() },
             PeriodicTask(on: loop, after: .seconds(5), every: .hours(24)) { retention.purge() },
         ]
-        if measureOccupancy {
-            // Overload: the signalling thread's occupancy, ten times a second.
-            periodic.append(PeriodicTask(on: loop, after: .milliseconds(100), every: .milliseconds(100)) {
-                if let occupancy = dispatcher.overload.sampleThread() { dispatcher.overload.update(occupancy: occupancy) }
+        if !watchedLoops.isEmpty {
+            // Overload: the busiest watched thread's occupancy, ten times a second.
+            periodic.append(PeriodicTask(on: loop, after: .milliseconds(100), every: .milliseconds(100)) { [unowned self] in
+                if let busiest = loads.compactMap({ $0.sample() }).max() { dispatcher.overload.update(occupancy: busiest) }
             })
         }
     }
 
     /// Binds the transport and starts the services; on the loop.
     func start() -> EventLoopFuture<Void> {
-        context.transport.start { [unowned self] inbound, peer in dispatcher.received(inbound, from: peer) }.map { [self] in
-            for task in periodic { task.start() }
-        }
+        let loop = context.loop
+        // Each watched loop names its thread (ThreadLoad reads the kernel's numbers for it).
+        let loads = EventLoopFuture.whenAllSucceed(watchedLoops.map { $0.submit { ThreadLoad() } }, on: loop)
+        return context.transport.start { [unowned self] inbound, peer in dispatcher.received(inbound, from: peer) }
+            .and(loads).map { [self] _, loads in
+                self.loads = loads
+                for task in periodic { task.start() }
+            }
     }
 
     /// Stops taking calls, ends the ones in progress (CDRs written), stops the services

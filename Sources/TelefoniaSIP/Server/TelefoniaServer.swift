@@ -49,7 +49,7 @@ public final class TelefoniaServer: @unchecked Sendable {
             loop: signalling.next(), ioLoop: sipIO.next(), host: configuration.sipAddress, port: configuration.sipPort,
             tcpLimits: configuration.tcpLimits, logger: logger)
         self.init(configuration: configuration, store: store, storage: StoreExecutor(store: store, mode: .thread), clock: clock,
-                  transport: transport, media: relay, groups: [signalling, sipIO, mediaGroup],
+                  transport: transport, media: relay, groups: [signalling, sipIO, mediaGroup], watchedLoops: [signalling.next(), sipIO.next()],
                   applications: applications, prompts: prompts, logger: logger)
     }
 
@@ -61,11 +61,11 @@ public final class TelefoniaServer: @unchecked Sendable {
                             applications: [any CallApplication] = [EchoApplication(), PlaybackApplication(), RecordTestApplication()],
                             logger: Logger) {
         self.init(configuration: configuration, store: store, storage: storage, clock: clock, transport: transport, media: media,
-                  groups: [], applications: applications, prompts: nil, logger: logger)
+                  groups: [], watchedLoops: [], applications: applications, prompts: nil, logger: logger)
     }
 
     private init(configuration: ServerConfiguration, store: any PBXStore, storage: StoreExecutor, clock: any WallClock,
-                 transport: any SIPTransport, media: any MediaAnchor, groups: [MultiThreadedEventLoopGroup],
+                 transport: any SIPTransport, media: any MediaAnchor, groups: [MultiThreadedEventLoopGroup], watchedLoops: [any EventLoop],
                  applications: [any CallApplication], prompts: (any PromptProvider)?, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
@@ -79,7 +79,7 @@ public final class TelefoniaServer: @unchecked Sendable {
         stack = SignallingStack(
             context: context, media: media, applications: applications,
             prompts: prompts ?? Self.audioLibrary(configuration: configuration, store: store, logger: logger),
-            measureOccupancy: !groups.isEmpty)
+            watchedLoops: watchedLoops)
     }
 
     /// Finished calls' RTP sockets kept bound for reuse: up to 2,048 calls' worth, but no
