@@ -1,3 +1,5 @@
+import NIOConcurrencyHelpers
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -39,8 +41,9 @@ public struct OverloadLimits: Sendable, Equatable {
 /// - **calls and media**: at `maxCalls` calls, or with no free RTP port pair, a new
 ///   INVITE is refused at once.
 ///
-/// Used on the signalling loop only.
-final class OverloadGuard {
+/// Used on the signalling loop, but for `gate`, which a transport may consult on its
+/// own thread so shed requests never reach the signalling loop.
+final class OverloadGuard: Sendable {
     /// Why a request was refused; the reason phrase of the 503.
     enum Refusal: String {
         case busy = "Service Unavailable (overloaded)"
@@ -50,41 +53,85 @@ final class OverloadGuard {
     }
 
     let limits: OverloadLimits
-    /// Share of new unauthenticated requests admitted now (1 = all).
-    private(set) var admitted = 1.0
-    private var credit = 0.0
-    private var last: (thread: Int64, wall: Int64)?
+    /// The occupancy-driven thinning of new unauthenticated requests.
+    let gate = AdmissionGate()
 
     init(limits: OverloadLimits) {
         self.limits = limits
     }
 
     /// Whether a new request may go on; `authenticated` when it carries credentials
-    /// (it answers a challenge we sent), `call` for an INVITE.
-    func admit(call: Bool, authenticated: Bool, storePending: Int, calls: Int, freeMedia: Int) -> Refusal? {
+    /// (it answers a challenge we sent), `call` for an INVITE; `gated` when the gate was
+    /// already applied (by the transport).
+    func admit(call: Bool, authenticated: Bool, gated: Bool, storePending: Int, calls: Int, freeMedia: Int) -> Refusal? {
         if call {
             if freeMedia <= 0 { return .media }
             if limits.maxCalls > 0, calls >= limits.maxCalls { return .calls }
         }
         if storePending > limits.maxPendingStore { return .store }
-        guard !authenticated, admitted < 1 else { return nil }
-        // Deterministic thinning: exactly `admitted` of them go through, evenly spread.
-        credit += admitted
-        if credit >= 1 {
-            credit -= 1
-            return nil
-        }
-        return .busy
+        guard !gated, !authenticated else { return nil }
+        return gate.admitsNext() ? nil : .busy
     }
 
-    /// Takes a sample of the thread's occupancy (0…1) and adapts the admitted share.
+    /// Takes a sample of the busiest thread's occupancy (0…1) and adapts the admitted share:
+    /// down in proportion when above the target, back up by 5 points a sample below it.
     func update(occupancy: Double) {
-        if occupancy > limits.targetOccupancy {
-            admitted = max(0.02, admitted * limits.targetOccupancy / occupancy * 0.95)
-        } else {
-            admitted = min(1, admitted + 0.05)
+        let target = limits.targetOccupancy
+        gate.adjust { admitted in
+            occupancy > target ? max(0.02, admitted * target / occupancy * 0.97) : min(1, admitted + 0.05)
         }
-        if admitted >= 1 { credit = 0 }
+    }
+
+    /// The 503 a shed request gets: `Retry-After` and the reason.
+    func refusal(_ request: SIPMessage, _ refusal: Refusal, peer: SIPPeer) -> SIPMessage {
+        var response = request.response(503, refusal.rawValue, toTag: SignallingContext.newTag())
+        response.setHeader("Retry-After", String(limits.retryAfter))
+        if !response.vias.isEmpty { response.vias[0].stampReceived(host: peer.host, port: peer.port) }
+        return response
+    }
+}
+
+/// The share of new, unauthenticated INVITEs and REGISTERs let in while the server is
+/// past its target occupancy, thinned deterministically (exactly that share, evenly
+/// spread). Thread-safe: the SIP I/O thread consults it per datagram.
+final class AdmissionGate: Sendable {
+    private struct State {
+        var admitted = 1.0
+        var credit = 0.0
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    /// Share admitted now (1 = all).
+    var admitted: Double { state.withLockedValue { $0.admitted } }
+
+    /// Whether the next new request goes through.
+    func admitsNext() -> Bool {
+        state.withLockedValue { state in
+            guard state.admitted < 1 else { return true }
+            state.credit += state.admitted
+            guard state.credit >= 1 else { return false }
+            state.credit -= 1
+            return true
+        }
+    }
+
+    func adjust(_ change: (Double) -> Double) {
+        state.withLockedValue { state in
+            state.admitted = change(state.admitted)
+            if state.admitted >= 1 { state.credit = 0 }
+        }
+    }
+
+    /// Whether `message` is a request the gate applies to: a new call or registration
+    /// that does not answer a challenge.
+    static func applies(to message: SIPMessage) -> Bool {
+        guard message.isRequest else { return false }
+        switch message.method {
+        case "INVITE": return message.to.tag == nil && message.proxyAuthorization.isEmpty
+        case "REGISTER": return message.authorization.isEmpty
+        default: return false
+        }
     }
 }
 

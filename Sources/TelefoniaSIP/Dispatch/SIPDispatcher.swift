@@ -50,13 +50,12 @@ final class SIPDispatcher {
         let call = request.method == "INVITE"
         let authenticated = !(call ? request.proxyAuthorization : request.authorization).isEmpty
         guard let refusal = overload.admit(
-            call: call, authenticated: authenticated, storePending: context.storage.pending,
-            calls: b2bua.callsInProgress, freeMedia: call ? b2bua.media.freeSessions : 1) else { return false }
+            call: call, authenticated: authenticated, gated: context.transport.screensAdmission,
+            storePending: context.storage.pending, calls: b2bua.callsInProgress,
+            freeMedia: call ? b2bua.media.freeSessions : 1) else { return false }
         shedCounter.increment()
         context.logger.debug("shed", metadata: ["reason": "\(refusal)", "method": "\(request.method)", "peer": "\(peer)"])
-        var response = request.response(503, refusal.rawValue, toTag: SignallingContext.newTag())
-        response.setHeader("Retry-After", String(overload.limits.retryAfter))
-        context.transactions.respond(to: request, with: response, peer: peer)
+        context.transactions.respond(to: request, with: overload.refusal(request, refusal, peer: peer), peer: peer)
         return true
     }
 

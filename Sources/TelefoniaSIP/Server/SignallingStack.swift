@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import NIOCore
 import TelefoniaCore
 
@@ -39,6 +40,13 @@ final class SignallingStack: @unchecked Sendable {
         let authenticator = self.authenticator
         let loop = context.loop
         let dispatcher = self.dispatcher
+        // New calls and registrations shed by occupancy are answered where they are parsed.
+        let (overload, shed) = (dispatcher.overload, Counter(label: "telefonia.sip.shed"))
+        context.transport.screen { message, peer in
+            guard AdmissionGate.applies(to: message), !overload.gate.admitsNext() else { return nil }
+            shed.increment()
+            return overload.refusal(message, .busy, peer: peer)
+        }
         periodic = [
             PeriodicTask(on: loop, after: .seconds(1), every: .seconds(1)) { [unowned b2bua] in
                 let now = context.clock.nowMillis()

@@ -18,12 +18,21 @@ public protocol SIPTransport: AnyObject, Sendable {
     func stop() -> EventLoopFuture<Void>
     /// Keeps the connection `peer` came over open for `seconds` (a registration is bound to it).
     func markBound(_ peer: SIPPeer, seconds: Int)
+    /// Whether the transport answers requests a screen refuses itself, before they reach
+    /// the signalling loop (`screen(with:)` was given one).
+    var screensAdmission: Bool { get }
+    /// Gives the transport a screen run on every received message where it parses it:
+    /// a response returned is sent at once (statelessly) and the message goes no further.
+    func screen(with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> SIPMessage?)
 }
 
 extension SIPTransport {
     /// Says a registration is bound to the connection `peer` came over, for `seconds`:
     /// a connection-oriented transport keeps it open that long even when idle. No-op by default.
     public func markBound(_ peer: SIPPeer, seconds: Int) {}
+    /// No screening by default: the dispatcher applies the admission gate itself.
+    public var screensAdmission: Bool { false }
+    public func screen(with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> SIPMessage?) {}
 }
 
 /// A message as received: parsed, or the bytes that did not parse and why (answered 400

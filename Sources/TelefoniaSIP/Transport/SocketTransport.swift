@@ -23,6 +23,10 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
     private var tcpServer: (any Channel)?
     private let tcp: TCPConnections
     private var sweep: RepeatedTask?
+    /// Run on each received datagram on `ioLoop`: a response it returns is sent from there
+    /// and the datagram dropped (the overload gate's 503s).
+    private var screening: (@Sendable (SIPMessage, SIPPeer) -> SIPMessage?)?
+    public private(set) var screensAdmission = false
     /// UDP sends gathered on the signalling loop, written on `ioLoop` together.
     private var outbox: [([UInt8], SIPPeer)] = []
     public private(set) var localPort: Int = 0
@@ -135,6 +139,12 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
         channel.writeAndFlush(buffer, promise: nil)
     }
 
+    /// Set before `start`.
+    public func screen(with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> SIPMessage?) {
+        screening = screen
+        screensAdmission = true
+    }
+
     /// Keeps the connection `peer` registered over open for `seconds` (not closed as idle).
     public func markBound(_ peer: SIPPeer, seconds: Int) {
         guard peer.kind == .tcp else { return }
@@ -169,6 +179,12 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
         deliver?(InboundMessage(parsing: bytes), peer)
     }
 
+    /// The screen's answer to a datagram just parsed (on the UDP channel's loop).
+    fileprivate func screened(_ inbound: InboundMessage, from peer: SIPPeer) -> [UInt8]? {
+        guard let screening, case .message(let message) = inbound, let response = screening(message, peer) else { return nil }
+        return response.serialized()
+    }
+
     /// Datagrams parsed on the UDP channel's loop, delivered on the signalling loop.
     fileprivate func received(_ batch: [(InboundMessage, SIPPeer)]) {
         if loop.inEventLoop {
@@ -183,11 +199,14 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
 
 private final class UDPInboundHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
     private unowned let transport: SocketTransport
     init(transport: SocketTransport) { self.transport = transport }
 
     /// Parsed datagrams of the current read burst.
     private var batch: [(InboundMessage, SIPPeer)] = []
+    /// Screen answers written in this burst.
+    private var needsFlush = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
@@ -195,10 +214,23 @@ private final class UDPInboundHandler: ChannelInboundHandler, @unchecked Sendabl
         guard let bytes = buffer.readBytes(length: buffer.readableBytes) else { return }
         // Keep-alive CRLFs (RFC 5626 §3.5.1) carry nothing to answer.
         if bytes.allSatisfy({ $0 == 13 || $0 == 10 }) { return }
-        batch.append((InboundMessage(parsing: bytes), SIPPeer(kind: .udp, address: envelope.remoteAddress)))
+        let inbound = InboundMessage(parsing: bytes)
+        let peer = SIPPeer(kind: .udp, address: envelope.remoteAddress)
+        if let answer = transport.screened(inbound, from: peer) {
+            var buffer = context.channel.allocator.buffer(capacity: answer.count)
+            buffer.writeBytes(answer)
+            context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
+            needsFlush = true
+            return
+        }
+        batch.append((inbound, peer))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
         guard !batch.isEmpty else { return }
         let messages = batch
         batch = []

@@ -1,0 +1,77 @@
+import TelefoniaCore
+import TelefoniaTesting
+import Testing
+
+@testable import TelefoniaSIP
+
+/// Overload control (`OverloadGuard`): past capacity a new call or registration gets
+/// 503 with Retry-After before any lookup, port or leg; what is in progress goes on.
+@Suite struct OverloadTests {
+    /// At `sip.max_calls` the next INVITE is refused 503 with Retry-After at once: the
+    /// callee never rings, and the call in progress is untouched.
+    @Test func callLimitRefusesTheNextCallBeforeAnyLeg() throws {
+        let bed = try SIPTestBed {
+            $0.overload.maxCalls = 1
+            $0.overload.retryAfter = 7
+        }
+        let phones = try #require(bed.registeredPhones(["1000", "1001", "1002"]))
+        let (callee, first, second) = (phones[0], phones[1], phones[2])
+        let ringing = first.call("1000")
+        _ = try #require(callee.incoming("INVITE"))
+        // Refused before the challenge: no lookup was made for it.
+        let refused = second.request("INVITE", to: SIPURI(user: "1000", host: second.domain), body: second.sdp())
+        second.send(refused)
+        let response = try #require(second.response(to: refused, final: true))
+        #expect(response.statusCode == 503)
+        #expect(response.header("Retry-After") == "7")
+        #expect(callee.incoming("INVITE") == nil, "the callee rang for a refused call")
+        #expect(first.response(to: ringing, final: true) == nil, "the call in progress was ended")
+    }
+
+    /// The gate lets through exactly the admitted share of new requests, evenly spread.
+    @Test func gateThinsToTheAdmittedShare() {
+        let gate = AdmissionGate()
+        gate.adjust { _ in 0.25 }
+        let passed = (0..<100).map { _ in gate.admitsNext() }
+        #expect(passed.filter { $0 }.count == 25)
+        #expect(passed.prefix(8) == [false, false, false, true, false, false, false, true])
+        gate.adjust { _ in 1 }
+        #expect((0..<10).allSatisfy { _ in gate.admitsNext() })
+    }
+
+    /// Above the target occupancy the admitted share falls in proportion; below it, it climbs
+    /// back 5 points a sample until everything is admitted again.
+    @Test func admittedShareFollowsOccupancy() {
+        var limits = OverloadLimits()
+        limits.targetOccupancy = 0.9
+        let guardian = OverloadGuard(limits: limits)
+        #expect(guardian.gate.admitted == 1)
+        guardian.update(occupancy: 0.85)
+        #expect(guardian.gate.admitted == 1)
+        guardian.update(occupancy: 1.0)
+        let once = guardian.gate.admitted
+        #expect(abs(once - 0.9 * 0.97) < 1e-9)
+        for _ in 0..<50 { guardian.update(occupancy: 1.0) }
+        #expect(guardian.gate.admitted == 0.02, "never shuts out every new request")
+        for _ in 0..<20 { guardian.update(occupancy: 0.5) }
+        #expect(guardian.gate.admitted == 1)
+    }
+
+    /// Requests answering a challenge pass the gate (their first half was admitted), but not
+    /// the hard limits: no free media, the call cap, the store's backlog.
+    @Test func hardLimitsApplyToEveryNewRequest() {
+        var limits = OverloadLimits()
+        limits.maxCalls = 10
+        limits.maxPendingStore = 100
+        let guardian = OverloadGuard(limits: limits)
+        guardian.gate.adjust { _ in 0.02 }
+        #expect(guardian.admit(call: true, authenticated: true, gated: false, storePending: 0, calls: 0, freeMedia: 5) == nil)
+        #expect(guardian.admit(call: true, authenticated: false, gated: false, storePending: 0, calls: 0, freeMedia: 5) == .busy)
+        #expect(guardian.admit(call: true, authenticated: false, gated: true, storePending: 0, calls: 0, freeMedia: 5) == nil)
+        #expect(guardian.admit(call: true, authenticated: true, gated: false, storePending: 0, calls: 0, freeMedia: 0) == .media)
+        #expect(guardian.admit(call: true, authenticated: true, gated: false, storePending: 0, calls: 10, freeMedia: 5) == .calls)
+        #expect(guardian.admit(call: false, authenticated: true, gated: false, storePending: 101, calls: 0, freeMedia: 0) == .store)
+        #expect(guardian.admit(call: false, authenticated: true, gated: false, storePending: 0, calls: 99, freeMedia: 0) == nil,
+                "a REGISTER needs no media and no call slot")
+    }
+}
