@@ -13,7 +13,7 @@ MODE="${1:-test}"
 
 APT_PACKAGES=(libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev pkg-config espeak-ng sox)
 if [ "$MODE" != "--run" ]; then
-  APT_PACKAGES+=(baresip-core lame python3-pip)
+  APT_PACKAGES+=(baresip-core lame python3-pip sip-tester)
 fi
 
 missing=()
