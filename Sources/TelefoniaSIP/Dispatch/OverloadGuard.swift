@@ -11,7 +11,7 @@ import Darwin
 /// When the server sheds new calls and registrations (`sip.overload_*` keys).
 public struct OverloadLimits: Sendable, Equatable {
     /// Share of the signalling thread's time above which new work is shed (`sip.overload_occupancy`, percent).
-    public var targetOccupancy = 0.9
+    public var targetOccupancy = 0.95
     /// Store jobs waiting above which new calls and registrations are refused (`sip.max_pending_store`).
     public var maxPendingStore = 1000
     /// Calls (setting up or up) at which new INVITEs are refused; 0 = no cap (`sip.max_calls`).

@@ -174,12 +174,17 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
         tcp.messageReceived(channel)
     }
 
-    /// A TCP message, on the signalling loop.
+    /// A TCP message, on the signalling loop (screened like datagrams).
     fileprivate func received(_ bytes: [UInt8], from peer: SIPPeer) {
-        deliver?(InboundMessage(parsing: bytes), peer)
+        let inbound = InboundMessage(parsing: bytes)
+        if let answer = screened(inbound, from: peer) {
+            send(answer, to: peer)
+            return
+        }
+        deliver?(inbound, peer)
     }
 
-    /// The screen's answer to a datagram just parsed (on the UDP channel's loop).
+    /// The screen's answer to a message just parsed.
     fileprivate func screened(_ inbound: InboundMessage, from peer: SIPPeer) -> [UInt8]? {
         guard let screening, case .message(let message) = inbound, let response = screening(message, peer) else { return nil }
         return response.serialized()
