@@ -8,8 +8,19 @@ import TelefoniaSIP
 /// `lastActivityMillis` stays 0 unless a test says media arrived (`markActivity`).
 public final class MemoryMediaAnchor: MediaAnchor, Sendable {
     private let state = NIOLockedValueBox((nextPort: 30_000, open: [MemoryMedia]()))
+    private let limit = NIOLockedValueBox<Int?>(nil)
 
     public init() {}
+
+    /// Pretends the port range holds only `sessions` calls (nil: no limit).
+    public func limitSessions(to sessions: Int?) {
+        limit.withLockedValue { $0 = sessions }
+    }
+
+    public var freeSessions: Int {
+        guard let limit = limit.withLockedValue({ $0 }) else { return .max }
+        return max(0, limit - openSessions.count)
+    }
 
     public func allocate(on loop: any EventLoop) -> EventLoopFuture<any AnchoredMedia> {
         let media = state.withLockedValue { state -> MemoryMedia in

@@ -28,6 +28,29 @@ import Testing
         #expect(first.response(to: ringing, final: true) == nil, "the call in progress was ended")
     }
 
+    /// With no RTP port pair free a new INVITE gets 503 at once, before the challenge and
+    /// before any leg; once the call holding the ports ends, calls go through again.
+    @Test func noFreeMediaRefusesAtOnce() throws {
+        let bed = try SIPTestBed()
+        let phones = try #require(bed.registeredPhones(["1000", "1001", "1002"]))
+        let (callee, first, second) = (phones[0], phones[1], phones[2])
+        bed.media.limitSessions(to: 1)
+        let ringing = first.call("1000")
+        let incoming = try #require(callee.incoming("INVITE"))
+        let refused = second.request("INVITE", to: SIPURI(user: "1000", host: second.domain), body: second.sdp())
+        second.send(refused)
+        let response = try #require(second.response(to: refused, final: true))
+        #expect(response.statusCode == 503)
+        if case .response(_, let reason) = response.startLine { #expect(reason.contains("no media ports")) }
+        #expect(response.header("Retry-After") == "5")
+        #expect(callee.incoming("INVITE") == nil)
+        // The first call ends (the callee declines): its ports are free again.
+        callee.reply(to: incoming, 486)
+        #expect(first.response(to: ringing, final: true)?.statusCode == 486)
+        _ = second.call("1000")
+        #expect(callee.incoming("INVITE") != nil, "a call after the ports came back did not ring")
+    }
+
     /// The gate lets through exactly the admitted share of new requests, evenly spread.
     @Test func gateThinsToTheAdmittedShare() {
         let gate = AdmissionGate()
