@@ -73,7 +73,7 @@ final class TimerWheel {
         task?.cancel()
         task = nil
         actions = [:]
-        for i in buckets.indices { buckets[i] = [] }
+        for i in buckets.indices where !buckets[i].isEmpty { buckets[i] = [] }
     }
 
     private func startIfNeeded() {
@@ -96,6 +96,12 @@ final class TimerWheel {
             runTick()
         }
         if ticksRun < due { ticksRun = due }
+        if actions.isEmpty {
+            // Nothing armed: stop ticking (an idle server does not wake 100 times a second);
+            // the next `schedule` starts again from its own time.
+            stop()
+            self.started = nil
+        }
     }
 
     private func runTick() {
