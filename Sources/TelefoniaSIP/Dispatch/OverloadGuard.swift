@@ -82,9 +82,14 @@ final class OverloadGuard: Sendable {
         }
     }
 
+    /// To tags of 503s sent without a transaction start with this, so their ACKs can be
+    /// dropped where they are parsed.
+    static let statelessTagPrefix = "shed"
+
     /// The 503 a shed request gets: `Retry-After` and the reason.
-    func refusal(_ request: SIPMessage, _ refusal: Refusal, peer: SIPPeer) -> SIPMessage {
-        var response = request.response(503, refusal.rawValue, toTag: SignallingContext.newTag())
+    func refusal(_ request: SIPMessage, _ refusal: Refusal, peer: SIPPeer, stateless: Bool = false) -> SIPMessage {
+        let tag = (stateless ? Self.statelessTagPrefix : "") + SignallingContext.newTag()
+        var response = request.response(503, refusal.rawValue, toTag: tag)
         response.setHeader("Retry-After", String(limits.retryAfter))
         if !response.vias.isEmpty { response.vias[0].stampReceived(host: peer.host, port: peer.port) }
         return response

@@ -43,9 +43,10 @@ final class SignallingStack: @unchecked Sendable {
         // New calls and registrations shed by occupancy are answered where they are parsed.
         let (overload, shed) = (dispatcher.overload, Counter(label: "telefonia.sip.shed"))
         context.transport.screen { message, peer in
-            guard AdmissionGate.applies(to: message), !overload.gate.admitsNext() else { return nil }
+            if message.method == "ACK", message.to.tag?.hasPrefix(OverloadGuard.statelessTagPrefix) == true { return .drop }
+            guard AdmissionGate.applies(to: message), !overload.gate.admitsNext() else { return .pass }
             shed.increment()
-            return overload.refusal(message, .busy, peer: peer)
+            return .answer(overload.refusal(message, .busy, peer: peer, stateless: true))
         }
         periodic = [
             PeriodicTask(on: loop, after: .seconds(1), every: .seconds(1)) { [unowned b2bua] in

@@ -22,8 +22,8 @@ public protocol SIPTransport: AnyObject, Sendable {
     /// the signalling loop (`screen(with:)` was given one).
     var screensAdmission: Bool { get }
     /// Gives the transport a screen run on every received message where it parses it:
-    /// a response returned is sent at once (statelessly) and the message goes no further.
-    func screen(with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> SIPMessage?)
+    /// it may pass the message on, drop it, or answer it at once (statelessly).
+    func screen(with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> ScreenVerdict)
 }
 
 extension SIPTransport {
@@ -32,7 +32,7 @@ extension SIPTransport {
     public func markBound(_ peer: SIPPeer, seconds: Int) {}
     /// No screening by default: the dispatcher applies the admission gate itself.
     public var screensAdmission: Bool { false }
-    public func screen(with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> SIPMessage?) {}
+    public func screen(with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> ScreenVerdict) {}
 }
 
 /// A message as received: parsed, or the bytes that did not parse and why (answered 400
@@ -49,4 +49,14 @@ public enum InboundMessage: Sendable {
             self = .malformed(bytes, error)
         }
     }
+}
+
+/// What a transport's screen decides about a received message.
+public enum ScreenVerdict: Sendable {
+    /// On to the signalling loop.
+    case pass
+    /// Nowhere (the ACK of a 503 the screen sent).
+    case drop
+    /// Answered here with this response; the message goes no further.
+    case answer(SIPMessage)
 }

@@ -25,7 +25,7 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
     private var sweep: RepeatedTask?
     /// Run on each received datagram on `ioLoop`: a response it returns is sent from there
     /// and the datagram dropped (the overload gate's 503s).
-    private var screening: (@Sendable (SIPMessage, SIPPeer) -> SIPMessage?)?
+    private var screening: (@Sendable (SIPMessage, SIPPeer) -> ScreenVerdict)?
     public private(set) var screensAdmission = false
     /// UDP sends gathered on the signalling loop, written on `ioLoop` together.
     private var outbox: [([UInt8], SIPPeer)] = []
@@ -140,7 +140,7 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
     }
 
     /// Set before `start`.
-    public func screen(with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> SIPMessage?) {
+    public func screen(with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> ScreenVerdict) {
         screening = screen
         screensAdmission = true
     }
@@ -177,17 +177,17 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
     /// A TCP message, on the signalling loop (screened like datagrams).
     fileprivate func received(_ bytes: [UInt8], from peer: SIPPeer) {
         let inbound = InboundMessage(parsing: bytes)
-        if let answer = screened(inbound, from: peer) {
-            send(answer, to: peer)
-            return
+        switch screened(inbound, from: peer) {
+        case .pass: deliver?(inbound, peer)
+        case .drop: break
+        case .answer(let response): send(response.serialized(), to: peer)
         }
-        deliver?(inbound, peer)
     }
 
     /// The screen's answer to a message just parsed.
-    fileprivate func screened(_ inbound: InboundMessage, from peer: SIPPeer) -> [UInt8]? {
-        guard let screening, case .message(let message) = inbound, let response = screening(message, peer) else { return nil }
-        return response.serialized()
+    fileprivate func screened(_ inbound: InboundMessage, from peer: SIPPeer) -> ScreenVerdict {
+        guard let screening, case .message(let message) = inbound else { return .pass }
+        return screening(message, peer)
     }
 
     /// Datagrams parsed on the UDP channel's loop, delivered on the signalling loop.
@@ -221,14 +221,18 @@ private final class UDPInboundHandler: ChannelInboundHandler, @unchecked Sendabl
         if bytes.allSatisfy({ $0 == 13 || $0 == 10 }) { return }
         let inbound = InboundMessage(parsing: bytes)
         let peer = SIPPeer(kind: .udp, address: envelope.remoteAddress)
-        if let answer = transport.screened(inbound, from: peer) {
+        switch transport.screened(inbound, from: peer) {
+        case .pass:
+            batch.append((inbound, peer))
+        case .drop:
+            break
+        case .answer(let response):
+            let answer = response.serialized()
             var buffer = context.channel.allocator.buffer(capacity: answer.count)
             buffer.writeBytes(answer)
             context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
             needsFlush = true
-            return
         }
-        batch.append((inbound, peer))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
