@@ -57,3 +57,15 @@ import Testing
         #expect(times == [100, 200, 300])
     }
 }
+
+/// Identifiers drawn from the buffered CSPRNG.
+@Suite struct RandomIdentifierTests {
+    /// Right length, hex only, and no repeats over more ids than one 4 KiB draw holds.
+    @Test func idsAreHexAndDistinctAcrossRefills() {
+        let ids = (0..<2000).map { _ in SignallingContext.randomHex(8) }
+        #expect(ids.allSatisfy { $0.count == 16 && $0.allSatisfy(\.isHexDigit) })
+        #expect(Set(ids).count == ids.count)
+        #expect(SignallingContext.newBranch().hasPrefix("z9hG4bK"))
+        #expect(SignallingContext.newCallID().count == 32)
+    }
+}
