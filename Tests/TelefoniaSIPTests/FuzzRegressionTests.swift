@@ -35,4 +35,14 @@ import Testing
         #expect(throws: SIPParseError("header bytes that are not UTF-8")) { try SIPParser.parse(Array(bytes)) }
         #expect(SIPParser.badRequestResponse(for: Array(bytes), reason: "header bytes that are not UTF-8", status: 400) != nil)
     }
+
+    /// A host with control characters or spaces (libosip2 lets them through) makes the
+    /// message unparseable rather than one we would write back broken.
+    @Test func hostsWithControlCharactersAreRefused() throws {
+        let bytes = try #require(try Self.inputs().first { $0.name == "host-with-control-characters" }).bytes.dropFirst()
+        #expect(throws: SIPParseError.self) { try SIPParser.parse(Array(bytes)) }
+        #expect(!SIPParser.isHost("ex\u{01}v\u{0B}  .com"))
+        #expect(!SIPParser.isHost(""))
+        #expect(SIPParser.isHost("[2001:db8::1]") && SIPParser.isHost("example.com"))
+    }
 }

@@ -212,7 +212,7 @@ public enum SIPParser {
     }
 
     private static func via(_ v: UnsafeMutablePointer<osip_via_t>) -> Via? {
-        guard let proto = str(v.pointee.protocol), let host = str(v.pointee.host) else { return nil }
+        guard let proto = str(v.pointee.protocol), let host = str(v.pointee.host), isHost(host) else { return nil }
         var port: Int?
         if let p = str(v.pointee.port) {
             guard let n = Int(p), (0...65535).contains(n) else { return nil }
@@ -237,6 +237,7 @@ public enum SIPParser {
             guard let rest = str(u.pointee.string), !rest.isEmpty else { return nil }
             return SIPURI(scheme: scheme, user: nil, host: "", opaque: rest)
         }
+        guard isHost(host) else { return nil }
         var port: Int?
         if let p = str(u.pointee.port), !p.isEmpty {
             guard let n = Int(p), (0...65535).contains(n) else { return nil }
@@ -244,6 +245,14 @@ public enum SIPParser {
         }
         let params = parameters { tel_osip_uri_param_at(u, $0, &$1, &$2) }
         return SIPURI(scheme: scheme, user: str(u.pointee.username), host: host, port: port, parameters: params)
+    }
+
+    /// Whether libosip2's host can be written back: not empty, no spaces or control
+    /// characters (libosip2 lets them through, and a message carrying them would no longer
+    /// parse once we serialise it; found by the fuzz target). Escapes and odd but printable
+    /// characters stay: RFC 4475's esc01 and semiuri leave libosip2 with such hosts.
+    static func isHost(_ host: String) -> Bool {
+        !host.isEmpty && host.utf8.allSatisfy { $0 > 0x20 && $0 != 0x7F }
     }
 
     /// The name/value pairs a shim accessor hands out by index, until it returns non-zero.
