@@ -73,14 +73,23 @@ final class OverloadGuard: Sendable {
         return gate.admitsNext() ? nil : .busy
     }
 
-    /// Takes a sample of the busiest thread's occupancy (0…1) and adapts the admitted share:
-    /// down in proportion when above the target, back up by 5 points a sample below it.
-    func update(occupancy: Double) {
+    /// Takes a sample of the busiest thread's occupancy (0…1) and adapts the admitted share
+    /// to the smoothed occupancy (each sample weighs 40 %, so one busy 100 ms does not
+    /// shed calls at 90 % load): down in proportion when above the target, back up by 5
+    /// points a sample below it.
+    func update(occupancy sample: Double) {
+        let occupancy = smoothed.withLockedValue { smoothed in
+            let next = smoothed.map { 0.6 * $0 + 0.4 * sample } ?? sample
+            smoothed = next
+            return next
+        }
         let target = limits.targetOccupancy
         gate.adjust { admitted in
             occupancy > target ? max(0.02, admitted * target / occupancy * 0.97) : min(1, admitted + 0.05)
         }
     }
+
+    private let smoothed = NIOLockedValueBox<Double?>(nil)
 
     /// To tags of 503s sent without a transaction start with this, so their ACKs can be
     /// dropped where they are parsed.
