@@ -42,7 +42,21 @@ final class SignallingStack: @unchecked Sendable {
         let dispatcher = self.dispatcher
         // New calls and registrations shed by occupancy are answered where they are parsed.
         let (overload, shed) = (dispatcher.overload, Counter(label: "telefonia.sip.shed"))
-        context.transport.screen { message, peer in
+        let retryAfter = overload.limits.retryAfter
+        context.transport.screen(raw: { bytes in
+            // Most datagrams are told apart on their bytes (ShedScreen); the rest are parsed first.
+            switch ShedScreen.classify(bytes) {
+            case .shedACK: return .drop
+            case .other: return nil
+            case .gated:
+                guard !overload.gate.admitsNext() else { return .pass }
+                let tag = OverloadGuard.statelessTagPrefix + SignallingContext.newTag()
+                guard let answer = ShedScreen.refusal(
+                    bytes, reason: OverloadGuard.Refusal.busy.rawValue, retryAfter: retryAfter, tag: tag) else { return nil }
+                shed.increment()
+                return .answer(answer)
+            }
+        }) { message, peer in
             if message.method == "ACK", message.to.tag?.hasPrefix(OverloadGuard.statelessTagPrefix) == true { return .drop }
             guard AdmissionGate.applies(to: message), !overload.gate.admitsNext() else { return .pass }
             shed.increment()

@@ -22,8 +22,10 @@ public protocol SIPTransport: AnyObject, Sendable {
     /// the signalling loop (`screen(with:)` was given one).
     var screensAdmission: Bool { get }
     /// Gives the transport a screen run on every received message where it parses it:
-    /// it may pass the message on, drop it, or answer it at once (statelessly).
-    func screen(with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> ScreenVerdict)
+    /// it may pass the message on, drop it, or answer it at once (statelessly). `raw`
+    /// looks at the bytes first and may decide without a parse (`.pass` = parse it, and
+    /// skip `screen`; nil = parse it and ask `screen`).
+    func screen(raw: @escaping @Sendable ([UInt8]) -> RawVerdict?, with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> ScreenVerdict)
 }
 
 extension SIPTransport {
@@ -32,7 +34,7 @@ extension SIPTransport {
     public func markBound(_ peer: SIPPeer, seconds: Int) {}
     /// No screening by default: the dispatcher applies the admission gate itself.
     public var screensAdmission: Bool { false }
-    public func screen(with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> ScreenVerdict) {}
+    public func screen(raw: @escaping @Sendable ([UInt8]) -> RawVerdict?, with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> ScreenVerdict) {}
 }
 
 /// A message as received: parsed, or the bytes that did not parse and why (answered 400
@@ -59,4 +61,14 @@ public enum ScreenVerdict: Sendable {
     case drop
     /// Answered here with this response; the message goes no further.
     case answer(SIPMessage)
+}
+
+/// What a transport's raw screen decides about a datagram before parsing it.
+public enum RawVerdict: Sendable {
+    /// Parse it and deliver it (the screen's decision is made).
+    case pass
+    /// Nowhere.
+    case drop
+    /// Answer with these bytes; the datagram goes no further.
+    case answer([UInt8])
 }

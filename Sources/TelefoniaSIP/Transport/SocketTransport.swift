@@ -26,6 +26,7 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
     /// Run on each received datagram on `ioLoop`: a response it returns is sent from there
     /// and the datagram dropped (the overload gate's 503s).
     private var screening: (@Sendable (SIPMessage, SIPPeer) -> ScreenVerdict)?
+    private var rawScreening: (@Sendable ([UInt8]) -> RawVerdict?)?
     public private(set) var screensAdmission = false
     /// UDP sends gathered on the signalling loop, written on `ioLoop` together.
     private var outbox: [([UInt8], SIPPeer)] = []
@@ -140,7 +141,8 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
     }
 
     /// Set before `start`.
-    public func screen(with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> ScreenVerdict) {
+    public func screen(raw: @escaping @Sendable ([UInt8]) -> RawVerdict?, with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> ScreenVerdict) {
+        rawScreening = raw
         screening = screen
         screensAdmission = true
     }
@@ -184,6 +186,11 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
         }
     }
 
+    /// The raw screen's verdict on a datagram before it is parsed (nil: parse, then screen).
+    fileprivate func rawScreened(_ bytes: [UInt8]) -> RawVerdict? {
+        rawScreening?(bytes)
+    }
+
     /// The screen's answer to a message just parsed.
     fileprivate func screened(_ inbound: InboundMessage, from peer: SIPPeer) -> ScreenVerdict {
         guard let screening, case .message(let message) = inbound else { return .pass }
@@ -219,9 +226,22 @@ private final class UDPInboundHandler: ChannelInboundHandler, @unchecked Sendabl
         guard let bytes = buffer.readBytes(length: buffer.readableBytes) else { return }
         // Keep-alive CRLFs (RFC 5626 §3.5.1) carry nothing to answer.
         if bytes.allSatisfy({ $0 == 13 || $0 == 10 }) { return }
-        let inbound = InboundMessage(parsing: bytes)
         let peer = SIPPeer(kind: .udp, address: envelope.remoteAddress)
-        switch transport.screened(inbound, from: peer) {
+        let raw = transport.rawScreened(bytes)
+        switch raw {
+        case .drop?:
+            return
+        case .answer(let answer)?:
+            var buffer = context.channel.allocator.buffer(capacity: answer.count)
+            buffer.writeBytes(answer)
+            context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
+            needsFlush = true
+            return
+        case .pass?, nil:
+            break
+        }
+        let inbound = InboundMessage(parsing: bytes)
+        switch raw == nil ? transport.screened(inbound, from: peer) : .pass {
         case .pass:
             batch.append((inbound, peer))
         case .drop:
