@@ -11,7 +11,7 @@ import Darwin
 /// When the server sheds new calls and registrations (`sip.overload_*` keys).
 public struct OverloadLimits: Sendable, Equatable {
     /// Share of the signalling thread's time above which new work is shed (`sip.overload_occupancy`, percent).
-    public var targetOccupancy = 0.95
+    public var targetOccupancy = 0.97
     /// Store jobs waiting above which new calls and registrations are refused (`sip.max_pending_store`).
     public var maxPendingStore = 1000
     /// Calls (setting up or up) at which new INVITEs are refused; 0 = no cap (`sip.max_calls`).
@@ -74,12 +74,12 @@ final class OverloadGuard: Sendable {
     }
 
     /// Takes a sample of the busiest thread's occupancy (0…1) and adapts the admitted share
-    /// to the smoothed occupancy (each sample weighs 40 %, so one busy 100 ms does not
-    /// shed calls at 90 % load): down in proportion when above the target, back up by 5
+    /// to the smoothed occupancy (each sample weighs 25 %, so one busy 100 ms does not
+    /// shed calls at 85 % load): down in proportion when above the target, back up by 5
     /// points a sample below it.
     func update(occupancy sample: Double) {
         let occupancy = smoothed.withLockedValue { smoothed in
-            let next = smoothed.map { 0.6 * $0 + 0.4 * sample } ?? sample
+            let next = smoothed.map { 0.75 * $0 + 0.25 * sample } ?? sample
             smoothed = next
             return next
         }
