@@ -68,17 +68,15 @@ enum ShedScreen {
 
     enum Name: Hashable {
         case via, from, to, callID, cseq, proxyAuthorization, authorization
-        var text: [UInt8] {
-            switch self {
-            case .via: Array("Via".utf8)
-            case .from: Array("From".utf8)
-            case .to: Array("To".utf8)
-            case .callID: Array("Call-ID".utf8)
-            case .cseq: Array("CSeq".utf8)
-            case .proxyAuthorization: Array("Proxy-Authorization".utf8)
-            case .authorization: Array("Authorization".utf8)
-            }
-        }
+
+        /// The header's name as written in the 503 (made once, not per shed request).
+        var text: [UInt8] { Self.texts[self]! }
+
+        private static let texts: [Name: [UInt8]] = [
+            .via: Array("Via".utf8), .from: Array("From".utf8), .to: Array("To".utf8), .callID: Array("Call-ID".utf8),
+            .cseq: Array("CSeq".utf8), .proxyAuthorization: Array("Proxy-Authorization".utf8),
+            .authorization: Array("Authorization".utf8),
+        ]
     }
 
     private enum TagState: Equatable {

@@ -60,7 +60,7 @@ final class SignallingStack: @unchecked Sendable {
             if message.method == "ACK", message.to.tag?.hasPrefix(OverloadGuard.statelessTagPrefix) == true { return .drop }
             guard AdmissionGate.applies(to: message), !overload.gate.admitsNext() else { return .pass }
             shed.increment()
-            return .answer(overload.refusal(message, .busy, peer: peer, stateless: true))
+            return .answer(overload.refusal(message, .busy, peer: peer, stateless: true).serialized())
         }
         periodic = [
             PeriodicTask(on: loop, after: .seconds(1), every: .seconds(1)) { [unowned b2bua] in

@@ -25,7 +25,7 @@ public protocol SIPTransport: AnyObject, Sendable {
     /// it may pass the message on, drop it, or answer it at once (statelessly). `raw`
     /// looks at the bytes first and may decide without a parse (`.pass` = parse it, and
     /// skip `screen`; nil = parse it and ask `screen`).
-    func screen(raw: @escaping @Sendable ([UInt8]) -> RawVerdict?, with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> ScreenVerdict)
+    func screen(raw: @escaping @Sendable ([UInt8]) -> ScreenVerdict?, with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> ScreenVerdict)
 }
 
 extension SIPTransport {
@@ -34,7 +34,7 @@ extension SIPTransport {
     public func markBound(_ peer: SIPPeer, seconds: Int) {}
     /// No screening by default: the dispatcher applies the admission gate itself.
     public var screensAdmission: Bool { false }
-    public func screen(raw: @escaping @Sendable ([UInt8]) -> RawVerdict?, with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> ScreenVerdict) {}
+    public func screen(raw: @escaping @Sendable ([UInt8]) -> ScreenVerdict?, with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> ScreenVerdict) {}
 }
 
 /// A message as received: parsed, or the bytes that did not parse and why (answered 400
@@ -53,22 +53,12 @@ public enum InboundMessage: Sendable {
     }
 }
 
-/// What a transport's screen decides about a received message.
+/// What a transport's screen decides about a received message, before or after parsing it.
 public enum ScreenVerdict: Sendable {
     /// On to the signalling loop.
     case pass
     /// Nowhere (the ACK of a 503 the screen sent).
     case drop
-    /// Answered here with this response; the message goes no further.
-    case answer(SIPMessage)
-}
-
-/// What a transport's raw screen decides about a datagram before parsing it.
-public enum RawVerdict: Sendable {
-    /// Parse it and deliver it (the screen's decision is made).
-    case pass
-    /// Nowhere.
-    case drop
-    /// Answer with these bytes; the datagram goes no further.
+    /// Answered here with these bytes (a serialised response); the message goes no further.
     case answer([UInt8])
 }

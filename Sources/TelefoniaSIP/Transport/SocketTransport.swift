@@ -26,7 +26,7 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
     /// Run on each received datagram on `ioLoop`: a response it returns is sent from there
     /// and the datagram dropped (the overload gate's 503s).
     private var screening: (@Sendable (SIPMessage, SIPPeer) -> ScreenVerdict)?
-    private var rawScreening: (@Sendable ([UInt8]) -> RawVerdict?)?
+    private var rawScreening: (@Sendable ([UInt8]) -> ScreenVerdict?)?
     public private(set) var screensAdmission = false
     /// UDP sends gathered on the signalling loop, written on `ioLoop` together.
     private var outbox: [([UInt8], SIPPeer)] = []
@@ -141,7 +141,7 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
     }
 
     /// Set before `start`.
-    public func screen(raw: @escaping @Sendable ([UInt8]) -> RawVerdict?, with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> ScreenVerdict) {
+    public func screen(raw: @escaping @Sendable ([UInt8]) -> ScreenVerdict?, with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> ScreenVerdict) {
         rawScreening = raw
         screening = screen
         screensAdmission = true
@@ -182,12 +182,12 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
         switch screened(inbound, from: peer) {
         case .pass: deliver?(inbound, peer)
         case .drop: break
-        case .answer(let response): send(response.serialized(), to: peer)
+        case .answer(let response): send(response, to: peer)
         }
     }
 
     /// The raw screen's verdict on a datagram before it is parsed (nil: parse, then screen).
-    fileprivate func rawScreened(_ bytes: [UInt8]) -> RawVerdict? {
+    fileprivate func rawScreened(_ bytes: [UInt8]) -> ScreenVerdict? {
         rawScreening?(bytes)
     }
 
@@ -199,13 +199,11 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
 
     /// Datagrams parsed on the UDP channel's loop, delivered on the signalling loop.
     fileprivate func received(_ batch: [(InboundMessage, SIPPeer)]) {
-        if loop.inEventLoop {
+        let deliverAll = { [self] in
             for (message, peer) in batch { deliver?(message, peer) }
-        } else {
-            loop.execute { [self] in
-                for (message, peer) in batch { deliver?(message, peer) }
-            }
         }
+        // One loop for everything: deliver now; else one hop for the whole burst.
+        if loop.inEventLoop { deliverAll() } else { loop.execute(deliverAll) }
     }
 }
 
@@ -227,32 +225,28 @@ private final class UDPInboundHandler: ChannelInboundHandler, @unchecked Sendabl
         // Keep-alive CRLFs (RFC 5626 §3.5.1) carry nothing to answer.
         if bytes.allSatisfy({ $0 == 13 || $0 == 10 }) { return }
         let peer = SIPPeer(kind: .udp, address: envelope.remoteAddress)
+        // The raw screen decides first; only what it leaves open is screened once parsed.
         let raw = transport.rawScreened(bytes)
-        switch raw {
-        case .drop?:
+        if case .pass? = raw {} else if let raw {
+            reply(raw, to: envelope.remoteAddress, context: context)
             return
-        case .answer(let answer)?:
-            var buffer = context.channel.allocator.buffer(capacity: answer.count)
-            buffer.writeBytes(answer)
-            context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
-            needsFlush = true
-            return
-        case .pass?, nil:
-            break
         }
         let inbound = InboundMessage(parsing: bytes)
-        switch raw == nil ? transport.screened(inbound, from: peer) : .pass {
-        case .pass:
+        let verdict = raw == nil ? transport.screened(inbound, from: peer) : .pass
+        if case .pass = verdict {
             batch.append((inbound, peer))
-        case .drop:
-            break
-        case .answer(let response):
-            let answer = response.serialized()
-            var buffer = context.channel.allocator.buffer(capacity: answer.count)
-            buffer.writeBytes(answer)
-            context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
-            needsFlush = true
+        } else {
+            reply(verdict, to: envelope.remoteAddress, context: context)
         }
+    }
+
+    /// Sends a screen's answer (flushed at the end of the burst); `.drop` sends nothing.
+    private func reply(_ verdict: ScreenVerdict, to address: SocketAddress, context: ChannelHandlerContext) {
+        guard case .answer(let answer) = verdict else { return }
+        var buffer = context.channel.allocator.buffer(capacity: answer.count)
+        buffer.writeBytes(answer)
+        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: buffer)), promise: nil)
+        needsFlush = true
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
