@@ -63,7 +63,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// hold 256 connections (raise it for many phones behind one NAT).
     public var tcpLimits = TCPLimits()
     /// When new calls and registrations are shed with 503 (`sip.overload_occupancy`,
-    /// `sip.max_pending_store`, `sip.max_calls`, `sip.retry_after`).
+    /// `sip.max_pending_store`, `sip.max_calls`, `sip.retry_after`, `sip.max_queue_delay`).
     public var overload = OverloadLimits()
     /// `fraud.*`: toll-fraud limits on public calls (B8), on by default; 0 turns one off:
     /// `fraud.line_concurrent` (4), `fraud.tenant_concurrent` (30), `fraud.line_per_minute`
@@ -96,7 +96,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "register.keepalive_interval", "sip.tcp_message_timeout", "sip.tcp_idle_timeout", "sip.tcp_max_per_address",
         "fraud.line_concurrent", "fraud.tenant_concurrent", "fraud.line_per_minute", "fraud.tenant_per_minute",
         "fraud.daily_international", "fraud.daily_national", "fraud.night_international",
-        "sip.overload_occupancy", "sip.max_pending_store", "sip.max_calls", "sip.retry_after",
+        "sip.overload_occupancy", "sip.max_pending_store", "sip.max_calls", "sip.retry_after", "sip.max_queue_delay",
     ]
 
     /// Defaults, then the file (if any), then the environment.
@@ -184,6 +184,10 @@ public struct ServerConfiguration: Sendable, Equatable {
         if let v = try int("sip.max_pending_store") { config.overload.maxPendingStore = max(1, v) }
         if let v = try int("sip.max_calls") { config.overload.maxCalls = v }
         if let v = try int("sip.retry_after") { config.overload.retryAfter = v }
+        if let v = try int("sip.max_queue_delay") {
+            guard (1...10_000).contains(v) else { throw Error(description: "sip.max_queue_delay must be from 1 to 10000 milliseconds, got \(v)") }
+            config.overload.maxQueueDelay = v
+        }
         if let v = try int("sip.tcp_message_timeout") { config.tcpLimits.messageTimeout = max(1, v) }
         if let v = try int("sip.tcp_idle_timeout") { config.tcpLimits.idleTimeout = max(1, v) }
         if let v = try int("sip.tcp_max_per_address") { config.tcpLimits.maxPerAddress = max(1, v) }

@@ -43,13 +43,14 @@ final class SignallingStack: @unchecked Sendable {
         // New calls and registrations shed by occupancy are answered where they are parsed.
         let (overload, shed) = (dispatcher.overload, Counter(label: "telefonia.sip.shed"))
         let retryAfter = overload.limits.retryAfter
+        let meter = context.transport.handOverMeter
         context.transport.screen(raw: { bytes in
             // Most datagrams are told apart on their bytes (ShedScreen); the rest are parsed first.
             switch ShedScreen.classify(bytes) {
             case .shedACK: return .drop
             case .other: return nil
             case .gated:
-                guard !overload.gate.admitsNext() else { return .pass }
+                guard overload.sheds(queueDelay: meter?.standingDelay ?? 0) else { return .pass }
                 let tag = OverloadGuard.statelessTagPrefix + SignallingContext.newTag()
                 guard let answer = ShedScreen.refusal(
                     bytes, reason: OverloadGuard.Refusal.busy.rawValue, retryAfter: retryAfter, tag: tag) else { return nil }
@@ -58,7 +59,7 @@ final class SignallingStack: @unchecked Sendable {
             }
         }) { message, peer in
             if message.method == "ACK", message.to.tag?.hasPrefix(OverloadGuard.statelessTagPrefix) == true { return .drop }
-            guard AdmissionGate.applies(to: message), !overload.gate.admitsNext() else { return .pass }
+            guard AdmissionGate.applies(to: message), overload.sheds(queueDelay: meter?.standingDelay ?? 0) else { return .pass }
             shed.increment()
             return .answer(overload.refusal(message, .busy, peer: peer, stateless: true).serialized())
         }
@@ -75,7 +76,9 @@ final class SignallingStack: @unchecked Sendable {
         if !watchedLoops.isEmpty {
             // Overload: the busiest watched thread's occupancy, ten times a second.
             periodic.append(PeriodicTask(on: loop, after: .milliseconds(100), every: .milliseconds(100)) { [unowned self] in
-                if let busiest = loads.compactMap({ $0.sample() }).max() { dispatcher.overload.update(occupancy: busiest) }
+                if let busiest = loads.compactMap({ $0.sample() }).max() {
+                    dispatcher.overload.update(occupancy: busiest, queueDelay: meter?.standingDelay ?? 0)
+                }
             })
         }
     }

@@ -26,6 +26,9 @@ public protocol SIPTransport: AnyObject, Sendable {
     /// looks at the bytes first and may decide without a parse (`.pass` = parse it, and
     /// skip `screen`; nil = parse it and ask `screen`).
     func screen(raw: @escaping @Sendable ([UInt8]) -> ScreenVerdict?, with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> ScreenVerdict)
+    /// How long received messages wait for the signalling loop, where the transport hands
+    /// them over from a thread of its own (nil: it delivers on the loop itself).
+    var handOverMeter: HandOverMeter? { get }
 }
 
 extension SIPTransport {
@@ -35,6 +38,7 @@ extension SIPTransport {
     /// No screening by default: the dispatcher applies the admission gate itself.
     public var screensAdmission: Bool { false }
     public func screen(raw: @escaping @Sendable ([UInt8]) -> ScreenVerdict?, with screen: @escaping @Sendable (SIPMessage, SIPPeer) -> ScreenVerdict) {}
+    public var handOverMeter: HandOverMeter? { nil }
 }
 
 /// A message as received: parsed, or the bytes that did not parse and why (answered 400

@@ -28,6 +28,8 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
     private var screening: (@Sendable (SIPMessage, SIPPeer) -> ScreenVerdict)?
     private var rawScreening: (@Sendable ([UInt8]) -> ScreenVerdict?)?
     public private(set) var screensAdmission = false
+    /// How long datagrams wait for the signalling loop (when UDP has a loop of its own).
+    public let handOverMeter: HandOverMeter?
     /// UDP sends gathered on the signalling loop, written on `ioLoop` together.
     private var outbox: [([UInt8], SIPPeer)] = []
     public private(set) var localPort: Int = 0
@@ -37,6 +39,7 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
                 logger: Logger) {
         self.loop = loop
         self.ioLoop = ioLoop ?? loop
+        self.handOverMeter = self.ioLoop === loop ? nil : HandOverMeter()
         self.host = host
         self.port = port
         self.logger = logger
@@ -202,8 +205,14 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
         let deliverAll = { [self] in
             for (message, peer) in batch { deliver?(message, peer) }
         }
-        // One loop for everything: deliver now; else one hop for the whole burst.
-        if loop.inEventLoop { deliverAll() } else { loop.execute(deliverAll) }
+        // One loop for everything: deliver now; else one hop for the whole burst, its wait metered.
+        guard !loop.inEventLoop, let meter = handOverMeter else { return deliverAll() }
+        let stamp = HandOverMeter.now()
+        meter.handed(batch.count)
+        loop.execute {
+            meter.delivered(batch.count, handedAt: stamp)
+            deliverAll()
+        }
     }
 }
 

@@ -104,4 +104,45 @@ import Testing
         #expect(guardian.admit(call: false, authenticated: true, gated: false, storePending: 0, calls: 99, freeMedia: 0) == nil,
                 "a REGISTER needs no media and no call slot")
     }
+
+    /// The meter reports the shortest wait of the last full 50 ms window, and nothing
+    /// when no message is in flight (no queue, whatever the last window said).
+    @Test func handOverMeterReportsTheStandingWait() {
+        let ms: Int64 = 1_000_000
+        let meter = HandOverMeter()
+        #expect(meter.standingDelay == 0)
+        meter.handed(2)
+        meter.delivered(1, handedAt: 0, now: 30 * ms)
+        #expect(meter.pending == 1)
+        #expect(meter.standingDelay == 0, "the first window is not over")
+        meter.delivered(1, handedAt: 40 * ms, now: 80 * ms)
+        #expect(meter.pending == 0)
+        #expect(meter.standingDelay == 0, "nothing in flight: no queue stands")
+        meter.handed(3)
+        #expect(meter.standingDelay == 30 * ms, "the shortest wait of the window 30–80 ms")
+        // A window with one short wait says no queue stands, however long the others.
+        meter.delivered(1, handedAt: 90 * ms, now: 91 * ms)
+        meter.delivered(1, handedAt: 60 * ms, now: 140 * ms)
+        #expect(meter.standingDelay == 1 * ms)
+        meter.delivered(1, handedAt: 140 * ms, now: 200 * ms)
+        #expect(meter.pending == 0)
+    }
+
+    /// A standing queue past `maxQueueDelay` sheds every new request and cuts the admitted
+    /// share by a fifth a sample, whatever the occupancy says; below it the gate decides.
+    @Test func standingQueueShedsEveryNewRequest() {
+        var limits = OverloadLimits()
+        limits.maxQueueDelay = 50
+        let guardian = OverloadGuard(limits: limits)
+        let standing: Int64 = 51_000_000
+        #expect((0..<10).allSatisfy { _ in guardian.sheds(queueDelay: standing) })
+        #expect((0..<10).allSatisfy { _ in !guardian.sheds(queueDelay: 50_000_000) })
+        guardian.update(occupancy: 0.5, queueDelay: standing)
+        #expect(abs(guardian.gate.admitted - 0.8) < 1e-9)
+        guardian.update(occupancy: 0.5, queueDelay: standing)
+        #expect(abs(guardian.gate.admitted - 0.64) < 1e-9)
+        #expect((0..<25).filter { _ in !guardian.sheds(queueDelay: 0) }.count == 16)
+        guardian.update(occupancy: 0.5, queueDelay: 0)
+        #expect(abs(guardian.gate.admitted - 0.69) < 1e-9, "the queue gone, the share climbs back")
+    }
 }
