@@ -3,7 +3,7 @@
 # is already there. Run as root (or with sudo available).
 #   scripts/install-deps.sh --run   what building and running the server needs:
 #       C libraries libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev pkg-config,
-#       espeak-ng and sox (the default prompts)
+#       espeak-ng and sox (the default prompts), tzdata (time profiles in local time)
 #   scripts/install-deps.sh         the above, plus what the tests need:
 #       baresip-core (SIP phone), lame (MP3 test files), sip-tester (SIPp), Python's
 #       pytest, numpy and pjsua2-python (a scripted SIP phone)
@@ -11,7 +11,7 @@ set -euo pipefail
 
 MODE="${1:-test}"
 
-APT_PACKAGES=(libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev pkg-config espeak-ng sox)
+APT_PACKAGES=(libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev pkg-config espeak-ng sox tzdata)
 if [ "$MODE" != "--run" ]; then
   APT_PACKAGES+=(baresip-core lame python3-pip sip-tester)
 fi

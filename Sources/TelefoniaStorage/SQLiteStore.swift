@@ -230,8 +230,11 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     }
 
     public func removeLine(tenantID: String, extensionNumber: String) throws {
-        let removed = try withDatabase {
-            try $0.execute("DELETE FROM lines WHERE tenant_id = ? AND extension = ?", tenantID, extensionNumber)
+        let removed = try write { database in
+            if let user = CallFlowRules.menu(naming: extensionNumber, among: try ivrMenus(in: database, tenantID: tenantID)) {
+                throw StoreError(.invalid, "IVR \(user.number) sends calls to line \(extensionNumber)")
+            }
+            return try database.execute("DELETE FROM lines WHERE tenant_id = ? AND extension = ?", tenantID, extensionNumber)
         }
         if removed == 0 { throw StoreError(.notFound, "tenant \(tenantID) has no line \(extensionNumber)") }
     }

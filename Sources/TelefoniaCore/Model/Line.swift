@@ -30,4 +30,9 @@ public struct Line: Sendable, Equatable, Codable, Identifiable {
         self.permissions = permissions
         self.ringTimeout = ringTimeout
     }
+
+    /// An extension as other objects name it (IVR options, voicemail boxes): 1 to 16 ASCII digits.
+    public static func isValidExtension(_ text: String) -> Bool {
+        (1...16).contains(text.utf8.count) && text.utf8.allSatisfy { (48...57).contains($0) }
+    }
 }

@@ -33,6 +33,10 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var reportPageSizes: [String: Int] = [:]
         /// Tenant id → room number → room (`MemoryStore+Rooms.swift`).
         var rooms: [String: [String: ConferenceRoom]] = [:]
+        /// Tenant id → name → profile (`MemoryStore+CallFlows.swift`).
+        var timeProfiles: [String: [String: TimeProfile]] = [:]
+        /// Tenant id → number → IVR menu (`MemoryStore+CallFlows.swift`).
+        var ivrMenus: [String: [String: IVRMenu]] = [:]
     }
 
     struct LineKey: Hashable {
@@ -106,6 +110,8 @@ public final class MemoryStore: Store, @unchecked Sendable {
             state.registrations = state.registrations.filter { $0.key.tenantID != id }
             state.rating.tenantPlans[id] = nil
             state.rooms[id] = nil
+            state.timeProfiles[id] = nil
+            state.ivrMenus[id] = nil
             state.audioFiles[id] = nil
         }
     }
@@ -134,9 +140,14 @@ public final class MemoryStore: Store, @unchecked Sendable {
 
     public func removeLine(tenantID: String, extensionNumber: String) throws {
         try withState { state in
-            guard state.lines.removeValue(forKey: LineKey(tenantID: tenantID, extensionNumber: extensionNumber)) != nil else {
+            guard state.lines[LineKey(tenantID: tenantID, extensionNumber: extensionNumber)] != nil else {
                 throw StoreError(.notFound, "tenant \(tenantID) has no line \(extensionNumber)")
             }
+            let menus = (state.ivrMenus[tenantID] ?? [:]).values.sorted { IVRMenu.precedes($0, $1) }
+            if let user = CallFlowRules.menu(naming: extensionNumber, among: menus) {
+                throw StoreError(.invalid, "IVR \(user.number) sends calls to line \(extensionNumber)")
+            }
+            state.lines[LineKey(tenantID: tenantID, extensionNumber: extensionNumber)] = nil
             state.dids = state.dids.filter { !($0.value.tenantID == tenantID && $0.value.extensionNumber == extensionNumber) }
             state.registrations = state.registrations.filter {
                 !($0.key.tenantID == tenantID && $0.key.extensionNumber == extensionNumber)

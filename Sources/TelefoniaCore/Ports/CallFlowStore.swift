@@ -1,0 +1,76 @@
+/// The configuration of a tenant's call flows: time profiles (P7) and IVR menus (L5).
+/// Implemented by `SQLiteStore` and `MemoryStore`, with the same rules:
+/// - a profile's name and a menu's number are unique per tenant; each needs its tenant;
+/// - `save` inserts or replaces, and refuses what `problem()` refuses (`invalid`);
+/// - a menu may only name profiles and menus of its own tenant that exist; a profile or
+///   menu another menu names cannot be removed (`invalid`);
+/// - removing a tenant removes them; lists are ordered by name / number.
+/// A change is read by the next call at once.
+public protocol CallFlowStore: AnyObject, Sendable {
+    func timeProfiles(tenantID: String) throws -> [TimeProfile]
+    func timeProfile(tenantID: String, name: String) throws -> TimeProfile?
+    /// Adds or replaces a profile; `notFound` for an unknown tenant, `invalid` for a bad one.
+    func save(_ profile: TimeProfile) throws
+    /// Removes a profile and returns it; `notFound` when there is none, `invalid` while a menu uses it.
+    @discardableResult func removeTimeProfile(tenantID: String, name: String) throws -> TimeProfile
+
+    func ivrMenus(tenantID: String) throws -> [IVRMenu]
+    func ivrMenu(tenantID: String, number: String) throws -> IVRMenu?
+    /// Adds or replaces a menu; `notFound` for an unknown tenant, `invalid` for a bad menu
+    /// or one naming a menu, profile or line the tenant does not have.
+    func save(_ menu: IVRMenu) throws
+    /// Removes a menu and returns it; `notFound` when there is none, `invalid` while another menu leads to it.
+    @discardableResult func removeIVRMenu(tenantID: String, number: String) throws -> IVRMenu
+}
+
+/// The rules both stores apply to call flows, over what the tenant has.
+public enum CallFlowRules {
+    /// Why `menu` cannot be saved given the tenant's menus, profiles and lines, or nil.
+    public static func problem(with menu: IVRMenu, menuExists: (String) throws -> Bool, profileExists: (String) throws -> Bool,
+                               lineExists: (String) throws -> Bool) rethrows -> String? {
+        if let problem = menu.problem() { return problem }
+        if let profile = menu.timeProfile, try !profileExists(profile) {
+            return "tenant \(menu.tenantID) has no time profile \(profile)"
+        }
+        for destination in menu.destinations {
+            switch destination {
+            case .menu(let number) where number != menu.number:
+                if try !menuExists(number) { return "tenant \(menu.tenantID) has no IVR \(number)" }
+            case .line(let ext), .voicemail(let ext):
+                if try !lineExists(ext) { return "tenant \(menu.tenantID) has no line \(ext)" }
+            case .group, .queue:
+                return "\(destination): call groups and queues are not available yet"
+            case .portal:
+                return "the voice portal is not available yet"
+            default:
+                break
+            }
+        }
+        return nil
+    }
+
+    /// The menu among `menus` that sends calls to line `ext` or its voicemail (so the line cannot be removed), if any.
+    public static func menu(naming ext: String, among menus: [IVRMenu]) -> IVRMenu? {
+        menus.first { $0.destinations.contains(.line(ext)) || $0.destinations.contains(.voicemail(ext)) }
+    }
+
+    /// The menu among `menus` that leads to menu `number` (so it cannot be removed), if any.
+    public static func menu(leadingTo number: String, among menus: [IVRMenu]) -> IVRMenu? {
+        menus.first { $0.number != number && $0.destinations.contains(.menu(number)) }
+    }
+}
+
+/// An `IVRDirectory` over a store.
+public struct StoreIVRDirectory: IVRDirectory {
+    private let store: any CallFlowStore & CallDataSource
+
+    public init(store: any CallFlowStore & CallDataSource) {
+        self.store = store
+    }
+
+    public func menu(tenantID: String, number: String) throws -> IVRMenu? { try store.ivrMenu(tenantID: tenantID, number: number) }
+    public func timeProfile(tenantID: String, name: String) throws -> TimeProfile? { try store.timeProfile(tenantID: tenantID, name: name) }
+    public func hasLine(tenantID: String, extensionNumber: String) throws -> Bool {
+        try store.line(tenantID: tenantID, extensionNumber: extensionNumber) != nil
+    }
+}

@@ -1,0 +1,69 @@
+/// `CallFlowStore` in memory, with the same rules as `SQLiteStore`.
+extension MemoryStore: CallFlowStore {
+    public func timeProfiles(tenantID: String) throws -> [TimeProfile] {
+        withState { state in (state.timeProfiles[tenantID] ?? [:]).values.sorted { $0.name < $1.name } }
+    }
+
+    public func timeProfile(tenantID: String, name: String) throws -> TimeProfile? {
+        withState { $0.timeProfiles[tenantID]?[name] }
+    }
+
+    public func save(_ profile: TimeProfile) throws {
+        if let problem = profile.problem() { throw StoreError(.invalid, problem) }
+        try withState { state in
+            guard state.tenants[profile.tenantID] != nil else { throw StoreError(.notFound, "unknown tenant \(profile.tenantID)") }
+            state.timeProfiles[profile.tenantID, default: [:]][profile.name] = profile
+        }
+    }
+
+    @discardableResult
+    public func removeTimeProfile(tenantID: String, name: String) throws -> TimeProfile {
+        try withState { state in
+            guard let profile = state.timeProfiles[tenantID]?[name] else {
+                throw StoreError(.notFound, "tenant \(tenantID) has no time profile \(name)")
+            }
+            if let user = (state.ivrMenus[tenantID] ?? [:]).values.sorted(by: { $0.number < $1.number }).first(where: { $0.timeProfile == name }) {
+                throw StoreError(.invalid, "IVR \(user.number) uses time profile \(name)")
+            }
+            state.timeProfiles[tenantID]?[name] = nil
+            return profile
+        }
+    }
+
+    public func ivrMenus(tenantID: String) throws -> [IVRMenu] {
+        withState { state in (state.ivrMenus[tenantID] ?? [:]).values.sorted { IVRMenu.precedes($0, $1) } }
+    }
+
+    public func ivrMenu(tenantID: String, number: String) throws -> IVRMenu? {
+        withState { $0.ivrMenus[tenantID]?[number] }
+    }
+
+    public func save(_ menu: IVRMenu) throws {
+        try withState { state in
+            guard state.tenants[menu.tenantID] != nil else { throw StoreError(.notFound, "unknown tenant \(menu.tenantID)") }
+            if let problem = CallFlowRules.problem(
+                with: menu,
+                menuExists: { state.ivrMenus[menu.tenantID]?[$0] != nil },
+                profileExists: { state.timeProfiles[menu.tenantID]?[$0] != nil },
+                lineExists: { state.lines[LineKey(tenantID: menu.tenantID, extensionNumber: $0)] != nil }) {
+                throw StoreError(.invalid, problem)
+            }
+            state.ivrMenus[menu.tenantID, default: [:]][menu.number] = menu
+        }
+    }
+
+    @discardableResult
+    public func removeIVRMenu(tenantID: String, number: String) throws -> IVRMenu {
+        try withState { state in
+            guard let menu = state.ivrMenus[tenantID]?[number] else {
+                throw StoreError(.notFound, "tenant \(tenantID) has no IVR \(number)")
+            }
+            let others = (state.ivrMenus[tenantID] ?? [:]).values.sorted { IVRMenu.precedes($0, $1) }
+            if let user = CallFlowRules.menu(leadingTo: number, among: others) {
+                throw StoreError(.invalid, "IVR \(user.number) leads to IVR \(number)")
+            }
+            state.ivrMenus[tenantID]?[number] = nil
+            return menu
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import TelefoniaCore
+
+/// Time profiles and IVR menus, stored as JSON documents (one row each, keyed by
+/// tenant and name): what a flow reads is always one whole object, validated by the
+/// core's rules before it is written, and a document lets the shape grow without a
+/// migration per field. Same rules as `MemoryStore`.
+extension SQLiteStore: CallFlowStore {
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    private static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw StoreError(.io, "stored \(type) does not decode: \(error)")
+        }
+    }
+
+    private static func encode<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    public func timeProfiles(tenantID: String) throws -> [TimeProfile] {
+        try withDatabase {
+            try $0.query("SELECT definition FROM time_profiles WHERE tenant_id = ? ORDER BY name", tenantID) { $0.text(0) }
+        }.map { try Self.decode(TimeProfile.self, $0) }
+    }
+
+    public func timeProfile(tenantID: String, name: String) throws -> TimeProfile? {
+        try withDatabase {
+            try $0.query("SELECT definition FROM time_profiles WHERE tenant_id = ? AND name = ?", tenantID, name) { $0.text(0) }
+        }.first.map { try Self.decode(TimeProfile.self, $0) }
+    }
+
+    public func save(_ profile: TimeProfile) throws {
+        if let problem = profile.problem() { throw StoreError(.invalid, problem) }
+        let definition = try Self.encode(profile)
+        try write { database in
+            if try database.query("SELECT 1 FROM tenants WHERE id = ?", profile.tenantID, row: { _ in 1 }).isEmpty {
+                throw StoreError(.notFound, "unknown tenant \(profile.tenantID)")
+            }
+            try database.execute(
+                "INSERT OR REPLACE INTO time_profiles (tenant_id, name, definition) VALUES (?, ?, ?)",
+                profile.tenantID, profile.name, definition)
+        }
+    }
+
+    @discardableResult
+    public func removeTimeProfile(tenantID: String, name: String) throws -> TimeProfile {
+        try write { database in
+            guard let text = try database.query(
+                "SELECT definition FROM time_profiles WHERE tenant_id = ? AND name = ?", tenantID, name, row: { $0.text(0) }
+            ).first else {
+                throw StoreError(.notFound, "tenant \(tenantID) has no time profile \(name)")
+            }
+            if let user = try ivrMenus(in: database, tenantID: tenantID).first(where: { $0.timeProfile == name }) {
+                throw StoreError(.invalid, "IVR \(user.number) uses time profile \(name)")
+            }
+            try database.execute("DELETE FROM time_profiles WHERE tenant_id = ? AND name = ?", tenantID, name)
+            return try Self.decode(TimeProfile.self, text)
+        }
+    }
+
+    // MARK: - IVR menus
+
+    func ivrMenus(in database: SQLiteDatabase, tenantID: String) throws -> [IVRMenu] {
+        try database.query("SELECT definition FROM ivr_menus WHERE tenant_id = ?", tenantID) { $0.text(0) }
+            .map { try Self.decode(IVRMenu.self, $0) }
+            .sorted { IVRMenu.precedes($0, $1) }
+    }
+
+    public func ivrMenus(tenantID: String) throws -> [IVRMenu] {
+        try withDatabase { try ivrMenus(in: $0, tenantID: tenantID) }
+    }
+
+    public func ivrMenu(tenantID: String, number: String) throws -> IVRMenu? {
+        try withDatabase {
+            try $0.query("SELECT definition FROM ivr_menus WHERE tenant_id = ? AND number = ?", tenantID, number) { $0.text(0) }
+        }.first.map { try Self.decode(IVRMenu.self, $0) }
+    }
+
+    public func save(_ menu: IVRMenu) throws {
+        let definition = try Self.encode(menu)
+        try write { database in
+            func exists(_ sql: String, _ key: String) throws -> Bool {
+                try !database.query(sql, menu.tenantID, key, row: { _ in 1 }).isEmpty
+            }
+            if try database.query("SELECT 1 FROM tenants WHERE id = ?", menu.tenantID, row: { _ in 1 }).isEmpty {
+                throw StoreError(.notFound, "unknown tenant \(menu.tenantID)")
+            }
+            if let problem = try CallFlowRules.problem(
+                with: menu,
+                menuExists: { try exists("SELECT 1 FROM ivr_menus WHERE tenant_id = ? AND number = ?", $0) },
+                profileExists: { try exists("SELECT 1 FROM time_profiles WHERE tenant_id = ? AND name = ?", $0) },
+                lineExists: { try exists("SELECT 1 FROM lines WHERE tenant_id = ? AND extension = ?", $0) }) {
+                throw StoreError(.invalid, problem)
+            }
+            try database.execute(
+                "INSERT OR REPLACE INTO ivr_menus (tenant_id, number, definition) VALUES (?, ?, ?)",
+                menu.tenantID, menu.number, definition)
+        }
+    }
+
+    @discardableResult
+    public func removeIVRMenu(tenantID: String, number: String) throws -> IVRMenu {
+        try write { database in
+            let menus = try ivrMenus(in: database, tenantID: tenantID)
+            guard let menu = menus.first(where: { $0.number == number }) else {
+                throw StoreError(.notFound, "tenant \(tenantID) has no IVR \(number)")
+            }
+            if let user = CallFlowRules.menu(leadingTo: number, among: menus) {
+                throw StoreError(.invalid, "IVR \(user.number) leads to IVR \(number)")
+            }
+            try database.execute("DELETE FROM ivr_menus WHERE tenant_id = ? AND number = ?", tenantID, number)
+            return menu
+        }
+    }
+}
+
+extension SQLiteStore {
+    /// Call flows (issue 9): time profiles, IVR menus.
+    static let callFlowMigrations: [SQLiteMigration] = [
+        SQLiteMigration(
+            name: "600-time-profiles",
+            sql: """
+                CREATE TABLE time_profiles (
+                    tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    definition TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, name)
+                );
+                """
+        ),
+        SQLiteMigration(
+            name: "601-ivr-menus",
+            sql: """
+                CREATE TABLE ivr_menus (
+                    tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+                    number TEXT NOT NULL,
+                    definition TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, number)
+                );
+                """
+        ),
+    ]
+}
