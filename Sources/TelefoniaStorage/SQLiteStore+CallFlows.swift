@@ -115,8 +115,54 @@ extension SQLiteStore: CallFlowStore {
             if let user = CallFlowRules.menu(leadingTo: number, among: menus) {
                 throw StoreError(.invalid, "IVR \(user.number) leads to IVR \(number)")
             }
+            if let did = try database.query(
+                "SELECT number FROM dids WHERE tenant_id = ? AND route = ? ORDER BY number", tenantID,
+                DIDRoute.ivr(number).description, row: { $0.text(0) }
+            ).first {
+                throw StoreError(.invalid, "DID \(did) is routed to IVR \(number)")
+            }
             try database.execute("DELETE FROM ivr_menus WHERE tenant_id = ? AND number = ?", tenantID, number)
             return menu
+        }
+    }
+
+    // MARK: - IVR visits (R3, R4)
+
+    public func record(_ visit: IVRVisit) throws {
+        let path = try Self.encode(visit.path)
+        try write { database in
+            try database.execute(
+                """
+                INSERT OR REPLACE INTO ivr_visits (call_id, tenant_id, menu, caller, started_at, ended_at, path, exit,
+                    survey_score, survey_menu)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                visit.callID, visit.tenantID, visit.menu, visit.caller, visit.startedAt, visit.endedAt, path, visit.exit,
+                visit.surveyScore.map(Int64.init), visit.surveyMenu)
+        }
+    }
+
+    public func ivrVisits(tenantID: String, from: Int64?, to: Int64?, menu: String?) throws -> [IVRVisit] {
+        let rows = try withDatabase { database in
+            try database.query(
+                """
+                SELECT call_id, tenant_id, menu, caller, started_at, ended_at, path, exit, survey_score, survey_menu
+                FROM ivr_visits WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+                ORDER BY started_at, call_id
+                """,
+                tenantID, from ?? Int64.min, to ?? Int64.max
+            ) { row in
+                (IVRVisit(callID: row.text(0), tenantID: row.text(1), menu: row.text(2), caller: row.text(3),
+                          startedAt: row.int64(4), endedAt: row.int64(5), path: [], exit: row.text(7),
+                          surveyScore: row.optionalInt64(8).map(Int.init), surveyMenu: row.optionalText(9)),
+                 row.text(6))
+            }
+        }
+        return try rows.compactMap { visit, path in
+            var visit = visit
+            visit.path = try Self.decode([IVRStep].self, path)
+            guard let menu else { return visit }
+            return visit.menu == menu || visit.path.contains { $0.menu == menu } ? visit : nil
         }
     }
 }
@@ -144,6 +190,28 @@ extension SQLiteStore {
                     definition TEXT NOT NULL,
                     PRIMARY KEY (tenant_id, number)
                 );
+                """
+        ),
+        SQLiteMigration(
+            name: "602-did-route",
+            sql: "ALTER TABLE dids ADD COLUMN route TEXT;"
+        ),
+        SQLiteMigration(
+            name: "603-ivr-visits",
+            sql: """
+                CREATE TABLE ivr_visits (
+                    call_id TEXT PRIMARY KEY NOT NULL,
+                    tenant_id TEXT NOT NULL,
+                    menu TEXT NOT NULL,
+                    caller TEXT NOT NULL,
+                    started_at INTEGER NOT NULL,
+                    ended_at INTEGER NOT NULL,
+                    path TEXT NOT NULL,
+                    exit TEXT NOT NULL,
+                    survey_score INTEGER,
+                    survey_menu TEXT
+                );
+                CREATE INDEX ivr_visits_tenant_time ON ivr_visits (tenant_id, started_at);
                 """
         ),
     ]

@@ -242,23 +242,24 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     // MARK: - DIDs
 
     private static func did(_ row: SQLiteRow) -> DID {
-        DID(number: row.text(0), tenantID: row.text(1), extensionNumber: row.text(2))
+        DID(number: row.text(0), tenantID: row.text(1), extensionNumber: row.text(2),
+            route: row.optionalText(3).flatMap(DIDRoute.init(parsing:)))
     }
 
     public func dids(tenantID: String?) throws -> [DID] {
         try withDatabase { database in
             if let tenantID {
                 return try database.query(
-                    "SELECT number, tenant_id, extension FROM dids WHERE tenant_id = ? ORDER BY number", tenantID, row: Self.did
+                    "SELECT number, tenant_id, extension, route FROM dids WHERE tenant_id = ? ORDER BY number", tenantID, row: Self.did
                 )
             }
-            return try database.query("SELECT number, tenant_id, extension FROM dids ORDER BY number", row: Self.did)
+            return try database.query("SELECT number, tenant_id, extension, route FROM dids ORDER BY number", row: Self.did)
         }
     }
 
     public func did(number: String) throws -> DID? {
         try withDatabase {
-            try $0.query("SELECT number, tenant_id, extension FROM dids WHERE number = ?", number, row: Self.did).first
+            try $0.query("SELECT number, tenant_id, extension, route FROM dids WHERE number = ?", number, row: Self.did).first
         }
     }
 
@@ -270,12 +271,18 @@ public final class SQLiteStore: Store, @unchecked Sendable {
             guard lineExists else {
                 throw StoreError(.notFound, "tenant \(did.tenantID) has no line \(did.extensionNumber)")
             }
+            if case .ivr(let menu)? = did.route, try database.query(
+                "SELECT 1 FROM ivr_menus WHERE tenant_id = ? AND number = ?", did.tenantID, menu, row: { _ in 1 }
+            ).isEmpty {
+                throw StoreError(.invalid, "tenant \(did.tenantID) has no IVR \(menu)")
+            }
             try database.execute(
                 """
-                INSERT INTO dids (number, tenant_id, extension) VALUES (?, ?, ?)
-                ON CONFLICT (number) DO UPDATE SET tenant_id = excluded.tenant_id, extension = excluded.extension
+                INSERT INTO dids (number, tenant_id, extension, route) VALUES (?, ?, ?, ?)
+                ON CONFLICT (number) DO UPDATE SET tenant_id = excluded.tenant_id, extension = excluded.extension,
+                    route = excluded.route
                 """,
-                did.number, did.tenantID, did.extensionNumber
+                did.number, did.tenantID, did.extensionNumber, did.route?.description
             )
         }
     }

@@ -5,8 +5,8 @@ import TelefoniaCore
 struct DIDCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "did",
-        abstract: "Manage DIDs: public numbers that ring a line.",
-        subcommands: [Add.self, List.self, Remove.self]
+        abstract: "Manage DIDs: public numbers that ring a line, or reach an IVR (--ivr).",
+        subcommands: [Add.self, Route.self, List.self, Remove.self]
     )
 
     struct Add: ParsableCommand {
@@ -14,7 +14,8 @@ struct DIDCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Number with country code, e.g. +55 11 3000-1000.") var number: String
         @Option(help: "Tenant id.") var tenant: String
-        @Option(help: "Extension that rings.") var line: String
+        @Option(help: "Extension the number belongs to (and rings, without --ivr).") var line: String
+        @Option(help: "IVR menu that answers the number instead of the line.") var ivr: String?
 
         func run() throws {
             let store = try global.openStore()
@@ -29,8 +30,9 @@ struct DIDCommand: ParsableCommand {
                         + "remove it first with `telefonia did remove \(number)`"
                 )
             }
-            try store.save(DID(number: number, tenantID: owner.id, extensionNumber: line))
-            print("added DID \(number) to line \(line) of tenant \(owner.id)")
+            let route = try ivr.map { try DIDCommand.route(ivr: $0, tenantID: owner.id, global: global) }
+            try store.save(DID(number: number, tenantID: owner.id, extensionNumber: line, route: route))
+            print("added DID \(number) to line \(line) of tenant \(owner.id)" + (route.map { ", answered by \($0)" } ?? ""))
         }
     }
 
@@ -42,9 +44,9 @@ struct DIDCommand: ParsableCommand {
         func run() throws {
             let store = try global.openStore()
             if let tenant { _ = try TenantCommand.existing(tenant, store: store) }
-            var table = TextTable("NUMBER", "TENANT", "LINE")
+            var table = TextTable("NUMBER", "TENANT", "LINE", "ROUTE")
             for did in try store.dids(tenantID: tenant) {
-                table.append([did.number, did.tenantID, did.extensionNumber])
+                table.append([did.number, did.tenantID, did.extensionNumber, did.route?.description ?? "line"])
             }
             table.print()
         }
@@ -64,5 +66,34 @@ struct DIDCommand: ParsableCommand {
             try store.removeDID(number: number)
             print("removed DID \(number)")
         }
+    }
+
+    struct Route: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Send a DID's calls to an IVR menu, or back to its line.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Number.") var number: String
+        @Option(help: "IVR menu that answers the number.") var ivr: String?
+        @Flag(help: "Ring the DID's line again.") var line = false
+
+        func run() throws {
+            let store = try global.openStore()
+            let number = try Input.e164(number)
+            guard var did = try store.did(number: number) else {
+                throw CLIError("unknown DID \(number); see `telefonia did list`")
+            }
+            guard (ivr != nil) != line else { throw CLIError("give either --ivr N or --line") }
+            did.route = try ivr.map { try DIDCommand.route(ivr: $0, tenantID: did.tenantID, global: global) }
+            try store.save(did)
+            print("DID \(number) now " + (did.route.map { "reaches \($0)" } ?? "rings line \(did.extensionNumber)"))
+        }
+    }
+
+    /// The route to IVR `menu` of the tenant, checked.
+    static func route(ivr menu: String, tenantID: String, global: GlobalOptions) throws -> DIDRoute {
+        guard IVRMenu.isValidNumber(menu) else { throw CLIError("--ivr '\(menu)' must be a menu number (1 to 6 digits)") }
+        guard try global.openCallFlowStore().ivrMenu(tenantID: tenantID, number: menu) != nil else {
+            throw CLIError("tenant \(tenantID) has no IVR \(menu); see `telefonia ivr list \(tenantID)`")
+        }
+        return .ivr(menu)
     }
 }

@@ -29,6 +29,14 @@ public enum Prompts {
     public static let aloneInRoom = "voce-esta-sozinho-na-sala"
     /// "Seu saldo é" (followed by an amount of money).
     public static let yourBalanceIs = "seu-saldo-e"
+    /// "Este destino não está disponível no momento." (an IVR option that cannot be reached).
+    public static let unavailable = "destino-indisponivel"
+    /// "Por favor, avalie o atendimento de 1 a 5, sendo 5 muito satisfeito." (the IVR survey).
+    public static let surveyQuestion = "avalie-o-atendimento"
+    /// "Obrigado."
+    public static let thankYou = "obrigado"
+    /// "Estamos fora do horário de atendimento." (a default after-hours audio).
+    public static let closed = "fora-do-horario"
 
     // MARK: Sounds
     /// A 0.25 s 1 kHz beep (record after the beep, conference join/leave).
@@ -45,7 +53,7 @@ public enum Prompts {
     /// Phrases, sounds and keys above.
     public static let phrases: [String] = [
         enterNumberThenPound, invalidOption, youAre, inQueue, estimatedWait, thereAre, participantsInRoom, aloneInRoom,
-        yourBalanceIs, beep, musicOnHold, star, pound,
+        yourBalanceIs, unavailable, surveyQuestion, thankYou, closed, beep, musicOnHold, star, pound,
     ]
 
     /// Every default prompt name: the phrases and everything `PortugueseSpeech` can say.

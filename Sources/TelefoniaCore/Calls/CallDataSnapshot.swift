@@ -12,6 +12,7 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
     private var tenants: [String: Tenant?] = [:]
     private var lines: [String: Line?] = [:]
     private var rooms: [String: ConferenceRoom?] = [:]
+    private var menus: [String: IVRMenu?] = [:]
     private var dids: [String: DID?] = [:]
     private var trunksByID: [String: Trunk?] = [:]
     private var allTrunks: [String: [Trunk]] = [:]
@@ -58,6 +59,10 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
 
     public func room(tenantID: String, number: String) throws -> ConferenceRoom? {
         try answer(&rooms, tenantID + "|" + number) { try $0.room(tenantID: tenantID, number: number) }
+    }
+
+    public func ivrMenu(tenantID: String, number: String) throws -> IVRMenu? {
+        try answer(&menus, tenantID + "|" + number) { try $0.ivrMenu(tenantID: tenantID, number: number) }
     }
 
     public func did(number: String) throws -> DID? {

@@ -284,6 +284,13 @@ public final class CallEngine {
             }
             return try dialApplication(ConferenceDialling.applicationName(tenantID: tenantID, number: room), offer.callID, state)
         }
+        if let menu = IVRDialling.menuNumber(dialled: dialled) {
+            // L5: *92 + menu runs an IVR menu of the caller's own tenant.
+            guard try data.ivrMenu(tenantID: tenantID, number: menu) != nil else {
+                return reject(offer.callID, state, status: 404, disposition: .failed, reason: "no IVR \(menu)")
+            }
+            return try dialApplication(IVRDialling.applicationName(tenantID: tenantID, number: menu), offer.callID, state)
+        }
         if let target = try data.line(tenantID: tenantID, extensionNumber: dialled) {
             let (refusal, rated) = try billing.offer(offer.callID, tenantID: tenantID, numberClass: .internalCall, e164: nil, data: data)
             state.unrated = !rated
@@ -359,6 +366,13 @@ public final class CallEngine {
         }
         state.tenantID = did.tenantID
         state.line = did.extensionNumber
+        if case .ivr(let menu)? = did.route {
+            // T3: the DID is answered by an IVR menu of its tenant.
+            guard try data.ivrMenu(tenantID: did.tenantID, number: menu) != nil else {
+                return reject(offer.callID, state, status: 404, disposition: .failed, reason: "DID \(e164) points to a missing IVR")
+            }
+            return try dialApplication(IVRDialling.applicationName(tenantID: did.tenantID, number: menu), offer.callID, state)
+        }
         guard let target = try data.line(tenantID: did.tenantID, extensionNumber: did.extensionNumber) else {
             return reject(offer.callID, state, status: 404, disposition: .failed, reason: "DID \(e164) points to a missing line")
         }

@@ -1,14 +1,52 @@
-/// An inbound public number routed to a line of a tenant (T3).
+/// An inbound public number of a tenant (T3). It belongs to a line (its calls are that
+/// line's received calls) and rings it, unless `route` sends it elsewhere.
 public struct DID: Sendable, Equatable, Codable {
     /// E.164 form, "+551130001000".
     public var number: String
     public var tenantID: String
-    /// Extension of the line that rings.
+    /// Extension of the line the number belongs to (and rings, without a `route`).
     public var extensionNumber: String
+    /// Where calls go instead of ringing the line; nil: the line.
+    public var route: DIDRoute?
 
-    public init(number: String, tenantID: String, extensionNumber: String) {
+    public init(number: String, tenantID: String, extensionNumber: String, route: DIDRoute? = nil) {
         self.number = number
         self.tenantID = tenantID
         self.extensionNumber = extensionNumber
+        self.route = route
+    }
+}
+
+/// Where a DID sends calls other than its line (set by the operator). Written `ivr:1`.
+public enum DIDRoute: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// An IVR menu of the tenant, by number.
+    case ivr(String)
+
+    public init?(parsing text: String) {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return nil }
+        switch parts[0].lowercased() {
+        case "ivr" where IVRMenu.isValidNumber(parts[1]): self = .ivr(parts[1])
+        default: return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .ivr(let number): "ivr:\(number)"
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let route = DIDRoute(parsing: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad DID route \(text)"))
+        }
+        self = route
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
     }
 }

@@ -6,6 +6,8 @@ public protocol CallDataSource: AnyObject {
     func tenant(id: String) throws -> Tenant?
     func line(tenantID: String, extensionNumber: String) throws -> Line?
     func room(tenantID: String, number: String) throws -> ConferenceRoom?
+    /// An IVR menu of the tenant (a DID or `*92` leads to it).
+    func ivrMenu(tenantID: String, number: String) throws -> IVRMenu?
     func did(number: String) throws -> DID?
     func trunk(id: String) throws -> Trunk?
     func trunks() throws -> [Trunk]

@@ -21,6 +21,12 @@ public protocol CallFlowStore: AnyObject, Sendable {
     func save(_ menu: IVRMenu) throws
     /// Removes a menu and returns it; `notFound` when there is none, `invalid` while another menu leads to it.
     @discardableResult func removeIVRMenu(tenantID: String, number: String) throws -> IVRMenu
+    /// Keeps a call's way through the IVR (R3) and its survey score (R4); a second
+    /// record of the same call id replaces the first.
+    func record(_ visit: IVRVisit) throws
+    /// A tenant's IVR visits started in `from..<to` (unix ms), through `menu` when set
+    /// (the menu entered first or any menu of the path), oldest first.
+    func ivrVisits(tenantID: String, from: Int64?, to: Int64?, menu: String?) throws -> [IVRVisit]
 }
 
 /// The rules both stores apply to call flows, over what the tenant has.

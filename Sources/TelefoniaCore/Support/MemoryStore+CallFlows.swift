@@ -62,8 +62,28 @@ extension MemoryStore: CallFlowStore {
             if let user = CallFlowRules.menu(leadingTo: number, among: others) {
                 throw StoreError(.invalid, "IVR \(user.number) leads to IVR \(number)")
             }
+            if let did = state.dids.values.sorted(by: { $0.number < $1.number })
+                .first(where: { $0.tenantID == tenantID && $0.route == .ivr(number) }) {
+                throw StoreError(.invalid, "DID \(did.number) is routed to IVR \(number)")
+            }
             state.ivrMenus[tenantID]?[number] = nil
             return menu
+        }
+    }
+
+    public func record(_ visit: IVRVisit) throws {
+        withState { state in
+            state.ivrVisits.removeAll { $0.callID == visit.callID }
+            state.ivrVisits.append(visit)
+        }
+    }
+
+    public func ivrVisits(tenantID: String, from: Int64?, to: Int64?, menu: String?) throws -> [IVRVisit] {
+        withState { state in
+            state.ivrVisits.filter { visit in
+                visit.tenantID == tenantID && from.map { visit.startedAt >= $0 } != false && to.map { visit.startedAt < $0 } != false
+                    && menu.map { m in visit.menu == m || visit.path.contains { $0.menu == m } } != false
+            }.sorted { ($0.startedAt, $0.callID) < ($1.startedAt, $1.callID) }
         }
     }
 }

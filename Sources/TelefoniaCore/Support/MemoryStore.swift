@@ -37,6 +37,8 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var timeProfiles: [String: [String: TimeProfile]] = [:]
         /// Tenant id → number → IVR menu (`MemoryStore+CallFlows.swift`).
         var ivrMenus: [String: [String: IVRMenu]] = [:]
+        /// IVR visits (R3), history kept like CDRs.
+        var ivrVisits: [IVRVisit] = []
     }
 
     struct LineKey: Hashable {
@@ -172,6 +174,9 @@ public final class MemoryStore: Store, @unchecked Sendable {
         try withState { state in
             guard state.lines[LineKey(tenantID: did.tenantID, extensionNumber: did.extensionNumber)] != nil else {
                 throw StoreError(.notFound, "tenant \(did.tenantID) has no line \(did.extensionNumber)")
+            }
+            if case .ivr(let menu)? = did.route, state.ivrMenus[did.tenantID]?[menu] == nil {
+                throw StoreError(.invalid, "tenant \(did.tenantID) has no IVR \(menu)")
             }
             state.dids[did.number] = did
         }

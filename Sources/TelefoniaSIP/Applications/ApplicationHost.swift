@@ -11,13 +11,16 @@ final class ApplicationHost {
     private unowned let b2bua: B2BUA
     private let applications: [String: any CallApplication]
     private let prompts: any PromptProvider
+    /// Where IVR menus are read and their visits written.
+    private let store: any PBXStore
     /// Drives media the server terminates, every 20 ms.
     let mediaClock = MediaClock()
     /// Conference rooms with people in them (F6).
     private let conferences = ConferenceRooms()
 
-    init(context: SignallingContext, b2bua: B2BUA, applications: [any CallApplication], prompts: any PromptProvider) {
+    init(context: SignallingContext, b2bua: B2BUA, store: any PBXStore, applications: [any CallApplication], prompts: any PromptProvider) {
         self.context = context
+        self.store = store
         self.b2bua = b2bua
         self.applications = Dictionary(applications.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.prompts = prompts
@@ -26,7 +29,8 @@ final class ApplicationHost {
     /// Answers the call on the server and runs the application `name` on an oRTP channel.
     func start(_ name: String, on call: B2BCall) {
         let driver = b2bua.driver
-        guard let application = applications[name] ?? conferenceApplication(named: name) ?? listenApplication(named: name) else {
+        guard let application = applications[name] ?? conferenceApplication(named: name) ?? listenApplication(named: name)
+            ?? ivrApplication(named: name, call: call) else {
             driver.feed(.rejected(call.id, status: 404))
             return
         }
@@ -87,7 +91,17 @@ final class ApplicationHost {
         mediaClock.stop()
     }
 
-    // MARK: - Conference rooms and listening
+    // MARK: - Conference rooms, listening, IVRs
+
+    /// The IVR application of a menu the engine routed a call to ("ivr:demo:1", see
+    /// `IVRDialling`); nil for any other name.
+    private func ivrApplication(named name: String, call: B2BCall) -> (any CallApplication)? {
+        guard let menu = IVRDialling.menu(inApplication: name) else { return nil }
+        return IVRApplication(
+            tenantID: menu.tenantID, menu: menu.number, callID: call.id.rawValue, caller: call.aInvite.from.uri.user ?? "",
+            directory: StoreIVRDirectory(store: store), connector: IVRLegConnector(),
+            journal: StoreIVRJournal(storage: context.storage, loop: context.loop, logger: context.logger), clock: context.clock)
+    }
 
     /// The application of a conference room the engine routed a call to
     /// ("conference:demo:100", see `ConferenceDialling`); nil for any other name.

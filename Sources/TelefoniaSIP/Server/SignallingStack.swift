@@ -22,7 +22,7 @@ final class SignallingStack: @unchecked Sendable {
     /// - Parameter watchedLoops: the loops whose threads' occupancy the overload guard
     ///   watches (the signalling and SIP I/O loops of a server; none on a test loop,
     ///   whose virtual time would read as a saturated thread).
-    init(context: SignallingContext, media: any MediaAnchor, applications: [any CallApplication], prompts: any PromptProvider,
+    init(context: SignallingContext, media: any MediaAnchor, store: any PBXStore, applications: [any CallApplication], prompts: any PromptProvider,
          watchedLoops: [any EventLoop]) {
         self.watchedLoops = watchedLoops
         self.context = context
@@ -30,7 +30,7 @@ final class SignallingStack: @unchecked Sendable {
         let b2bua = B2BUA(context: context, media: media, authenticator: authenticator)
         b2bua.dialer = BLegDialer(context: context, b2bua: b2bua)
         b2bua.reinvites = ReinviteRelay(context: context)
-        b2bua.applications = ApplicationHost(context: context, b2bua: b2bua, applications: applications, prompts: prompts)
+        b2bua.applications = ApplicationHost(context: context, b2bua: b2bua, store: store, applications: applications, prompts: prompts)
         b2bua.recordings = CallRecordings(context: context)
         self.b2bua = b2bua
         dispatcher = SIPDispatcher(context: context, registrar: Registrar(context: context, authenticator: authenticator), b2bua: b2bua)

@@ -77,7 +77,7 @@ public final class TelefoniaServer: @unchecked Sendable {
         }
         let context = SignallingContext(configuration: configuration, transport: transport, storage: storage, clock: clock, logger: logger)
         stack = SignallingStack(
-            context: context, media: media, applications: applications,
+            context: context, media: media, store: store, applications: applications,
             prompts: prompts ?? Self.audioLibrary(configuration: configuration, store: store, logger: logger),
             watchedLoops: watchedLoops)
     }

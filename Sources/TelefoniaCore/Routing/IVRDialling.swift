@@ -1,0 +1,34 @@
+/// How calls reach IVR menus (L5): a DID routed to a menu, or a line dialling `*92`
+/// and the menu's number (`*921` → menu 1 of the caller's tenant; also how a
+/// subscriber tries a menu out). The engine hands such a call to the server as the
+/// application `ivr:<tenant>:<menu>`.
+public enum IVRDialling {
+    /// What a line dials before the menu number.
+    public static let prefix = "*92"
+    /// Start of the application names of IVR menus.
+    public static let applicationPrefix = "ivr:"
+
+    /// The menu number in a dialled code ("*921" → "1"); nil when the code is not `*92`
+    /// followed by digits.
+    public static func menuNumber(dialled: String) -> String? {
+        guard dialled.hasPrefix(prefix) else { return nil }
+        let number = String(dialled.dropFirst(prefix.count))
+        return IVRMenu.isValidNumber(number) ? number : nil
+    }
+
+    /// The application that runs menu `number` of `tenantID` ("ivr:demo:1").
+    public static func applicationName(tenantID: String, number: String) -> String {
+        applicationPrefix + tenantID + ":" + number
+    }
+
+    /// Tenant and menu of an IVR application name; nil for other applications. Tenant
+    /// ids cannot hold ':', so the last ':' separates them.
+    public static func menu(inApplication name: String) -> (tenantID: String, number: String)? {
+        guard name.hasPrefix(applicationPrefix) else { return nil }
+        let rest = name.dropFirst(applicationPrefix.count)
+        guard let colon = rest.lastIndex(of: ":") else { return nil }
+        let tenantID = String(rest[..<colon]), number = String(rest[rest.index(after: colon)...])
+        guard !tenantID.isEmpty, IVRMenu.isValidNumber(number) else { return nil }
+        return (tenantID, number)
+    }
+}
