@@ -107,7 +107,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "telefonia-sim",
-            dependencies: ["TelefoniaCore", "TelefoniaTesting"],
+            dependencies: ["TelefoniaCore", "TelefoniaTesting", "TelefoniaStorage"],
             path: "Sources/Hosts/Simulator",
             swiftSettings: swiftSettings
         ),

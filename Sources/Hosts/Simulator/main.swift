@@ -3,6 +3,9 @@
 //   telefonia-sim SCENARIO.json [--seed N]   run a scenario, print its timeline and CDRs,
 //                                            exit 1 when an expectation fails
 //   telefonia-sim --load N [--seed S]        push N short calls through the engine, print calls/s
+//   telefonia-sim --tenant ID --db FILE [--day D] [--menu N] [--calls N] [--seed S]
+//                                            what-if (B2): a generated day of callers through the
+//                                            tenant's real IVR configuration
 //
 // The host only parses arguments, reads the file and prints; the simulation lives in TelefoniaTesting.
 
@@ -13,11 +16,17 @@ import TelefoniaTesting
 let usage = """
     usage: telefonia-sim SCENARIO.json [--seed N]
            telefonia-sim --load N [--seed N]
+           telefonia-sim --tenant ID --db FILE [--day YYYY-MM-DD] [--menu N] [--calls N] [--seed N]
 
     Runs a scenario file (see Examples/scenarios/basic.json) on a virtual clock and
     prints its timeline and CDRs; exits 1 if an expectation of the file fails.
     With --load, runs N internal calls (answered, then hung up) through the call
     engine as fast as it can and prints the rate.
+    With --tenant, runs a generated day of callers (10,000 by default, arriving by a
+    business-day profile, pressing the keys each menu offers, sometimes a wrong key or
+    none, sometimes giving up) through the tenant's IVR menus as configured in the SQLite
+    file, on a virtual clock, and prints where the calls ended: the what-if before going
+    live. The start menu is the one the tenant's first routed DID reaches, else menu 1.
     """
 
 /// Exit statuses: 1 is reserved for failed expectations so scripts can tell them apart.
@@ -37,6 +46,7 @@ func fail(_ message: String, code: Int32) -> Never {
 var scenarioPath: String?
 var loadCount: Int?
 var seed: UInt64?
+var whatIf = WhatIfArguments()
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -53,6 +63,13 @@ while let argument = arguments.popFirst() {
             fail("--load needs a positive number of calls\n\n\(usage)", code: ExitCode.usage)
         }
         loadCount = number
+    case "--tenant", "--db", "--day", "--menu", "--calls":
+        guard let value = arguments.popFirst() else { fail("\(argument) needs a value\n\n\(usage)", code: ExitCode.usage) }
+        do {
+            try whatIf.set(argument, value)
+        } catch {
+            fail("\(error)\n\n\(usage)", code: ExitCode.usage)
+        }
     default:
         if argument.hasPrefix("-") {
             fail("unknown option \(argument)\n\n\(usage)", code: ExitCode.usage)
@@ -61,6 +78,20 @@ while let argument = arguments.popFirst() {
             fail("give one scenario file, not several\n\n\(usage)", code: ExitCode.usage)
         }
         scenarioPath = argument
+    }
+}
+
+// MARK: - What-if
+
+if whatIf.tenant != nil {
+    guard scenarioPath == nil, loadCount == nil else {
+        fail("--tenant runs the what-if; give no scenario file or --load with it\n\n\(usage)", code: ExitCode.usage)
+    }
+    do {
+        print(try await whatIf.run(seed: seed ?? 1))
+        exit(0)
+    } catch {
+        fail("\(error)", code: ExitCode.scenarioInvalid)
     }
 }
 

@@ -212,7 +212,7 @@ public enum SIPParser {
     }
 
     private static func via(_ v: UnsafeMutablePointer<osip_via_t>) -> Via? {
-        guard let proto = str(v.pointee.protocol), let host = str(v.pointee.host), isHost(host) else { return nil }
+        guard let proto = str(v.pointee.protocol), isToken(proto), let host = str(v.pointee.host), isHost(host) else { return nil }
         var port: Int?
         if let p = str(v.pointee.port) {
             guard let n = Int(p), (0...65535).contains(n) else { return nil }
@@ -253,6 +253,16 @@ public enum SIPParser {
     /// characters stay: RFC 4475's esc01 and semiuri leave libosip2 with such hosts.
     static func isHost(_ host: String) -> Bool {
         !host.isEmpty && host.utf8.allSatisfy { $0 > 0x20 && $0 != 0x7F }
+    }
+
+    /// Whether a Via's transport is an RFC 3261 token ("UDP", "TCP", "TLS", "WS"…): libosip2
+    /// accepts an empty or blank one, which serialises into a Via that no longer parses
+    /// (found by the fuzz target in CI).
+    static func isToken(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { byte in
+            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                || "-.!%*_+`'~".utf8.contains(byte)
+        }
     }
 
     /// The name/value pairs a shim accessor hands out by index, until it returns non-zero.

@@ -202,17 +202,19 @@ public final class SocketTransport: SIPTransport, @unchecked Sendable {
 
     /// Datagrams parsed on the UDP channel's loop, delivered on the signalling loop.
     fileprivate func received(_ batch: [(InboundMessage, SIPPeer)]) {
-        let deliverAll = { [self] in
-            for (message, peer) in batch { deliver?(message, peer) }
-        }
         // One loop for everything: deliver now; else one hop for the whole burst, its wait metered.
-        guard !loop.inEventLoop, let meter = handOverMeter else { return deliverAll() }
+        guard !loop.inEventLoop, let meter = handOverMeter else { return deliverAll(batch) }
         let stamp = HandOverMeter.now()
         meter.handed(batch.count)
-        loop.execute {
+        loop.execute { [self] in
             meter.delivered(batch.count, handedAt: stamp)
-            deliverAll()
+            deliverAll(batch)
         }
+    }
+
+    /// Hands each message of a burst to the layers above (on the signalling loop).
+    private func deliverAll(_ batch: [(InboundMessage, SIPPeer)]) {
+        for (message, peer) in batch { deliver?(message, peer) }
     }
 }
 

@@ -1,0 +1,121 @@
+"""IVR menus (L5) and time profiles (P7) heard by a real phone (PJSUA2).
+
+Each menu's audio is a tone of its own, uploaded as the tenant's audio file, so what
+the phone heard tells which menu played; the path the server took is then read back
+from `telefonia ivr visits` (R3)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import time
+
+import pytest
+
+import telefonia_harness as h
+from pjsua_phone import PjPhones
+
+
+def tone_audio(pbx, tmp_path, name: str, hz: int, seconds: float) -> None:
+    """A tone made with sox, encoded to MP3 with lame, stored as tenant audio `name`."""
+    wav, mp3 = tmp_path / f"{name}.wav", tmp_path / f"{name}.mp3"
+    subprocess.run(["sox", "-n", "-r", "44100", "-c", "1", "-b", "16", str(wav), "synth", str(seconds),
+                    "sine", str(hz), "vol", "0.5"], check=True)
+    subprocess.run(["lame", "--quiet", "-b", "64", str(wav), str(mp3)], check=True)
+    pbx.server.cli("audio", "add", pbx.tenant, name, str(mp3))
+
+
+def visits(pbx) -> list[list[str]]:
+    """Rows of `telefonia ivr visits --csv` (header dropped)."""
+    text = pbx.server.cli("ivr", "visits", pbx.tenant, "--csv").stdout
+    return list(csv.reader(io.StringIO(text)))[1:]
+
+
+@pytest.mark.timeout(90)
+def test_ivr_traversal_by_dtmf_with_invalid_key_and_timeouts(pbx, ports, tmp_path):
+    """Menu 1 plays a 500 Hz greeting; key 2 leads to menu 2 (900 Hz), which times out
+    after 2 s with a 1300 Hz timeout audio and hangs up after 2 attempts. The phone dials
+    *921, presses 5 (no such option: "opção inválida", then the greeting again), then 2,
+    then nothing. It hears every piece, the server hangs up, and the visit's path says
+    exactly that."""
+    tone_audio(pbx, tmp_path, "ura-principal", 500, 1.0)
+    tone_audio(pbx, tmp_path, "ura-vendas", 900, 1.0)
+    tone_audio(pbx, tmp_path, "ura-tempo", 1300, 0.6)
+    pbx.server.cli("ivr", "set", pbx.tenant, "2", "--name", "Vendas", "--greeting", "ura-vendas",
+                   "--response-timeout", "2", "--attempts", "2", "--timeout-audio", "ura-tempo")
+    pbx.server.cli("ivr", "set", pbx.tenant, "1", "--name", "Recepcao", "--greeting", "ura-principal",
+                   "--response-timeout", "5", "--option", "2=menu:2")
+    heard = tmp_path / "heard.wav"
+    phones = PjPhones(ports.block(1, 10))
+    try:
+        phone = phones.phone("1000", "secret1000", pbx.domain, pbx.registrar, record_path=heard)
+        phone.wait_registered()
+        call = phone.dial(pbx.uri("*921"))
+        assert call.confirmed.wait(10), f"*921 not answered (status {call.last_status})"
+        time.sleep(1.6)
+        phone.send_dtmf("5")
+        time.sleep(3.0)
+        phone.send_dtmf("2")
+        assert call.disconnected.wait(20), "the IVR did not hang up after its attempts"
+        time.sleep(0.3)
+    finally:
+        phones.close()
+    rate, samples = h.read_wav(heard)
+    main = h.tone_presence(samples, rate, 500)
+    sales = h.tone_presence(samples, rate, 900)
+    timeout = h.tone_presence(samples, rate, 1300)
+    assert main.seconds_present >= 1.3, f"the greeting twice: {main}"
+    assert sales.seconds_present >= 1.4, f"menu 2 twice: {sales}"
+    assert timeout.seconds_present >= 0.8, f"the timeout audio twice: {timeout}"
+    _, score = h.locate_prompt(samples, h.prompt_samples("opcao-invalida", rate))
+    assert score > 0.6, f"'opção inválida' not heard (correlation {score:.2f})"
+    rows = h.wait_until(lambda: visits(pbx), timeout=5, what="the IVR visit")
+    assert len(rows) == 1, rows
+    started, caller, menu, path, exit_, survey, call_id = rows[0]
+    assert (menu, exit_, survey) == ("1", "hangup", ""), rows[0]
+    assert path.split(" ") == ["1:I:5→repeat", "1:2→menu:2", "2:T→repeat", "2:T→repeat", "2:attempts→hangup"], path
+    row = pbx.wait_cdr(lambda r: r["dialled"] == "*921", what="the IVR call's CDR")
+    assert row["disposition"] == "ANSWERED", row
+
+
+@pytest.mark.timeout(90)
+def test_after_hours_follows_the_time_profile_and_changes_apply_at_once(pbx, ports, tmp_path):
+    """Menu 3 works in profile "horario", first closed every day: the phone hears the
+    700 Hz after-hours audio and the server hangs up. The profile is then set open all
+    week (no restart, no wait): the next call hears the 500 Hz greeting instead."""
+    tone_audio(pbx, tmp_path, "ura-principal", 500, 1.0)
+    tone_audio(pbx, tmp_path, "ura-fora", 700, 1.0)
+    pbx.server.cli("schedule", "set", pbx.tenant, "horario")  # no day given: closed all week
+    pbx.server.cli("ivr", "set", pbx.tenant, "3", "--greeting", "ura-principal", "--schedule", "horario",
+                   "--after-hours-audio", "ura-fora", "--after-hours", "hangup", "--option", "9=hangup")
+    closed, open_ = tmp_path / "closed.wav", tmp_path / "open.wav"
+    phones = PjPhones(ports.block(1, 10))
+    try:
+        phone = phones.phone("1000", "secret1000", pbx.domain, pbx.registrar, record_path=closed)
+        phone.wait_registered()
+        call = phone.dial(pbx.uri("*923"))
+        assert call.confirmed.wait(10), f"*923 not answered (status {call.last_status})"
+        assert call.disconnected.wait(10), "after hours the IVR must hang up"
+        time.sleep(0.3)
+        every_day = "00:00-24:00"
+        pbx.server.cli("schedule", "set", pbx.tenant, "horario", "--weekdays", every_day, "--sat", every_day,
+                       "--sun", every_day)
+        second = phones.phone("1001", "secret1001", pbx.domain, pbx.registrar, record_path=open_)
+        second.wait_registered()
+        call = second.dial(pbx.uri("*923"))
+        assert call.confirmed.wait(10), f"*923 not answered (status {call.last_status})"
+        time.sleep(1.8)
+        second.send_dtmf("9")
+        assert call.disconnected.wait(10), "key 9 hangs up"
+        time.sleep(0.3)
+    finally:
+        phones.close()
+    after_hours = h.analyse_wav(closed, 700)
+    assert after_hours.seconds_present >= 0.8, after_hours
+    assert h.analyse_wav(closed, 500).seconds_present < 0.2, "no greeting after hours"
+    greeting = h.analyse_wav(open_, 500)
+    assert greeting.seconds_present >= 0.8, greeting
+    assert h.analyse_wav(open_, 700).seconds_present < 0.2, "no after-hours audio when open"
+    rows = h.wait_until(lambda: len(visits(pbx)) == 2 and visits(pbx), timeout=5, what="two IVR visits")
+    assert [r[3] for r in rows] == ["3:after-hours→hangup", "3:9→hangup"], rows
