@@ -119,3 +119,74 @@ def test_after_hours_follows_the_time_profile_and_changes_apply_at_once(pbx, por
     assert h.analyse_wav(open_, 700).seconds_present < 0.2, "no after-hours audio when open"
     rows = h.wait_until(lambda: len(visits(pbx)) == 2 and visits(pbx), timeout=5, what="two IVR visits")
     assert [r[3] for r in rows] == ["3:after-hours→hangup", "3:9→hangup"], rows
+
+
+@pytest.mark.timeout(120)
+def test_direct_dial_to_a_line_then_survey_answered_with_4(pbx, phones, ports, tmp_path):
+    """Menu 1 has direct dialling and the survey. The caller (PJSUA2, line 1000) dials
+    *921 and keys 1001: the server rings line 1001 (baresip, auto-answer, sending a
+    1000 Hz tone) and bridges it, so the caller hears 1000 Hz. Line 1001 hangs up; the
+    caller stays and hears the survey question, presses 4, hears "obrigado" and the
+    server hangs up. `ivr visits` shows the path, the exit to line 1001 and the score;
+    `ivr survey` counts one 4 for menu 1 (R4)."""
+    tone_audio(pbx, tmp_path, "ura-principal", 500, 1.0)
+    pbx.server.cli("ivr", "set", pbx.tenant, "1", "--greeting", "ura-principal", "--direct-dial", "--survey",
+                   "--response-timeout", "6", "--inter-digit-timeout", "2", "--option", "9=hangup")
+    callee = phones.line("1001", pbx, tone_hz=1000, answermode="auto")
+    heard = tmp_path / "heard.wav"
+    pj_phones = PjPhones(ports.block(1, 10))
+    try:
+        phone = pj_phones.phone("1000", "secret1000", pbx.domain, pbx.registrar, record_path=heard)
+        phone.wait_registered()
+        call = phone.dial(pbx.uri("*921"))
+        assert call.confirmed.wait(10), f"*921 not answered (status {call.last_status})"
+        time.sleep(1.4)
+        phone.send_dtmf("1001")
+        callee.wait_for("CALL_ESTABLISHED", 10)
+        time.sleep(3.0)
+        callee.hangup()
+        callee.wait_for("CALL_CLOSED", 5)
+        # The survey question is about 5 s of speech; the key is taken while it plays.
+        time.sleep(2.0)
+        phone.send_dtmf("4")
+        assert call.disconnected.wait(20), "the IVR did not hang up after the survey"
+        time.sleep(0.3)
+    finally:
+        pj_phones.close()
+    rate, samples = h.read_wav(heard)
+    bridged = h.tone_presence(samples, rate, 1000)
+    assert bridged.seconds_present >= 2.0, f"the line's audio through the bridge: {bridged}"
+    _, thanks = h.locate_prompt(samples, h.prompt_samples("obrigado", rate))
+    assert thanks > 0.6, f"'obrigado' not heard (correlation {thanks:.2f})"
+    rows = h.wait_until(lambda: visits(pbx), timeout=5, what="the IVR visit")
+    assert len(rows) == 1, rows
+    _, caller, menu, path, exit_, score, _ = rows[0]
+    assert (caller, menu, path, exit_, score) == ("1000", "1", "1:1001→line:1001", "line:1001", "4"), rows[0]
+    survey = pbx.server.cli("ivr", "survey", pbx.tenant, "--csv").stdout
+    assert list(csv.reader(io.StringIO(survey)))[1:] == [["1", "1", "0", "0", "0", "1", "0", "4.00"]], survey
+
+
+@pytest.mark.timeout(90)
+def test_option_to_a_line_that_is_not_registered_says_unavailable(pbx, ports, tmp_path):
+    """Key 1 leads to line 1002, which no phone registered: the caller hears "este destino
+    não está disponível no momento", the server hangs up, and the visit says why."""
+    tone_audio(pbx, tmp_path, "ura-principal", 500, 1.0)
+    pbx.server.cli("ivr", "set", pbx.tenant, "1", "--greeting", "ura-principal", "--option", "1=line:1002")
+    heard = tmp_path / "heard.wav"
+    phones = PjPhones(ports.block(1, 10))
+    try:
+        phone = phones.phone("1000", "secret1000", pbx.domain, pbx.registrar, record_path=heard)
+        phone.wait_registered()
+        call = phone.dial(pbx.uri("*921"))
+        assert call.confirmed.wait(10), f"*921 not answered (status {call.last_status})"
+        time.sleep(1.4)
+        phone.send_dtmf("1")
+        assert call.disconnected.wait(15), "the IVR did not hang up"
+        time.sleep(0.3)
+    finally:
+        phones.close()
+    rate, samples = h.read_wav(heard)
+    _, score = h.locate_prompt(samples, h.prompt_samples("destino-indisponivel", rate))
+    assert score > 0.6, f"'destino indisponível' not heard (correlation {score:.2f})"
+    rows = h.wait_until(lambda: visits(pbx), timeout=5, what="the IVR visit")
+    assert rows[0][4] == "line:1002!line 1002 is not registered", rows

@@ -160,3 +160,28 @@ import TelefoniaTesting
         #expect(IVRDestination(parsing: "somewhere") == nil)
     }
 }
+
+@Suite struct IVRWhatIfTests {
+    /// A day of generated callers through acme's menus: every call ends somewhere, the
+    /// night's callers meet menu 1 after hours, the same seed gives the same day.
+    @Test func aDayOfCallersEndsSomewhereAndReplays() async throws {
+        let store = try IVRFlowTests.store()
+        var callers = IVRWhatIf.Callers()
+        callers.calls = 2000
+        let whatIf = IVRWhatIf(tenantID: "acme", directory: StoreIVRDirectory(store: store))
+        let monday = LocalDate(year: 2026, month: 12, day: 7)
+        let day = try await whatIf.run(start: "1", day: monday, callers: callers, seed: 7)
+        #expect(day.calls == 2000)
+        #expect(day.exits.values.reduce(0, +) == 2000)
+        #expect(day.afterHours > 0 && day.afterHours < 2000, "calls before 08:00 and after 18:00 meet the after-hours action")
+        #expect(day.exits["line:201"] ?? 0 > 0)
+        #expect(day.exits["voicemail:202"] ?? 0 > 0)
+        #expect(day.exits["abandoned"] ?? 0 > 0)
+        #expect(try await whatIf.run(start: "1", day: monday, callers: callers, seed: 7) == day)
+        #expect(try await whatIf.run(start: "1", day: monday, callers: callers, seed: 8) != day)
+        // Saturday: menu 1 is closed all day, so every call meets the after-hours action.
+        let saturday = try await whatIf.run(start: "1", day: LocalDate(year: 2026, month: 12, day: 5), callers: callers, seed: 7)
+        #expect(saturday.afterHours == 2000)
+        #expect(saturday.exits["line:201"] == nil)
+    }
+}

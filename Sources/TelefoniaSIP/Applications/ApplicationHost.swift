@@ -78,13 +78,82 @@ final class ApplicationHost {
         }
     }
 
-    /// Stops what the call had here: its channel (and port) and the supervisors listening to it.
+    /// Stops what the call had here: its channel (and port), the leg an application
+    /// placed (ringing forks cancelled), and the supervisors listening to it.
     func detach(_ call: B2BCall) {
         for listener in call.listeners { listener.stop() }
         if let channel = call.channel {
             channel.close()
             if let port = call.channelPort { b2bua.media.releasePort(port) }
         }
+        if let connection = call.connection {
+            if connection.isPending { b2bua.dialer.cancelForks(of: call) }
+            connection.finish(.failed("the caller hung up"))
+            connection.channel.close()
+            b2bua.media.releasePort(connection.port)
+            call.connection = nil
+        }
+    }
+
+    /// Places a leg to line `ext` of `tenantID` from a call an application answered and
+    /// calls `completion` (on the loop) with the line's channel once it answers, or why
+    /// not: not registered, busy, no answer within its ring time, the caller gone.
+    func connect(_ call: B2BCall, tenantID: String, line ext: String, callerID: String,
+                 completion: @escaping (LegConnection.Result) -> Void) {
+        guard !call.ended, call.connection == nil, let aChannel = call.channel else {
+            return completion(.failed("the call is not in an application"))
+        }
+        let now = context.clock.nowMillis()
+        context.storage.submit(on: context.loop) { store -> (Line?, [Registration], String) in
+            let line = try store.line(tenantID: tenantID, extensionNumber: ext)
+            let contacts = try store.registrations(tenantID: tenantID, extensionNumber: ext).filter { $0.expiresAt * 1000 > now }
+            return (line, contacts, try store.tenant(id: tenantID)?.domain ?? tenantID)
+        }.whenComplete { [self] result in
+            guard !call.ended, call.connection == nil else { return completion(.failed("the caller hung up")) }
+            guard case .success(let (line, contacts, domain)) = result, let line else {
+                return completion(.failed("line \(ext) does not exist"))
+            }
+            guard !contacts.isEmpty else { return completion(.failed("line \(ext) is not registered")) }
+            guard let port = b2bua.media.reservePort() else { return completion(.failed("no free media port")) }
+            guard let channel = RTPChannel(
+                tenantID: tenantID, host: context.configuration.sipAddress, port: port, law: aChannel.law,
+                telephoneEventPayloadType: aChannel.telephoneEventPayloadType.map { _ in 101 }, prompts: prompts, logger: context.logger)
+            else {
+                b2bua.media.releasePort(port)
+                return completion(.failed("no free media port"))
+            }
+            mediaClock.add(channel)
+            let connection = LegConnection(channel: channel, port: port) { [weak call] result in
+                if case .answered = result, let call, let answer = call.bAnswer,
+                   let host = answer.connectionAddress, let remotePort = answer.audioPort, host != "0.0.0.0" {
+                    channel.setRemote(host: host, port: remotePort)
+                }
+                completion(result)
+            }
+            call.connection = connection
+            call.bTargetLine = ext
+            call.bTargetTenant = tenantID
+            let offer = SessionDescription.terminatedAnswer(
+                address: context.localHost, port: port, payloadType: aChannel.law.payloadType,
+                telephoneEvent: aChannel.telephoneEventPayloadType.map { _ in 101 }, sessionID: UInt64(now))
+            connection.ringTimer = context.loop.scheduleTask(in: .seconds(Int64(context.configuration.ringTimeout ?? line.ringTimeout))) {
+                [weak self, weak call] in
+                guard let self, let call, let connection = call.connection, connection.isPending else { return }
+                b2bua.dialer.cancelForks(of: call)
+                connection.finish(.failed("no answer (ring timeout)"))
+            }
+            b2bua.dialer.dial(call, target: .line(tenantID: tenantID, extensionNumber: ext, contacts: contacts, domain: domain),
+                              callerID: callerID, offer: offer)
+        }
+    }
+
+    /// The line an application connected hung up (its BYE): the bridge ends, the caller stays.
+    func connectedLegHungUp(_ call: B2BCall) {
+        guard let connection = call.connection else { return }
+        connection.channel.close()
+        // The B dialog is over: a later hang-up of the caller sends no BYE to it.
+        call.bTo = nil
+        call.bPeer = nil
     }
 
     func stop() {
@@ -99,7 +168,7 @@ final class ApplicationHost {
         guard let menu = IVRDialling.menu(inApplication: name) else { return nil }
         return IVRApplication(
             tenantID: menu.tenantID, menu: menu.number, callID: call.id.rawValue, caller: call.aInvite.from.uri.user ?? "",
-            directory: StoreIVRDirectory(store: store), connector: IVRLegConnector(),
+            directory: StoreIVRDirectory(store: store), connector: IVRLegConnector(host: self, call: call, loop: context.loop),
             journal: StoreIVRJournal(storage: context.storage, loop: context.loop, logger: context.logger), clock: context.clock)
     }
 

@@ -16,13 +16,34 @@ struct StoreIVRJournal: IVRJournal {
     }
 }
 
-/// Hands a call leaving an IVR on. Not built yet: placing a leg from a call the
-/// server answered (to a line, a group, a voicemail box) is the "originate" capability
-/// issue 9 still needs; until then the caller hears "destino indisponível" and the
-/// visit records why.
-struct IVRLegConnector: IVRConnector {
+/// Hands a call leaving an IVR on. A line: the server dials it (`ApplicationHost.connect`)
+/// and bridges it to the caller until one of them hangs up. Voicemail, call groups,
+/// queues and the portal are not built yet: the caller hears "destino indisponível"
+/// and the visit records why.
+struct IVRLegConnector: IVRConnector, @unchecked Sendable {
+    unowned let host: ApplicationHost
+    let call: B2BCall
+    let loop: any EventLoop
+
     func connect(_ destination: IVRDestination, tenantID: String, caller: String, on channel: any CallChannel) async
         -> IVRConnectOutcome {
-        .failed("connecting an IVR call to \(destination) is not built yet")
+        guard case .line(let ext) = destination else { return .failed("\(destination) is not built yet") }
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<LegConnection.Result, Never>) in
+            loop.execute {
+                host.connect(call, tenantID: tenantID, line: ext, callerID: caller) { continuation.resume(returning: $0) }
+            }
+        }
+        switch result {
+        case .failed(let why):
+            return .failed(why)
+        case .answered(let line):
+            do {
+                try await channel.bridge(to: line)
+                // Back with the caller still on: the line hung up first.
+                return .answeredAndLeft
+            } catch {
+                return .answered
+            }
+        }
     }
 }

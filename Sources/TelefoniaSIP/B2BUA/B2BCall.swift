@@ -35,6 +35,10 @@ final class B2BCall: @unchecked Sendable {
     /// Media terminated on the server (an application answered the call).
     var channel: RTPChannel?
     var channelPort: Int?
+    /// An application handing the call on (an IVR option to a line): the B leg is then
+    /// its own, with media on `connectedChannel` bridged to `channel`, and the engine
+    /// does not hear of it (`ApplicationHost.connect`).
+    var connection: LegConnection?
     /// Tenant of the calling line (applications look prompts up for it).
     var tenantID: String?
     /// The line the B leg rings (internal and DID calls), for listening (C4).

@@ -157,6 +157,14 @@ final class B2BUA: @unchecked Sendable {
             return
         }
         let tag = side == .a ? call.aTag : call.bFromTag
+        if side == .b, call.connection != nil {
+            // The leg an application placed (an IVR option to a line): its BYE ends the
+            // bridge, not the call; the rest is acknowledged (no re-INVITE relay there).
+            if request.method == "BYE" { applications.connectedLegHungUp(call) }
+            let status = request.method == "INVITE" ? 488 : 200
+            context.transactions.respond(to: request, with: request.response(status, toTag: tag), peer: peer)
+            return
+        }
         switch request.method {
         case "BYE":
             // The CDR is written (durably) before the BYE is acknowledged.

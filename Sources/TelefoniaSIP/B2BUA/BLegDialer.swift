@@ -14,9 +14,11 @@ final class BLegDialer {
         self.b2bua = b2bua
     }
 
-    func dial(_ call: B2BCall, target: CallTarget, callerID: String) {
-        guard let relay = call.relay, let offer = call.aOffer.anchored(address: context.localHost, port: relay.bPort) else {
-            b2bua.driver.feed(.rejected(call.id, status: 488))
+    /// Dials the B leg: the caller's offer anchored on the relay, or `offer` (an
+    /// application's own media, `ApplicationHost.connect`).
+    func dial(_ call: B2BCall, target: CallTarget, callerID: String, offer explicitOffer: String? = nil) {
+        guard let offer = explicitOffer ?? call.relay.flatMap({ call.aOffer.anchored(address: context.localHost, port: $0.bPort) }) else {
+            report(.rejected(call.id, status: 488), of: call)
             return
         }
         let domain: String
@@ -47,7 +49,7 @@ final class BLegDialer {
             }
         }
         guard !destinations.isEmpty else {
-            b2bua.driver.feed(.rejected(call.id, status: 480))
+            report(.rejected(call.id, status: 480), of: call)
             return
         }
         let from = NameAddress(displayName: call.aInvite.from.displayName,
@@ -87,7 +89,7 @@ final class BLegDialer {
                 return
             }
             guard status > 100 else { return }
-            if !call.ended, call.winner == nil { b2bua.driver.feed(.ringing(call.id)) }
+            if !call.ended, call.winner == nil { report(.ringing(call.id), of: call) }
             return
         }
         if status < 300 {
@@ -113,15 +115,24 @@ final class BLegDialer {
                     call.relay?.setRemote(.b, host: host, port: port)
                 }
             }
-            call.answeredAt = context.clock.nowMillis()
-            b2bua.driver.feed(.answered(call.id))
+            if call.answeredAt == nil { call.answeredAt = context.clock.nowMillis() }
+            report(.answered(call.id), of: call)
             return
         }
         branch.finalStatus = status
         guard !call.ended, call.winner == nil, call.branches.allSatisfy({ $0.finalStatus != nil }) else { return }
         let statuses = call.branches.compactMap(\.finalStatus)
         let best = statuses.first { [486, 600, 603].contains($0) } ?? statuses.first { $0 != 487 } ?? 487
-        b2bua.driver.feed(.rejected(call.id, status: best))
+        report(.rejected(call.id, status: best), of: call)
+    }
+
+    /// What the B leg did goes to the engine, or to the application whose leg it is.
+    private func report(_ event: CallEvent, of call: B2BCall) {
+        if let connection = call.connection {
+            connection.handle(event)
+        } else {
+            b2bua.driver.feed(event)
+        }
     }
 
     private func sendCancel(_ branch: BBranch) {
