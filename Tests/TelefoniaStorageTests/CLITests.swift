@@ -71,7 +71,7 @@ import TelefoniaStorage
             try cli.expectError(["tenant", "change", "acme", "--domain", "new.example"],
                                 "tenant acme has 1 line(s) whose passwords are stored as digests of the domain; add --force and then set each password again with `telefonia line change EXT --tenant acme --password P`")
             try cli.expectOutput(["tenant", "remove", "acme", "--force"], "removed tenant acme\n")
-            try cli.expectOutput(["did", "list"], "NUMBER  TENANT  LINE\n")
+            try cli.expectOutput(["did", "list"], "NUMBER  TENANT  LINE  ROUTE\n")
             let store = try cli.store()
             #expect(try store.lines(tenantID: "acme").isEmpty)
         }
@@ -160,12 +160,12 @@ import TelefoniaStorage
             try cli.expectError(["did", "add", "3000-10", "--tenant", "acme", "--line", "1001"],
                                 "'3000-10' is not a number in international form; write it with its country code, e.g. +551130001000")
             try cli.expectOutput(["did", "list"], """
-                NUMBER         TENANT  LINE
-                +551130001000  acme    1001
-                +552140002000  beta    2001
+                NUMBER         TENANT  LINE  ROUTE
+                +551130001000  acme    1001  line
+                +552140002000  beta    2001  line
 
                 """)
-            try cli.expectOutput(["did", "list", "--tenant", "beta"], "NUMBER         TENANT  LINE\n+552140002000  beta    2001\n")
+            try cli.expectOutput(["did", "list", "--tenant", "beta"], "NUMBER         TENANT  LINE  ROUTE\n+552140002000  beta    2001  line\n")
             try cli.expectOutput(["did", "remove", "55 11 3000 1000"], "removed DID +551130001000\n")
             try cli.expectError(["did", "remove", "+551130001000"], "unknown DID +551130001000; see `telefonia did list`")
         }
