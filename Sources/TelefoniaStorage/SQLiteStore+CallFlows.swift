@@ -96,7 +96,8 @@ extension SQLiteStore: CallFlowStore {
                 with: menu,
                 menuExists: { try exists("SELECT 1 FROM ivr_menus WHERE tenant_id = ? AND number = ?", $0) },
                 profileExists: { try exists("SELECT 1 FROM time_profiles WHERE tenant_id = ? AND name = ?", $0) },
-                lineExists: { try exists("SELECT 1 FROM lines WHERE tenant_id = ? AND extension = ?", $0) }) {
+                lineExists: { try exists("SELECT 1 FROM lines WHERE tenant_id = ? AND extension = ?", $0) },
+                groupExists: { try exists("SELECT 1 FROM call_groups WHERE tenant_id = ? AND name = ?", $0) }) {
                 throw StoreError(.invalid, problem)
             }
             try database.execute(
@@ -121,8 +122,71 @@ extension SQLiteStore: CallFlowStore {
             ).first {
                 throw StoreError(.invalid, "DID \(did) is routed to IVR \(number)")
             }
+            if let group = try callGroups(in: database, tenantID: tenantID).first(where: { $0.noAnswer == .menu(number) }) {
+                throw StoreError(.invalid, "group \(group.name) overflows to IVR \(number)")
+            }
             try database.execute("DELETE FROM ivr_menus WHERE tenant_id = ? AND number = ?", tenantID, number)
             return menu
+        }
+    }
+
+    // MARK: - Call groups (L3)
+
+    func callGroups(in database: SQLiteDatabase, tenantID: String) throws -> [CallGroup] {
+        try database.query("SELECT definition FROM call_groups WHERE tenant_id = ? ORDER BY name", tenantID) { $0.text(0) }
+            .map { try Self.decode(CallGroup.self, $0) }
+    }
+
+    public func callGroups(tenantID: String) throws -> [CallGroup] {
+        try withDatabase { try callGroups(in: $0, tenantID: tenantID) }
+    }
+
+    public func callGroup(tenantID: String, name: String) throws -> CallGroup? {
+        try withDatabase {
+            try $0.query("SELECT definition FROM call_groups WHERE tenant_id = ? AND name = ?", tenantID, name) { $0.text(0) }
+        }.first.map { try Self.decode(CallGroup.self, $0) }
+    }
+
+    public func save(_ group: CallGroup) throws {
+        let definition = try Self.encode(group)
+        try write { database in
+            func exists(_ sql: String, _ key: String) throws -> Bool {
+                try !database.query(sql, group.tenantID, key, row: { _ in 1 }).isEmpty
+            }
+            if try database.query("SELECT 1 FROM tenants WHERE id = ?", group.tenantID, row: { _ in 1 }).isEmpty {
+                throw StoreError(.notFound, "unknown tenant \(group.tenantID)")
+            }
+            if let problem = try CallFlowRules.problem(
+                with: group,
+                lineExists: { try exists("SELECT 1 FROM lines WHERE tenant_id = ? AND extension = ?", $0) },
+                groupExists: { try exists("SELECT 1 FROM call_groups WHERE tenant_id = ? AND name = ?", $0) },
+                menuExists: { try exists("SELECT 1 FROM ivr_menus WHERE tenant_id = ? AND number = ?", $0) }) {
+                throw StoreError(.invalid, problem)
+            }
+            try database.execute(
+                "INSERT OR REPLACE INTO call_groups (tenant_id, name, definition) VALUES (?, ?, ?)",
+                group.tenantID, group.name, definition)
+        }
+    }
+
+    @discardableResult
+    public func removeCallGroup(tenantID: String, name: String) throws -> CallGroup {
+        try write { database in
+            let groups = try callGroups(in: database, tenantID: tenantID)
+            guard let group = groups.first(where: { $0.name == name }) else {
+                throw StoreError(.notFound, "tenant \(tenantID) has no call group \(name)")
+            }
+            if let user = CallFlowRules.user(ofGroup: name, menus: try ivrMenus(in: database, tenantID: tenantID), groups: groups) {
+                throw StoreError(.invalid, "\(user) leads to group \(name)")
+            }
+            if let did = try database.query(
+                "SELECT number FROM dids WHERE tenant_id = ? AND route = ? ORDER BY number", tenantID,
+                DIDRoute.group(name).description, row: { $0.text(0) }
+            ).first {
+                throw StoreError(.invalid, "DID \(did) is routed to group \(name)")
+            }
+            try database.execute("DELETE FROM call_groups WHERE tenant_id = ? AND name = ?", tenantID, name)
+            return group
         }
     }
 
@@ -212,6 +276,17 @@ extension SQLiteStore {
                     survey_menu TEXT
                 );
                 CREATE INDEX ivr_visits_tenant_time ON ivr_visits (tenant_id, started_at);
+                """
+        ),
+        SQLiteMigration(
+            name: "604-call-groups",
+            sql: """
+                CREATE TABLE call_groups (
+                    tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    definition TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, name)
+                );
                 """
         ),
     ]

@@ -234,6 +234,9 @@ public final class SQLiteStore: Store, @unchecked Sendable {
             if let user = CallFlowRules.menu(naming: extensionNumber, among: try ivrMenus(in: database, tenantID: tenantID)) {
                 throw StoreError(.invalid, "IVR \(user.number) sends calls to line \(extensionNumber)")
             }
+            if let group = CallFlowRules.group(naming: extensionNumber, among: try callGroups(in: database, tenantID: tenantID)) {
+                throw StoreError(.invalid, "group \(group.name) rings line \(extensionNumber)")
+            }
             return try database.execute("DELETE FROM lines WHERE tenant_id = ? AND extension = ?", tenantID, extensionNumber)
         }
         if removed == 0 { throw StoreError(.notFound, "tenant \(tenantID) has no line \(extensionNumber)") }
@@ -275,6 +278,11 @@ public final class SQLiteStore: Store, @unchecked Sendable {
                 "SELECT 1 FROM ivr_menus WHERE tenant_id = ? AND number = ?", did.tenantID, menu, row: { _ in 1 }
             ).isEmpty {
                 throw StoreError(.invalid, "tenant \(did.tenantID) has no IVR \(menu)")
+            }
+            if case .group(let name)? = did.route, try database.query(
+                "SELECT 1 FROM call_groups WHERE tenant_id = ? AND name = ?", did.tenantID, name, row: { _ in 1 }
+            ).isEmpty {
+                throw StoreError(.invalid, "tenant \(did.tenantID) has no call group \(name)")
             }
             try database.execute(
                 """

@@ -120,7 +120,7 @@ import TelefoniaTesting
     }
 
     /// The store keeps menus consistent: no option to a missing menu, profile or line;
-    /// nothing another menu names can be removed; groups, queues and the portal are not
+    /// nothing another menu names can be removed; queues and the portal are not
     /// available yet and say so.
     @Test func storeRules() throws {
         let store = try Self.store()
@@ -132,6 +132,8 @@ import TelefoniaTesting
         menu.options = [.k1: .line("999")]
         #expect(refusal(menu) == "tenant acme has no line 999")
         menu.options = [.k1: .group("vendas")]
+        #expect(refusal(menu) == "tenant acme has no call group vendas")
+        menu.options = [.k1: .queue("suporte")]
         #expect(refusal(menu)?.contains("not available yet") == true)
         menu.options = [.k1: .portal]
         #expect(refusal(menu)?.contains("not available yet") == true)

@@ -16,6 +16,7 @@ struct DIDCommand: ParsableCommand {
         @Option(help: "Tenant id.") var tenant: String
         @Option(help: "Extension the number belongs to (and rings, without --ivr).") var line: String
         @Option(help: "IVR menu that answers the number instead of the line.") var ivr: String?
+        @Option(help: "Call group that rings for the number instead of the line.") var group: String?
 
         func run() throws {
             let store = try global.openStore()
@@ -30,7 +31,9 @@ struct DIDCommand: ParsableCommand {
                         + "remove it first with `telefonia did remove \(number)`"
                 )
             }
+            guard ivr == nil || group == nil else { throw CLIError("give --ivr or --group, not both") }
             let route = try ivr.map { try DIDCommand.route(ivr: $0, tenantID: owner.id, global: global) }
+                ?? group.map { try DIDCommand.route(group: $0, tenantID: owner.id, global: global) }
             try store.save(DID(number: number, tenantID: owner.id, extensionNumber: line, route: route))
             print("added DID \(number) to line \(line) of tenant \(owner.id)" + (route.map { ", answered by \($0)" } ?? ""))
         }
@@ -73,6 +76,7 @@ struct DIDCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Number.") var number: String
         @Option(help: "IVR menu that answers the number.") var ivr: String?
+        @Option(help: "Call group that rings for the number.") var group: String?
         @Flag(help: "Ring the DID's line again.") var line = false
 
         func run() throws {
@@ -81,8 +85,11 @@ struct DIDCommand: ParsableCommand {
             guard var did = try store.did(number: number) else {
                 throw CLIError("unknown DID \(number); see `telefonia did list`")
             }
-            guard (ivr != nil) != line else { throw CLIError("give either --ivr N or --line") }
+            guard [ivr != nil, group != nil, line].filter({ $0 }).count == 1 else {
+                throw CLIError("give one of --ivr N, --group NAME or --line")
+            }
             did.route = try ivr.map { try DIDCommand.route(ivr: $0, tenantID: did.tenantID, global: global) }
+                ?? group.map { try DIDCommand.route(group: $0, tenantID: did.tenantID, global: global) }
             try store.save(did)
             print("DID \(number) now " + (did.route.map { "reaches \($0)" } ?? "rings line \(did.extensionNumber)"))
         }
@@ -95,5 +102,13 @@ struct DIDCommand: ParsableCommand {
             throw CLIError("tenant \(tenantID) has no IVR \(menu); see `telefonia ivr list \(tenantID)`")
         }
         return .ivr(menu)
+    }
+
+    /// The route to call group `name` of the tenant, checked.
+    static func route(group name: String, tenantID: String, global: GlobalOptions) throws -> DIDRoute {
+        guard try global.openCallFlowStore().callGroup(tenantID: tenantID, name: name) != nil else {
+            throw CLIError("tenant \(tenantID) has no call group \(name); see `telefonia group list \(tenantID)`")
+        }
+        return .group(name)
     }
 }

@@ -13,6 +13,7 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
     private var lines: [String: Line?] = [:]
     private var rooms: [String: ConferenceRoom?] = [:]
     private var menus: [String: IVRMenu?] = [:]
+    private var groups: [String: CallGroup?] = [:]
     private var dids: [String: DID?] = [:]
     private var trunksByID: [String: Trunk?] = [:]
     private var allTrunks: [String: [Trunk]] = [:]
@@ -63,6 +64,10 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
 
     public func ivrMenu(tenantID: String, number: String) throws -> IVRMenu? {
         try answer(&menus, tenantID + "|" + number) { try $0.ivrMenu(tenantID: tenantID, number: number) }
+    }
+
+    public func callGroup(tenantID: String, name: String) throws -> CallGroup? {
+        try answer(&groups, tenantID + "|" + name) { try $0.callGroup(tenantID: tenantID, name: name) }
     }
 
     public func did(number: String) throws -> DID? {

@@ -373,6 +373,13 @@ public final class CallEngine {
             }
             return try dialApplication(IVRDialling.applicationName(tenantID: did.tenantID, number: menu), offer.callID, state)
         }
+        if case .group(let name)? = did.route {
+            // T3, L3: the DID rings a call group of its tenant.
+            guard try data.callGroup(tenantID: did.tenantID, name: name) != nil else {
+                return reject(offer.callID, state, status: 404, disposition: .failed, reason: "DID \(e164) points to a missing group")
+            }
+            return try dialApplication(IVRDialling.groupApplicationName(tenantID: did.tenantID, name: name), offer.callID, state)
+        }
         guard let target = try data.line(tenantID: did.tenantID, extensionNumber: did.extensionNumber) else {
             return reject(offer.callID, state, status: 404, disposition: .failed, reason: "DID \(e164) points to a missing line")
         }

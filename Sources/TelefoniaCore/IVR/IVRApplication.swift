@@ -44,6 +44,8 @@ public enum IVRConnectOutcome: Sendable, Equatable {
     case answered
     /// The destination could not take the call (why, for the log and the visit).
     case failed(String)
+    /// Nobody took it there; it goes on to this destination (a group's no-answer), and why.
+    case overflow(IVRDestination, String)
 }
 
 /// Hands a call leaving an IVR to a line, group, queue, voicemail box or the portal.
@@ -58,25 +60,33 @@ public protocol IVRJournal: Sendable {
     func record(_ visit: IVRVisit)
 }
 
-/// The IVR as a server application: runs `IVRFlow` from a menu, hands the call to its
-/// destination, asks the survey when the menu has it and the answering party hung up
-/// first, and journals the visit (R3, R4).
+/// The IVR as a server application: runs `IVRFlow` from a menu (or hands a DID's
+/// call straight to a group), hands the call to its destination and on through
+/// overflows (a group nobody answered → its no-answer destination, which may be a menu
+/// again), asks the survey when the last menu has it and the answering party hung up
+/// first, and journals the visit (R3, R4) of every call that entered a menu.
 public struct IVRApplication: CallApplication {
     public let name: String
     private let flow: IVRFlow
-    private let start: String
+    private let start: IVRDestination
     private let callID: String
     private let caller: String
     private let directory: any IVRDirectory
     private let connector: any IVRConnector
     private let journal: any IVRJournal
     private let clock: any WallClock
+    /// Destinations one call may pass (menus count once per entry, see `IVRFlow.maxMenus`).
+    public static let maxHandOffs = 8
 
-    public init(tenantID: String, menu: String, callID: String, caller: String, directory: any IVRDirectory,
+    /// Starts at `start`: `.menu(N)` (a DID or `*92N`) or `.group(NAME)` (a DID routed to a group).
+    public init(tenantID: String, start: IVRDestination, callID: String, caller: String, directory: any IVRDirectory,
                 connector: any IVRConnector, journal: any IVRJournal, clock: any WallClock) {
-        self.name = IVRDialling.applicationName(tenantID: tenantID, number: menu)
+        switch start {
+        case .menu(let number): self.name = IVRDialling.applicationName(tenantID: tenantID, number: number)
+        default: self.name = "\(start)"
+        }
         self.flow = IVRFlow(tenantID: tenantID, directory: directory, clock: clock)
-        self.start = menu
+        self.start = start
         self.callID = callID
         self.caller = caller
         self.directory = directory
@@ -87,38 +97,71 @@ public struct IVRApplication: CallApplication {
 
     public func run(on channel: any CallChannel, logger: Logger) async {
         let startedAt = clock.nowMillis()
-        let (exit, path) = await flow.run(from: start, on: channel)
-        var visit = IVRVisit(callID: callID, tenantID: flow.tenantID, menu: start, caller: caller, startedAt: startedAt,
-                             endedAt: startedAt, path: path, exit: "")
-        switch exit {
-        case .callerHungUp:
-            visit.exit = "caller-hangup"
-        case .hungUp:
-            visit.exit = "hangup"
-            // Let the last prompt reach the phone before the BYE.
-            _ = try? await channel.play(.silence(milliseconds: 300), bargeIn: false)
-        case .connect(let destination):
-            visit.exit = destination.description
-            let outcome = await connector.connect(destination, tenantID: flow.tenantID, caller: caller, on: channel)
-            switch outcome {
-            case .failed(let why):
-                visit.exit += "!" + why
-                logger.warning("IVR destination not reached", metadata: [
-                    "tel.call_id": "\(callID)", "destination": "\(destination)", "reason": "\(why)",
-                ])
-                _ = try? await channel.play(.prompt(Prompts.unavailable), bargeIn: false)
-                _ = try? await channel.play(.silence(milliseconds: 300), bargeIn: false)
-            case .answered:
+        var path: [IVRStep] = []
+        var exit = ""
+        var survey: (menu: String, score: Int?)?
+        var next = start
+        var handOffs = 0
+        walk: while true {
+            handOffs += 1
+            guard handOffs <= Self.maxHandOffs else {
+                path.append(IVRStep(menu: path.last?.menu ?? "-", event: "loop", action: "hangup"))
+                exit = "hangup"
                 break
-            case .answeredAndLeft:
-                if let last = path.last, let menu = try? directory.menu(tenantID: flow.tenantID, number: last.menu), menu.survey {
-                    visit.surveyMenu = menu.number
-                    visit.surveyScore = await survey(menu, on: channel)
+            }
+            switch next {
+            case .menu(let number):
+                let (flowExit, steps) = await flow.run(from: number, on: channel)
+                path += steps
+                switch flowExit {
+                case .callerHungUp:
+                    exit = "caller-hangup"
+                    break walk
+                case .hungUp:
+                    exit = "hangup"
+                    _ = try? await channel.play(.silence(milliseconds: 300), bargeIn: false)
+                    break walk
+                case .connect(let destination):
+                    next = destination
+                }
+            case .hangUp, .invalid:
+                exit = "hangup"
+                break walk
+            default:
+                exit = next.description
+                switch await connector.connect(next, tenantID: flow.tenantID, caller: caller, on: channel) {
+                case .failed(let why):
+                    exit += "!" + why
+                    logger.warning("destination not reached", metadata: [
+                        "tel.call_id": "\(callID)", "destination": "\(next)", "reason": "\(why)",
+                    ])
+                    _ = try? await channel.play(.prompt(Prompts.unavailable), bargeIn: false)
+                    _ = try? await channel.play(.silence(milliseconds: 300), bargeIn: false)
+                    break walk
+                case .overflow(let destination, let why):
+                    path.append(IVRStep(menu: next.description, event: "no-answer", action: destination.description))
+                    logger.info("overflow", metadata: ["tel.call_id": "\(callID)", "from": "\(next)", "to": "\(destination)", "reason": "\(why)"])
+                    guard channel.isUp else {
+                        exit = "caller-hangup"
+                        break walk
+                    }
+                    next = destination
+                case .answered:
+                    break walk
+                case .answeredAndLeft:
+                    if let last = path.last(where: { IVRMenu.isValidNumber($0.menu) }),
+                       let menu = try? directory.menu(tenantID: flow.tenantID, number: last.menu), menu.survey {
+                        survey = (menu.number, await self.survey(menu, on: channel))
+                    }
+                    break walk
                 }
             }
         }
-        visit.endedAt = clock.nowMillis()
-        journal.record(visit)
+        // Calls that never entered a menu (a DID straight to a group) are not IVR visits.
+        guard let first = path.first(where: { IVRMenu.isValidNumber($0.menu) }) else { return }
+        journal.record(IVRVisit(
+            callID: callID, tenantID: flow.tenantID, menu: first.menu, caller: caller, startedAt: startedAt,
+            endedAt: clock.nowMillis(), path: path, exit: exit, surveyScore: survey?.score, surveyMenu: survey?.menu))
     }
 
     /// Asks for a score from 1 to 5 (twice at most); nil when none came.

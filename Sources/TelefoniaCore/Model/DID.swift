@@ -17,16 +17,19 @@ public struct DID: Sendable, Equatable, Codable {
     }
 }
 
-/// Where a DID sends calls other than its line (set by the operator). Written `ivr:1`.
+/// Where a DID sends calls other than its line (set by the operator). Written `ivr:1`, `group:vendas`.
 public enum DIDRoute: Sendable, Hashable, Codable, CustomStringConvertible {
     /// An IVR menu of the tenant, by number.
     case ivr(String)
+    /// A call group of the tenant, by name.
+    case group(String)
 
     public init?(parsing text: String) {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2 else { return nil }
         switch parts[0].lowercased() {
         case "ivr" where IVRMenu.isValidNumber(parts[1]): self = .ivr(parts[1])
+        case "group" where CallGroup.isValidName(parts[1]): self = .group(parts[1])
         default: return nil
         }
     }
@@ -34,6 +37,7 @@ public enum DIDRoute: Sendable, Hashable, Codable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .ivr(let number): "ivr:\(number)"
+        case .group(let name): "group:\(name)"
         }
     }
 

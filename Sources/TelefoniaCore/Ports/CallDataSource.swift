@@ -8,6 +8,8 @@ public protocol CallDataSource: AnyObject {
     func room(tenantID: String, number: String) throws -> ConferenceRoom?
     /// An IVR menu of the tenant (a DID or `*92` leads to it).
     func ivrMenu(tenantID: String, number: String) throws -> IVRMenu?
+    /// A call group of the tenant (a DID leads to it).
+    func callGroup(tenantID: String, name: String) throws -> CallGroup?
     func did(number: String) throws -> DID?
     func trunk(id: String) throws -> Trunk?
     func trunks() throws -> [Trunk]

@@ -21,6 +21,13 @@ public protocol CallFlowStore: AnyObject, Sendable {
     func save(_ menu: IVRMenu) throws
     /// Removes a menu and returns it; `notFound` when there is none, `invalid` while another menu leads to it.
     @discardableResult func removeIVRMenu(tenantID: String, number: String) throws -> IVRMenu
+    func callGroups(tenantID: String) throws -> [CallGroup]
+    func callGroup(tenantID: String, name: String) throws -> CallGroup?
+    /// Adds or replaces a group; `invalid` for a bad one or one naming a line, group or
+    /// menu the tenant does not have.
+    func save(_ group: CallGroup) throws
+    /// Removes a group and returns it; `invalid` while a menu, a group or a DID leads to it.
+    @discardableResult func removeCallGroup(tenantID: String, name: String) throws -> CallGroup
     /// Keeps a call's way through the IVR (R3) and its survey score (R4); a second
     /// record of the same call id replaces the first.
     func record(_ visit: IVRVisit) throws
@@ -33,7 +40,7 @@ public protocol CallFlowStore: AnyObject, Sendable {
 public enum CallFlowRules {
     /// Why `menu` cannot be saved given the tenant's menus, profiles and lines, or nil.
     public static func problem(with menu: IVRMenu, menuExists: (String) throws -> Bool, profileExists: (String) throws -> Bool,
-                               lineExists: (String) throws -> Bool) rethrows -> String? {
+                               lineExists: (String) throws -> Bool, groupExists: (String) throws -> Bool) rethrows -> String? {
         if let problem = menu.problem() { return problem }
         if let profile = menu.timeProfile, try !profileExists(profile) {
             return "tenant \(menu.tenantID) has no time profile \(profile)"
@@ -44,8 +51,10 @@ public enum CallFlowRules {
                 if try !menuExists(number) { return "tenant \(menu.tenantID) has no IVR \(number)" }
             case .line(let ext), .voicemail(let ext):
                 if try !lineExists(ext) { return "tenant \(menu.tenantID) has no line \(ext)" }
-            case .group, .queue:
-                return "\(destination): call groups and queues are not available yet"
+            case .group(let name):
+                if try !groupExists(name) { return "tenant \(menu.tenantID) has no call group \(name)" }
+            case .queue:
+                return "\(destination): queues are not available yet"
             case .portal:
                 return "the voice portal is not available yet"
             default:
@@ -53,6 +62,36 @@ public enum CallFlowRules {
             }
         }
         return nil
+    }
+
+    /// Why `group` cannot be saved given the tenant's lines, groups and menus, or nil.
+    public static func problem(with group: CallGroup, lineExists: (String) throws -> Bool, groupExists: (String) throws -> Bool,
+                               menuExists: (String) throws -> Bool) rethrows -> String? {
+        if let problem = group.problem() { return problem }
+        for member in group.members where try !lineExists(member) { return "tenant \(group.tenantID) has no line \(member)" }
+        switch group.noAnswer {
+        case .line(let ext), .voicemail(let ext):
+            if try !lineExists(ext) { return "tenant \(group.tenantID) has no line \(ext)" }
+        case .group(let name):
+            if try !groupExists(name) { return "tenant \(group.tenantID) has no call group \(name)" }
+        case .menu(let number):
+            if try !menuExists(number) { return "tenant \(group.tenantID) has no IVR \(number)" }
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// What leads to group `name` among menus and groups (so it cannot be removed), if anything.
+    public static func user(ofGroup name: String, menus: [IVRMenu], groups: [CallGroup]) -> String? {
+        if let menu = menus.first(where: { $0.destinations.contains(.group(name)) }) { return "IVR \(menu.number)" }
+        if let group = groups.first(where: { $0.name != name && $0.noAnswer == .group(name) }) { return "group \(group.name)" }
+        return nil
+    }
+
+    /// What sends calls to line `ext` among groups (so it cannot be removed), if anything.
+    public static func group(naming ext: String, among groups: [CallGroup]) -> CallGroup? {
+        groups.first { $0.members.contains(ext) || $0.noAnswer == .line(ext) || $0.noAnswer == .voicemail(ext) }
     }
 
     /// The menu among `menus` that sends calls to line `ext` or its voicemail (so the line cannot be removed), if any.

@@ -31,4 +31,22 @@ public enum IVRDialling {
         guard !tenantID.isEmpty, IVRMenu.isValidNumber(number) else { return nil }
         return (tenantID, number)
     }
+
+    /// Start of the application names of call groups a DID is routed to.
+    public static let groupApplicationPrefix = "group:"
+
+    /// The application that rings group `name` of `tenantID` for a DID ("group:demo:vendas").
+    public static func groupApplicationName(tenantID: String, name: String) -> String {
+        groupApplicationPrefix + tenantID + ":" + name
+    }
+
+    /// Tenant and group of a group application name; nil for other applications.
+    public static func group(inApplication name: String) -> (tenantID: String, name: String)? {
+        guard name.hasPrefix(groupApplicationPrefix) else { return nil }
+        let rest = name.dropFirst(groupApplicationPrefix.count)
+        guard let colon = rest.firstIndex(of: ":") else { return nil }
+        let tenantID = String(rest[..<colon]), group = String(rest[rest.index(after: colon)...])
+        guard !tenantID.isEmpty, CallGroup.isValidName(group) else { return nil }
+        return (tenantID, group)
+    }
 }

@@ -45,7 +45,8 @@ extension MemoryStore: CallFlowStore {
                 with: menu,
                 menuExists: { state.ivrMenus[menu.tenantID]?[$0] != nil },
                 profileExists: { state.timeProfiles[menu.tenantID]?[$0] != nil },
-                lineExists: { state.lines[LineKey(tenantID: menu.tenantID, extensionNumber: $0)] != nil }) {
+                lineExists: { state.lines[LineKey(tenantID: menu.tenantID, extensionNumber: $0)] != nil },
+                groupExists: { state.callGroups[menu.tenantID]?[$0] != nil }) {
                 throw StoreError(.invalid, problem)
             }
             state.ivrMenus[menu.tenantID, default: [:]][menu.number] = menu
@@ -66,6 +67,10 @@ extension MemoryStore: CallFlowStore {
                 .first(where: { $0.tenantID == tenantID && $0.route == .ivr(number) }) {
                 throw StoreError(.invalid, "DID \(did.number) is routed to IVR \(number)")
             }
+            if let group = (state.callGroups[tenantID] ?? [:]).values.sorted(by: { $0.name < $1.name })
+                .first(where: { $0.noAnswer == .menu(number) }) {
+                throw StoreError(.invalid, "group \(group.name) overflows to IVR \(number)")
+            }
             state.ivrMenus[tenantID]?[number] = nil
             return menu
         }
@@ -84,6 +89,48 @@ extension MemoryStore: CallFlowStore {
                 visit.tenantID == tenantID && from.map { visit.startedAt >= $0 } != false && to.map { visit.startedAt < $0 } != false
                     && menu.map { m in visit.menu == m || visit.path.contains { $0.menu == m } } != false
             }.sorted { ($0.startedAt, $0.callID) < ($1.startedAt, $1.callID) }
+        }
+    }
+
+    public func callGroups(tenantID: String) throws -> [CallGroup] {
+        withState { state in (state.callGroups[tenantID] ?? [:]).values.sorted { $0.name < $1.name } }
+    }
+
+    public func callGroup(tenantID: String, name: String) throws -> CallGroup? {
+        withState { $0.callGroups[tenantID]?[name] }
+    }
+
+    public func save(_ group: CallGroup) throws {
+        try withState { state in
+            guard state.tenants[group.tenantID] != nil else { throw StoreError(.notFound, "unknown tenant \(group.tenantID)") }
+            if let problem = CallFlowRules.problem(
+                with: group,
+                lineExists: { state.lines[LineKey(tenantID: group.tenantID, extensionNumber: $0)] != nil },
+                groupExists: { state.callGroups[group.tenantID]?[$0] != nil },
+                menuExists: { state.ivrMenus[group.tenantID]?[$0] != nil }) {
+                throw StoreError(.invalid, problem)
+            }
+            state.callGroups[group.tenantID, default: [:]][group.name] = group
+        }
+    }
+
+    @discardableResult
+    public func removeCallGroup(tenantID: String, name: String) throws -> CallGroup {
+        try withState { state in
+            guard let group = state.callGroups[tenantID]?[name] else {
+                throw StoreError(.notFound, "tenant \(tenantID) has no call group \(name)")
+            }
+            let menus = (state.ivrMenus[tenantID] ?? [:]).values.sorted { IVRMenu.precedes($0, $1) }
+            let groups = (state.callGroups[tenantID] ?? [:]).values.sorted { $0.name < $1.name }
+            if let user = CallFlowRules.user(ofGroup: name, menus: menus, groups: groups) {
+                throw StoreError(.invalid, "\(user) leads to group \(name)")
+            }
+            if let did = state.dids.values.sorted(by: { $0.number < $1.number })
+                .first(where: { $0.tenantID == tenantID && $0.route == .group(name) }) {
+                throw StoreError(.invalid, "DID \(did.number) is routed to group \(name)")
+            }
+            state.callGroups[tenantID]?[name] = nil
+            return group
         }
     }
 }

@@ -37,6 +37,8 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var timeProfiles: [String: [String: TimeProfile]] = [:]
         /// Tenant id → number → IVR menu (`MemoryStore+CallFlows.swift`).
         var ivrMenus: [String: [String: IVRMenu]] = [:]
+        /// Tenant id → name → call group.
+        var callGroups: [String: [String: CallGroup]] = [:]
         /// IVR visits (R3), history kept like CDRs.
         var ivrVisits: [IVRVisit] = []
     }
@@ -114,6 +116,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
             state.rooms[id] = nil
             state.timeProfiles[id] = nil
             state.ivrMenus[id] = nil
+            state.callGroups[id] = nil
             state.audioFiles[id] = nil
         }
     }
@@ -149,6 +152,10 @@ public final class MemoryStore: Store, @unchecked Sendable {
             if let user = CallFlowRules.menu(naming: extensionNumber, among: menus) {
                 throw StoreError(.invalid, "IVR \(user.number) sends calls to line \(extensionNumber)")
             }
+            let groups = (state.callGroups[tenantID] ?? [:]).values.sorted { $0.name < $1.name }
+            if let group = CallFlowRules.group(naming: extensionNumber, among: groups) {
+                throw StoreError(.invalid, "group \(group.name) rings line \(extensionNumber)")
+            }
             state.lines[LineKey(tenantID: tenantID, extensionNumber: extensionNumber)] = nil
             state.dids = state.dids.filter { !($0.value.tenantID == tenantID && $0.value.extensionNumber == extensionNumber) }
             state.registrations = state.registrations.filter {
@@ -177,6 +184,9 @@ public final class MemoryStore: Store, @unchecked Sendable {
             }
             if case .ivr(let menu)? = did.route, state.ivrMenus[did.tenantID]?[menu] == nil {
                 throw StoreError(.invalid, "tenant \(did.tenantID) has no IVR \(menu)")
+            }
+            if case .group(let name)? = did.route, state.callGroups[did.tenantID]?[name] == nil {
+                throw StoreError(.invalid, "tenant \(did.tenantID) has no call group \(name)")
             }
             state.dids[did.number] = did
         }

@@ -87,10 +87,12 @@ final class ApplicationHost {
             if let port = call.channelPort { b2bua.media.releasePort(port) }
         }
         if let connection = call.connection {
-            if connection.isPending { b2bua.dialer.cancelForks(of: call) }
+            let pending = connection.isPending
+            if pending { b2bua.dialer.cancelForks(of: call) }
+            // A pending attempt's failure frees its port; an answered one's is freed here.
             connection.finish(.failed("the caller hung up"))
             connection.channel.close()
-            b2bua.media.releasePort(connection.port)
+            if !pending { b2bua.media.releasePort(connection.port) }
             call.connection = nil
         }
     }
@@ -98,22 +100,26 @@ final class ApplicationHost {
     /// Places a leg to line `ext` of `tenantID` from a call an application answered and
     /// calls `completion` (on the loop) with the line's channel once it answers, or why
     /// not: not registered, busy, no answer within its ring time, the caller gone.
-    func connect(_ call: B2BCall, tenantID: String, line ext: String, callerID: String,
+    func connect(_ call: B2BCall, tenantID: String, lines extensions: [String], seconds: Int?, callerID: String,
                  completion: @escaping (LegConnection.Result) -> Void) {
         guard !call.ended, call.connection == nil, let aChannel = call.channel else {
             return completion(.failed("the call is not in an application"))
         }
         let now = context.clock.nowMillis()
-        context.storage.submit(on: context.loop) { store -> (Line?, [Registration], String) in
-            let line = try store.line(tenantID: tenantID, extensionNumber: ext)
-            let contacts = try store.registrations(tenantID: tenantID, extensionNumber: ext).filter { $0.expiresAt * 1000 > now }
-            return (line, contacts, try store.tenant(id: tenantID)?.domain ?? tenantID)
+        let named = extensions.count == 1 ? "line \(extensions[0])" : "lines \(extensions.joined(separator: ", "))"
+        context.storage.submit(on: context.loop) { store -> ([Line], [Registration], String) in
+            let lines = try extensions.compactMap { try store.line(tenantID: tenantID, extensionNumber: $0) }
+            let contacts = try lines.flatMap { line in
+                try store.registrations(tenantID: tenantID, extensionNumber: line.extensionNumber).filter { $0.expiresAt * 1000 > now }
+            }
+            return (lines, contacts, try store.tenant(id: tenantID)?.domain ?? tenantID)
         }.whenComplete { [self] result in
             guard !call.ended, call.connection == nil else { return completion(.failed("the caller hung up")) }
-            guard case .success(let (line, contacts, domain)) = result, let line else {
-                return completion(.failed("line \(ext) does not exist"))
+            guard case .success(let (lines, contacts, domain)) = result, let line = lines.first else {
+                return completion(.failed("\(named) does not exist"))
             }
-            guard !contacts.isEmpty else { return completion(.failed("line \(ext) is not registered")) }
+            guard !contacts.isEmpty else { return completion(.failed("\(named) \(extensions.count == 1 ? "is" : "are") not registered")) }
+            let ext = line.extensionNumber
             guard let port = b2bua.media.reservePort() else { return completion(.failed("no free media port")) }
             guard let channel = RTPChannel(
                 tenantID: tenantID, host: context.configuration.sipAddress, port: port, law: aChannel.law,
@@ -123,10 +129,19 @@ final class ApplicationHost {
                 return completion(.failed("no free media port"))
             }
             mediaClock.add(channel)
-            let connection = LegConnection(channel: channel, port: port) { [weak call] result in
-                if case .answered = result, let call, let answer = call.bAnswer,
-                   let host = answer.connectionAddress, let remotePort = answer.audioPort, host != "0.0.0.0" {
-                    channel.setRemote(host: host, port: remotePort)
+            let connection = LegConnection(channel: channel, port: port) { [weak self, weak call] result in
+                guard let self, let call else { return completion(result) }
+                switch result {
+                case .answered:
+                    if let answer = call.bAnswer, let host = answer.connectionAddress, let remotePort = answer.audioPort, host != "0.0.0.0" {
+                        channel.setRemote(host: host, port: remotePort)
+                    }
+                case .failed:
+                    // Free the B leg for the next attempt (a group's next member).
+                    b2bua.media.releasePort(port)
+                    call.connection = nil
+                    call.branches.removeAll()
+                    call.bLocalCSeq += 1
                 }
                 completion(result)
             }
@@ -136,7 +151,8 @@ final class ApplicationHost {
             let offer = SessionDescription.terminatedAnswer(
                 address: context.localHost, port: port, payloadType: aChannel.law.payloadType,
                 telephoneEvent: aChannel.telephoneEventPayloadType.map { _ in 101 }, sessionID: UInt64(now))
-            connection.ringTimer = context.loop.scheduleTask(in: .seconds(Int64(context.configuration.ringTimeout ?? line.ringTimeout))) {
+            let ringTime = seconds ?? context.configuration.ringTimeout ?? line.ringTimeout
+            connection.ringTimer = context.loop.scheduleTask(in: .seconds(Int64(ringTime))) {
                 [weak self, weak call] in
                 guard let self, let call, let connection = call.connection, connection.isPending else { return }
                 b2bua.dialer.cancelForks(of: call)
@@ -163,12 +179,24 @@ final class ApplicationHost {
     // MARK: - Conference rooms, listening, IVRs
 
     /// The IVR application of a menu the engine routed a call to ("ivr:demo:1", see
-    /// `IVRDialling`); nil for any other name.
+    /// `IVRDialling`), or of a call group a DID leads to ("group:demo:vendas"); nil for
+    /// any other name.
     private func ivrApplication(named name: String, call: B2BCall) -> (any CallApplication)? {
-        guard let menu = IVRDialling.menu(inApplication: name) else { return nil }
+        let tenantID: String, start: IVRDestination
+        if let menu = IVRDialling.menu(inApplication: name) {
+            (tenantID, start) = (menu.tenantID, .menu(menu.number))
+        } else if let group = IVRDialling.group(inApplication: name) {
+            (tenantID, start) = (group.tenantID, .group(group.name))
+        } else {
+            return nil
+        }
+        let store = self.store
+        let delivery = CallDelivery(
+            groups: { try store.callGroup(tenantID: $0, name: $1) },
+            ringer: SIPLineRinger(host: self, call: call, loop: context.loop))
         return IVRApplication(
-            tenantID: menu.tenantID, menu: menu.number, callID: call.id.rawValue, caller: call.aInvite.from.uri.user ?? "",
-            directory: StoreIVRDirectory(store: store), connector: IVRLegConnector(host: self, call: call, loop: context.loop),
+            tenantID: tenantID, start: start, callID: call.id.rawValue, caller: call.aInvite.from.uri.user ?? "",
+            directory: StoreIVRDirectory(store: store), connector: delivery,
             journal: StoreIVRJournal(storage: context.storage, loop: context.loop, logger: context.logger), clock: context.clock)
     }
 

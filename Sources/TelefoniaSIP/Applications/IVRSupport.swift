@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import TelefoniaCore
 
@@ -16,23 +17,37 @@ struct StoreIVRJournal: IVRJournal {
     }
 }
 
-/// Hands a call leaving an IVR on. A line: the server dials it (`ApplicationHost.connect`)
-/// and bridges it to the caller until one of them hangs up. Voicemail, call groups,
-/// queues and the portal are not built yet: the caller hears "destino indisponível"
-/// and the visit records why.
-struct IVRLegConnector: IVRConnector, @unchecked Sendable {
+/// Rings lines for a call an application answered (`ApplicationHost.connect`): the
+/// caller hears the Brazilian ringback (425 Hz, 1 s on, 4 s off) until a line answers,
+/// then the two are bridged until one hangs up.
+struct SIPLineRinger: LineRinger, @unchecked Sendable {
     unowned let host: ApplicationHost
     let call: B2BCall
     let loop: any EventLoop
 
-    func connect(_ destination: IVRDestination, tenantID: String, caller: String, on channel: any CallChannel) async
+    static let ringback: [Int16] = ToneGenerator.samples(frequencies: [425], milliseconds: 1000, amplitude: 5000)
+        + [Int16](repeating: 0, count: 4 * 8000)
+
+    func ring(_ extensions: [String], tenantID: String, caller: String, seconds: Int?, on channel: any CallChannel) async
         -> IVRConnectOutcome {
-        guard case .line(let ext) = destination else { return .failed("\(destination) is not built yet") }
+        let ringingDone = NIOLockedValueBox(false)
+        let ringing = Task {
+            try? await channel.playLoop(.pcm(Self.ringback))
+            ringingDone.withLockedValue { $0 = true }
+        }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<LegConnection.Result, Never>) in
             loop.execute {
-                host.connect(call, tenantID: tenantID, line: ext, callerID: caller) { continuation.resume(returning: $0) }
+                host.connect(call, tenantID: tenantID, lines: extensions, seconds: seconds, callerID: caller) {
+                    continuation.resume(returning: $0)
+                }
             }
         }
+        // The loop may not have started yet when the answer is quick: stop until it ended.
+        while !ringingDone.withLockedValue({ $0 }) {
+            channel.stop()
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        _ = await ringing.value
         switch result {
         case .failed(let why):
             return .failed(why)

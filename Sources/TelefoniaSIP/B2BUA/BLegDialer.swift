@@ -97,8 +97,9 @@ final class BLegDialer {
             context.transport.send(B2BCall.ackFor2xx(branch.invite, response: response, context: context).serialized(), to: branch.peer)
             if call.winner === branch { return }
             branch.finalStatus = status
-            guard !call.ended, call.winner == nil else {
-                // Lost the race (or the call is gone): end this fork's dialog.
+            guard !call.ended, call.winner == nil, call.branches.contains(where: { $0 === branch }) else {
+                // Lost the race, belongs to an attempt given up (a group's previous member),
+                // or the call is gone: end this fork's dialog.
                 sendBye(toFork: branch, response: response)
                 return
             }
@@ -120,7 +121,8 @@ final class BLegDialer {
             return
         }
         branch.finalStatus = status
-        guard !call.ended, call.winner == nil, call.branches.allSatisfy({ $0.finalStatus != nil }) else { return }
+        guard !call.ended, call.winner == nil, call.branches.contains(where: { $0 === branch }),
+              call.branches.allSatisfy({ $0.finalStatus != nil }) else { return }
         let statuses = call.branches.compactMap(\.finalStatus)
         let best = statuses.first { [486, 600, 603].contains($0) } ?? statuses.first { $0 != 487 } ?? 487
         report(.rejected(call.id, status: best), of: call)

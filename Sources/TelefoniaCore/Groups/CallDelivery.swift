@@ -1,0 +1,43 @@
+/// Rings lines for a call the server answered and bridges the first to answer: the
+/// host's one primitive for handing calls on (the SIP server dials the lines' phones).
+public protocol LineRinger: Sendable {
+    /// Rings `extensions` of `tenantID` at once, for `seconds` (nil: the line's own ring
+    /// time), presenting `caller`; the caller hears ringback meanwhile. Once one answers
+    /// it is bridged to `channel` until either side hangs up.
+    func ring(_ extensions: [String], tenantID: String, caller: String, seconds: Int?, on channel: any CallChannel) async
+        -> IVRConnectOutcome
+}
+
+/// Hands a call leaving an IVR (or reaching a DID routed to a group) to its
+/// destination: a line, or a call group by its strategy (L3), with the group's
+/// no-answer destination as the overflow. Voicemail, queues and the portal are not
+/// built yet and fail with that reason.
+public struct CallDelivery: IVRConnector {
+    public let groups: @Sendable (_ tenantID: String, _ name: String) throws -> CallGroup?
+    public let ringer: any LineRinger
+
+    public init(groups: @escaping @Sendable (_ tenantID: String, _ name: String) throws -> CallGroup?, ringer: any LineRinger) {
+        self.groups = groups
+        self.ringer = ringer
+    }
+
+    public func connect(_ destination: IVRDestination, tenantID: String, caller: String, on channel: any CallChannel) async
+        -> IVRConnectOutcome {
+        switch destination {
+        case .line(let ext):
+            return await ringer.ring([ext], tenantID: tenantID, caller: caller, seconds: nil, on: channel)
+        case .group(let name):
+            guard let group = try? groups(tenantID, name) else { return .failed("call group \(name) does not exist") }
+            guard group.enabled else { return .overflow(group.noAnswer, "group \(name) is disabled") }
+            var random = SystemRandomNumberGenerator()
+            for round in group.ringingOrder(using: &random) {
+                let outcome = await ringer.ring(round, tenantID: tenantID, caller: caller, seconds: group.roundTime, on: channel)
+                guard case .failed = outcome else { return outcome }
+                guard channel.isUp else { return .answered }
+            }
+            return .overflow(group.noAnswer, "no one in group \(name) answered")
+        default:
+            return .failed("\(destination) is not built yet")
+        }
+    }
+}
