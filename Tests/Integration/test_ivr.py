@@ -190,3 +190,66 @@ def test_option_to_a_line_that_is_not_registered_says_unavailable(pbx, ports, tm
     assert score > 0.6, f"'destino indisponível' not heard (correlation {score:.2f})"
     rows = h.wait_until(lambda: visits(pbx), timeout=5, what="the IVR visit")
     assert rows[0][4] == "line:1002!line 1002 is not registered", rows
+
+
+@pytest.mark.timeout(150)
+def test_call_groups_ring_all_and_sequential(pbx, phones, ports, tmp_path):
+    """Lines 1001 (baresip, never answers, 700 Hz) and 1002 (baresip, answers at once,
+    1000 Hz) are in group "todos" (ring all) and "turno" (sequential, 5 s each). From menu
+    1, key 3 rings "todos": both ring, 1002 answers, 1001's ringing is cancelled, the
+    caller hears 1000 Hz. Key 4 rings "turno": 1001 rings 5 s while the caller hears
+    ringback (425 Hz), is cancelled, then 1002 rings and answers."""
+    tone_audio(pbx, tmp_path, "ura-principal", 500, 1.0)
+    pbx.server.cli("group", "set", pbx.tenant, "todos", "--members", "1001,1002")
+    pbx.server.cli("group", "set", pbx.tenant, "turno", "--members", "1001,1002", "--strategy", "sequential",
+                   "--member-ring-time", "5")
+    pbx.server.cli("ivr", "set", pbx.tenant, "1", "--greeting", "ura-principal", "--option", "3=group:todos",
+                   "--option", "4=group:turno")
+    never = phones.line("1001", pbx, tone_hz=700)
+    answers = phones.line("1002", pbx, tone_hz=1000, answermode="auto")
+    ring_all, sequential = tmp_path / "ring-all.wav", tmp_path / "sequential.wav"
+    pj_phones = PjPhones(ports.block(1, 10))
+    try:
+        phone = pj_phones.phone("1000", "secret1000", pbx.domain, pbx.registrar, record_path=ring_all)
+        phone.wait_registered()
+        call = phone.dial(pbx.uri("*921"))
+        assert call.confirmed.wait(10), f"*921 not answered (status {call.last_status})"
+        time.sleep(1.4)
+        phone.send_dtmf("3")
+        never.wait_for("CALL_INCOMING", 10)
+        answers.wait_for("CALL_ESTABLISHED", 10)
+        never.wait_for("CALL_CLOSED", 5)
+        time.sleep(2.5)
+        phone.hangup()
+        assert call.disconnected.wait(5)
+        answers.wait_for("CALL_CLOSED", 5)
+        time.sleep(0.3)
+
+        mark_never, mark_answers = len(never.events), len(answers.events)
+        second = pj_phones.phone("1003", "secret1003", pbx.domain, pbx.registrar, record_path=sequential)
+        second.wait_registered()
+        call = second.dial(pbx.uri("*921"))
+        assert call.confirmed.wait(10), f"*921 not answered (status {call.last_status})"
+        time.sleep(1.4)
+        second.send_dtmf("4")
+        pressed = time.monotonic()
+        never.wait_for("CALL_INCOMING", 10, since=mark_never)
+        never.wait_for("CALL_CLOSED", 10, since=mark_never)
+        answers.wait_for("CALL_ESTABLISHED", 10, since=mark_answers)
+        waited = time.monotonic() - pressed
+        time.sleep(2.5)
+        second.hangup()
+        assert call.disconnected.wait(5)
+        time.sleep(0.3)
+    finally:
+        pj_phones.close()
+    heard = h.analyse_wav(ring_all, 1000)
+    assert heard.seconds_present >= 1.5, f"1002's tone through the ring-all group: {heard}"
+    assert h.analyse_wav(ring_all, 700).seconds_present < 0.3, "1001 never answered"
+    assert waited >= 4.5, f"1002 answered {waited:.1f} s after the key: 1001 must ring 5 s first"
+    rate, samples = h.read_wav(sequential)
+    ringback = h.tone_presence(samples, rate, 425)
+    assert ringback.seconds_present >= 0.8, f"ringback while 1001 rang: {ringback}"
+    assert h.tone_presence(samples, rate, 1000).seconds_present >= 1.5, "1002's tone after the turn"
+    rows = h.wait_until(lambda: len(visits(pbx)) == 2 and visits(pbx), timeout=5, what="two IVR visits")
+    assert [(r[3], r[4]) for r in rows] == [("1:3→group:todos", "group:todos"), ("1:4→group:turno", "group:turno")], rows
