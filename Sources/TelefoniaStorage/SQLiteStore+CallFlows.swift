@@ -190,6 +190,36 @@ extension SQLiteStore: CallFlowStore {
         }
     }
 
+    // MARK: - Line features (T1)
+
+    public func lineFeatures(tenantID: String, extensionNumber: String) throws -> LineFeatures {
+        try withDatabase {
+            try $0.query("SELECT definition FROM line_features WHERE tenant_id = ? AND extension = ?", tenantID, extensionNumber) {
+                $0.text(0)
+            }
+        }.first.map { try Self.decode(LineFeatures.self, $0) } ?? LineFeatures(tenantID: tenantID, extensionNumber: extensionNumber)
+    }
+
+    public func save(_ features: LineFeatures) throws {
+        if let problem = CallFlowRules.problem(with: features) { throw StoreError(.invalid, problem) }
+        let definition = try Self.encode(features)
+        try write { database in
+            if try database.query(
+                "SELECT 1 FROM lines WHERE tenant_id = ? AND extension = ?", features.tenantID, features.extensionNumber, row: { _ in 1 }
+            ).isEmpty {
+                throw StoreError(.notFound, "tenant \(features.tenantID) has no line \(features.extensionNumber)")
+            }
+            if features.isDefault {
+                try database.execute("DELETE FROM line_features WHERE tenant_id = ? AND extension = ?",
+                                     features.tenantID, features.extensionNumber)
+            } else {
+                try database.execute(
+                    "INSERT OR REPLACE INTO line_features (tenant_id, extension, definition) VALUES (?, ?, ?)",
+                    features.tenantID, features.extensionNumber, definition)
+            }
+        }
+    }
+
     // MARK: - IVR visits (R3, R4)
 
     public func record(_ visit: IVRVisit) throws {
@@ -286,6 +316,18 @@ extension SQLiteStore {
                     name TEXT NOT NULL,
                     definition TEXT NOT NULL,
                     PRIMARY KEY (tenant_id, name)
+                );
+                """
+        ),
+        SQLiteMigration(
+            name: "605-line-features",
+            sql: """
+                CREATE TABLE line_features (
+                    tenant_id TEXT NOT NULL,
+                    extension TEXT NOT NULL,
+                    definition TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, extension),
+                    FOREIGN KEY (tenant_id, extension) REFERENCES lines (tenant_id, extension) ON DELETE CASCADE
                 );
                 """
         ),

@@ -14,6 +14,7 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
     private var rooms: [String: ConferenceRoom?] = [:]
     private var menus: [String: IVRMenu?] = [:]
     private var groups: [String: CallGroup?] = [:]
+    private var features: [String: LineFeatures] = [:]
     private var dids: [String: DID?] = [:]
     private var trunksByID: [String: Trunk?] = [:]
     private var allTrunks: [String: [Trunk]] = [:]
@@ -64,6 +65,10 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
 
     public func ivrMenu(tenantID: String, number: String) throws -> IVRMenu? {
         try answer(&menus, tenantID + "|" + number) { try $0.ivrMenu(tenantID: tenantID, number: number) }
+    }
+
+    public func lineFeatures(tenantID: String, extensionNumber: String) throws -> LineFeatures {
+        try answer(&features, tenantID + "|" + extensionNumber) { try $0.lineFeatures(tenantID: tenantID, extensionNumber: extensionNumber) }
     }
 
     public func callGroup(tenantID: String, name: String) throws -> CallGroup? {

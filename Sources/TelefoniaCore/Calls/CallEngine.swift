@@ -98,6 +98,10 @@ public final class CallEngine {
     /// Calls the engine is tracking (dialling, ringing or answered).
     public var activeCallCount: Int { calls.count }
 
+    /// Whether the engine still tracks call `id` (a refused offer it never kept, or a
+    /// call it finished, is not).
+    public func isTracking(_ id: CallID) -> Bool { calls[id] != nil }
+
     /// What deciding `event` will read, if anything: the owner reads it off its
     /// thread (`prefetch`) and then calls `handle(_:using:)`. Ask right before handling:
     /// the answer depends on the call's state.

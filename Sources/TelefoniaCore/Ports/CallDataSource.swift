@@ -8,6 +8,8 @@ public protocol CallDataSource: AnyObject {
     func room(tenantID: String, number: String) throws -> ConferenceRoom?
     /// An IVR menu of the tenant (a DID or `*92` leads to it).
     func ivrMenu(tenantID: String, number: String) throws -> IVRMenu?
+    /// What the line's user set (DND, forwarding, call waiting); the defaults when nothing.
+    func lineFeatures(tenantID: String, extensionNumber: String) throws -> LineFeatures
     /// A call group of the tenant (a DID leads to it).
     func callGroup(tenantID: String, name: String) throws -> CallGroup?
     func did(number: String) throws -> DID?

@@ -28,6 +28,10 @@ public protocol CallFlowStore: AnyObject, Sendable {
     func save(_ group: CallGroup) throws
     /// Removes a group and returns it; `invalid` while a menu, a group or a DID leads to it.
     @discardableResult func removeCallGroup(tenantID: String, name: String) throws -> CallGroup
+    /// A line's features (the defaults when none were set).
+    func lineFeatures(tenantID: String, extensionNumber: String) throws -> LineFeatures
+    /// Sets a line's features; `notFound` for an unknown line, `invalid` for a bad forward target.
+    func save(_ features: LineFeatures) throws
     /// Keeps a call's way through the IVR (R3) and its survey score (R4); a second
     /// record of the same call id replaces the first.
     func record(_ visit: IVRVisit) throws
@@ -78,6 +82,15 @@ public enum CallFlowRules {
             if try !menuExists(number) { return "tenant \(group.tenantID) has no IVR \(number)" }
         default:
             break
+        }
+        return nil
+    }
+
+    /// Why `features` cannot be saved, or nil: forward targets must be numbers, not the line itself.
+    public static func problem(with features: LineFeatures) -> String? {
+        for target in [features.forwardAlways, features.forwardBusy, features.forwardNoAnswer].compactMap({ $0 }) {
+            guard LineFeatures.isValidTarget(target) else { return "forward target '\(target)' must be an extension or a number" }
+            guard target != features.extensionNumber else { return "line \(target) cannot forward to itself" }
         }
         return nil
     }

@@ -133,4 +133,20 @@ extension MemoryStore: CallFlowStore {
             return group
         }
     }
+
+    public func lineFeatures(tenantID: String, extensionNumber: String) throws -> LineFeatures {
+        withState { $0.lineFeatures[LineKey(tenantID: tenantID, extensionNumber: extensionNumber)] }
+            ?? LineFeatures(tenantID: tenantID, extensionNumber: extensionNumber)
+    }
+
+    public func save(_ features: LineFeatures) throws {
+        if let problem = CallFlowRules.problem(with: features) { throw StoreError(.invalid, problem) }
+        try withState { state in
+            let key = LineKey(tenantID: features.tenantID, extensionNumber: features.extensionNumber)
+            guard state.lines[key] != nil else {
+                throw StoreError(.notFound, "tenant \(features.tenantID) has no line \(features.extensionNumber)")
+            }
+            state.lineFeatures[key] = features.isDefault ? nil : features
+        }
+    }
 }

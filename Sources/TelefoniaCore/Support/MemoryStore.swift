@@ -39,6 +39,8 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var ivrMenus: [String: [String: IVRMenu]] = [:]
         /// Tenant id → name → call group.
         var callGroups: [String: [String: CallGroup]] = [:]
+        /// Lines' DND, forwarding and call waiting, when not the defaults.
+        var lineFeatures: [LineKey: LineFeatures] = [:]
         /// IVR visits (R3), history kept like CDRs.
         var ivrVisits: [IVRVisit] = []
     }
@@ -117,6 +119,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
             state.timeProfiles[id] = nil
             state.ivrMenus[id] = nil
             state.callGroups[id] = nil
+            state.lineFeatures = state.lineFeatures.filter { $0.key.tenantID != id }
             state.audioFiles[id] = nil
         }
     }
@@ -157,6 +160,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
                 throw StoreError(.invalid, "group \(group.name) rings line \(extensionNumber)")
             }
             state.lines[LineKey(tenantID: tenantID, extensionNumber: extensionNumber)] = nil
+            state.lineFeatures[LineKey(tenantID: tenantID, extensionNumber: extensionNumber)] = nil
             state.dids = state.dids.filter { !($0.value.tenantID == tenantID && $0.value.extensionNumber == extensionNumber) }
             state.registrations = state.registrations.filter {
                 !($0.key.tenantID == tenantID && $0.key.extensionNumber == extensionNumber)

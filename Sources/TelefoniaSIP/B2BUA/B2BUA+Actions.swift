@@ -24,6 +24,9 @@ extension B2BUA {
                     extra.append(("Reason", "SIP;cause=\(status);text=\"\(reason.replacingQuotesForHeader())\""))
                 }
                 sendFinalToA(call, status: status, reason: nil, extraHeaders: extra)
+                // A refused offer is never kept by the engine, so no `.release` follows:
+                // forget it now (its relay ports go back), as `.release` would.
+                if !driver.engine.isTracking(id) { forget(call) }
             case .dial(let id, .application(let name), _):
                 guard let call = calls[id] else { continue }
                 applications.start(name, on: call)

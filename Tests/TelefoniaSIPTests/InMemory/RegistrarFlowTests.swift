@@ -91,3 +91,4 @@ import Testing
         #expect(try bed.cdrs().map(\.disposition) == [.failed])
     }
 }
+

@@ -1,0 +1,39 @@
+/// What a line's user turns on and off from the phone (T1, P5): do not disturb, call
+/// forwarding always / on busy / on no answer, call waiting. Set by feature codes
+/// (`FeatureCodes`) or the CLI; read by the engine for every call to the line.
+public struct LineFeatures: Sendable, Equatable, Codable {
+    public var tenantID: String
+    public var extensionNumber: String
+    /// Calls to the line are refused busy (or forwarded on busy, when set).
+    public var doNotDisturb: Bool
+    /// Every call goes to this number (an extension or a public number).
+    public var forwardAlways: String?
+    /// Calls go here when the line is busy (or on DND, or in a call without call waiting).
+    public var forwardBusy: String?
+    /// Calls go here when the line does not answer in its ring time.
+    public var forwardNoAnswer: String?
+    /// A second call may ring the line while it is in one; off: the second caller gets busy.
+    public var callWaiting: Bool
+
+    public init(tenantID: String, extensionNumber: String, doNotDisturb: Bool = false, forwardAlways: String? = nil,
+                forwardBusy: String? = nil, forwardNoAnswer: String? = nil, callWaiting: Bool = true) {
+        self.tenantID = tenantID
+        self.extensionNumber = extensionNumber
+        self.doNotDisturb = doNotDisturb
+        self.forwardAlways = forwardAlways
+        self.forwardBusy = forwardBusy
+        self.forwardNoAnswer = forwardNoAnswer
+        self.callWaiting = callWaiting
+    }
+
+    /// Nothing set: the line rings as usual.
+    public var isDefault: Bool {
+        !doNotDisturb && forwardAlways == nil && forwardBusy == nil && forwardNoAnswer == nil && callWaiting
+    }
+
+    /// A forward target: 1 to 20 digits, an optional leading `+`.
+    public static func isValidTarget(_ number: String) -> Bool {
+        let digits = number.hasPrefix("+") ? number.dropFirst() : Substring(number)
+        return (1...20).contains(digits.count) && digits.utf8.allSatisfy { (48...57).contains($0) }
+    }
+}
