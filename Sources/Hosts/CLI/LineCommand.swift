@@ -6,7 +6,7 @@ struct LineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "line",
         abstract: "Manage lines: the SIP accounts phones register with.",
-        subcommands: [Add.self, List.self, Change.self, Remove.self]
+        subcommands: [Add.self, List.self, Change.self, Remove.self, Features.self]
     )
 
     static let allowHelp = "Permissions, comma-separated: fixed, mobile, ldn, international, record, listen."

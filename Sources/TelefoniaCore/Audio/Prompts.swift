@@ -35,6 +35,10 @@ public enum Prompts {
     public static let surveyQuestion = "avalie-o-atendimento"
     /// "Obrigado."
     public static let thankYou = "obrigado"
+    /// "Serviço ativado." (a feature code turned something on).
+    public static let serviceOn = "servico-ativado"
+    /// "Serviço desativado."
+    public static let serviceOff = "servico-desativado"
     /// "Estamos fora do horário de atendimento." (a default after-hours audio).
     public static let closed = "fora-do-horario"
 
@@ -53,7 +57,7 @@ public enum Prompts {
     /// Phrases, sounds and keys above.
     public static let phrases: [String] = [
         enterNumberThenPound, invalidOption, youAre, inQueue, estimatedWait, thereAre, participantsInRoom, aloneInRoom,
-        yourBalanceIs, unavailable, surveyQuestion, thankYou, closed, beep, musicOnHold, star, pound,
+        yourBalanceIs, unavailable, surveyQuestion, thankYou, closed, serviceOn, serviceOff, beep, musicOnHold, star, pound,
     ]
 
     /// Every default prompt name: the phrases and everything `PortugueseSpeech` can say.

@@ -53,7 +53,21 @@ public final class CallEngine {
         var publicCall = false
         /// Why the fraud guard flagged the call (it went through), for its record.
         var fraudFlag: String?
+        /// The line the call rings, while it rings one (busy lines, forwarding).
+        var target: String?
+        /// Where the ringing line forwards on busy / no answer (T1).
+        var forwardBusy: String?
+        var forwardNoAnswer: String?
+        /// Forwards so far (a loop of forwards ends after `maxForwards`).
+        var forwards = 0
+        /// "forwarded by 1001 (busy)", added to the record's reason.
+        var note: String?
     }
+
+    /// Forwards one call may take before it is refused (a loop of forwards).
+    public static let maxForwards = 3
+    /// Forwards being routed inside the current event (they nest).
+    private var forwardDepth = 0
 
     /// What `handle(_:)` reads.
     private let source: any CallDataSource
@@ -109,6 +123,10 @@ public final class CallEngine {
         switch event {
         case .offered(let offer):
             return .routing(offer)
+        case .rejected(let id, let status):
+            return forwardOffer(id, status: status).map { .routing($0) }
+        case .timerFired(let id, .ring):
+            return forwardOffer(id, status: 480).map { .routing($0) }
         case .answered(let id):
             guard let call = calls[id], call.phase != .answered, let tenantID = billing.prepaidTenant(id) else { return nil }
             return .balance(tenantID: tenantID)
@@ -171,6 +189,10 @@ public final class CallEngine {
             return answer + [.startTimer(id, .credit, seconds: credit)]
         case .rejected(let id, let status):
             guard let call = calls[id], call.phase != .answered else { return [] }
+            if let forward = forwardOffer(id, status: status) {
+                return [.cancelTimer(id, .ring)]
+                    + forwarded(forward, from: call, why: Self.disposition(forFailure: status) == .busy ? "busy" : "no answer")
+            }
             let disposition = Self.disposition(forFailure: status)
             return [.cancelTimer(id, .ring)]
                 + finish(id, call, disposition: disposition, cause: status, reason: "callee answered \(status)")
@@ -190,6 +212,9 @@ public final class CallEngine {
                 + [.reject(id, status: 487, reason: "Request Terminated"), .release(id)]
         case .timerFired(let id, .ring):
             guard let call = calls[id], call.phase != .answered else { return [] }
+            if let forward = forwardOffer(id, status: 480) {
+                return [.cancel(id)] + forwarded(forward, from: call, why: "no answer")
+            }
             return [.cancel(id)]
                 + finish(id, call, disposition: .noAnswer, cause: 480, reason: "no answer")
                 + [.reject(id, status: 480, reason: "No Answer"), .release(id)]
@@ -269,6 +294,10 @@ public final class CallEngine {
         state.recorded = line.permissions.contains(.record)
         if let application = configuration.applications[dialled] {
             return try dialApplication(application, offer.callID, state)
+        }
+        if FeatureCodes.request(dialled: dialled) != nil {
+            // T1/P5: *26, *21N… change the caller's own line (the application writes it).
+            return try dialApplication(FeatureCodes.applicationPrefix + tenantID + ":" + ext + ":" + dialled, offer.callID, state)
         }
         if let listen = ListenDialling.target(dialled: dialled) {
             guard let target = try data.line(tenantID: tenantID, extensionNumber: listen.extensionNumber) else {
@@ -411,10 +440,36 @@ public final class CallEngine {
         var state = state
         if state.direction == .internalCall { state.normalized = target.extensionNumber }
         state.recorded = state.recorded || target.permissions.contains(.record)
-        let contacts = try data.registrations(tenantID: target.tenantID, extensionNumber: target.extensionNumber)
+        let ext = target.extensionNumber
+        let features = try data.lineFeatures(tenantID: target.tenantID, extensionNumber: ext)
+        state.target = ext
+        state.forwardBusy = features.forwardBusy
+        state.forwardNoAnswer = features.forwardNoAnswer
+        if let always = features.forwardAlways {
+            return forwarded(CallOffer(callID: id, origin: .line(tenantID: target.tenantID, extensionNumber: ext),
+                                           caller: state.caller, dialled: always), from: state, why: "always")
+        }
+        if features.doNotDisturb {
+            if let busy = features.forwardBusy {
+                return forwarded(CallOffer(callID: id, origin: .line(tenantID: target.tenantID, extensionNumber: ext),
+                                               caller: state.caller, dialled: busy), from: state, why: "do not disturb")
+            }
+            return reject(id, state, status: 486, disposition: .busy, reason: "line \(ext) is on do not disturb")
+        }
+        // Without call waiting a line in a call is busy. (Not forwarded: whether the line
+        // is in a call is the engine's own state, which a prefetch does not see, so the
+        // forward's data would not have been read.)
+        if !features.callWaiting, calls.values.contains(where: { $0.tenantID == target.tenantID && ($0.target == ext || $0.line == ext) }) {
+            return reject(id, state, status: 486, disposition: .busy, reason: "line \(ext) is in a call (call waiting off)")
+        }
+        let contacts = try data.registrations(tenantID: target.tenantID, extensionNumber: ext)
             .filter { $0.expiresAt * 1000 > state.startedAt }
         guard !contacts.isEmpty else {
-            return reject(id, state, status: 480, disposition: .failed, reason: "line \(target.extensionNumber) is not registered")
+            if let unavailable = features.forwardNoAnswer ?? features.forwardBusy {
+                return forwarded(CallOffer(callID: id, origin: .line(tenantID: target.tenantID, extensionNumber: ext),
+                                               caller: state.caller, dialled: unavailable), from: state, why: "unavailable")
+            }
+            return reject(id, state, status: 480, disposition: .failed, reason: "line \(ext) is not registered")
         }
         keep(id, state)
         return [
@@ -422,6 +477,56 @@ public final class CallEngine {
                   callerID: callerID),
             .startTimer(id, .ring, seconds: configuration.ringTimeoutOverride ?? target.ringTimeout),
         ]
+    }
+
+    /// The offer a ringing call is forwarded as when its line fails with `status`
+    /// (busy: its busy forward; no answer or unavailable: its no-answer forward): the
+    /// line "dials" the forward number. Nil when it does not forward.
+    private func forwardOffer(_ id: CallID, status: Int) -> CallOffer? {
+        guard let call = calls[id], call.phase != .answered, let line = call.target, call.forwards < Self.maxForwards else { return nil }
+        let number: String?
+        switch Self.disposition(forFailure: status) {
+        case .busy: number = call.forwardBusy
+        case .noAnswer, .failed: number = call.forwardNoAnswer
+        default: number = nil
+        }
+        return number.map { CallOffer(callID: id, origin: .line(tenantID: call.tenantID, extensionNumber: line), caller: call.caller, dialled: $0) }
+    }
+
+    /// Routes `offer` (a line dialling its forward number) for a call that was ringing
+    /// that line: rated and permitted as that line's own call (a forward to a mobile is
+    /// a mobile call of the line), the original caller kept on the record.
+    private func forwarded(_ offer: CallOffer, from previous: CallState, why: String) -> [CallAction] {
+        // Forwards nest while one offer is routed (1001 → 1002 → …): count them too.
+        guard previous.forwards + forwardDepth < Self.maxForwards, case .line(_, let by) = offer.origin else {
+            return reject(offer.callID, previous, status: 482, disposition: .failed, reason: "too many call forwards")
+        }
+        forwardDepth += 1
+        defer { forwardDepth -= 1 }
+        calls[offer.callID] = nil
+        var actions = offered(offer).map { action -> CallAction in
+            // A line the call is forwarded to sees who really calls.
+            guard case .dial(let id, .line(let tenant, let ext, let contacts, let domain), _) = action else { return action }
+            return .dial(id, .line(tenantID: tenant, extensionNumber: ext, contacts: contacts, domain: domain), callerID: previous.caller)
+        }
+        if var state = calls[offer.callID] {
+            state.forwards = max(state.forwards, previous.forwards + forwardDepth)
+            state.caller = previous.caller
+            state.startedAt = previous.startedAt
+            state.note = (previous.note.map { $0 + "; " } ?? "") + "forwarded by \(by) (\(why))"
+            state.direction = state.direction == .internalCall ? previous.direction : state.direction
+            calls[offer.callID] = state
+        } else {
+            // Refused: the record the refusal wrote names the forward.
+            actions = actions.map { action in
+                guard case .record(var cdr, let debit) = action else { return action }
+                cdr.caller = previous.caller
+                cdr.startedAt = previous.startedAt
+                cdr.reason += " (forwarded by \(by), \(why))"
+                return .record(cdr, debit: debit)
+            }
+        }
+        return actions
     }
 
     private func reject(_ id: CallID, _ state: CallState, status: Int, disposition: Disposition, reason: String) -> [CallAction] {
@@ -454,7 +559,8 @@ public final class CallEngine {
     }
 
     private func cdr(_ id: CallID, _ s: CallState, disposition: Disposition, cause: Int, reason: String, end: Int64) -> CDR {
-        let reason = s.fraudFlag.map { reason + FraudLimits.flagMarker + $0 + ")" } ?? reason
+        var reason = s.fraudFlag.map { reason + FraudLimits.flagMarker + $0 + ")" } ?? reason
+        if let note = s.note { reason += " (\(note))" }
         return CDR(id: id.rawValue, tenantID: s.tenantID, line: s.line, direction: s.direction, caller: s.caller,
             dialled: s.dialled, normalized: s.normalized, numberClass: s.numberClass, startedAt: s.startedAt,
             answeredAt: s.answeredAt, endedAt: end, disposition: disposition, sipCause: cause, reason: reason,

@@ -30,7 +30,7 @@ final class ApplicationHost {
     func start(_ name: String, on call: B2BCall) {
         let driver = b2bua.driver
         guard let application = applications[name] ?? conferenceApplication(named: name) ?? listenApplication(named: name)
-            ?? ivrApplication(named: name, call: call) else {
+            ?? ivrApplication(named: name, call: call) ?? FeatureCodeApplication(named: name, store: store) else {
             driver.feed(.rejected(call.id, status: 404))
             return
         }

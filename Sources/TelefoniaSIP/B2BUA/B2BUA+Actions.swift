@@ -32,6 +32,12 @@ extension B2BUA {
                 applications.start(name, on: call)
             case .dial(let id, let target, let callerID):
                 guard let call = calls[id] else { continue }
+                if !call.branches.isEmpty {
+                    // Dialled again (a forward): the forks of the attempt given up are
+                    // no longer this call's (their late answers are ignored or BYEd).
+                    call.branches.removeAll()
+                    call.bLocalCSeq += 1
+                }
                 dialer.dial(call, target: target, callerID: callerID)
             case .ring(let id):
                 guard let call = calls[id], !call.aFinalSent else { continue }

@@ -4,6 +4,11 @@ import Glibc
 import Darwin
 #endif
 import Dispatch
+// NIO's C shim re-exports the socket headers; with MemberImportVisibility the compiler
+// may attribute sockaddr_in to it (depending on how files are batched), so say it.
+#if canImport(CNIOLinux)
+import CNIOLinux
+#endif
 
 // Plain BSD sockets on loopback for the test phones. Reads use poll(2) with a
 // deadline, never a bare sleep. SIP sockets are read by a thread of their own
