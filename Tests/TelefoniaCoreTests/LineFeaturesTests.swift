@@ -72,7 +72,7 @@ import TelefoniaTesting
         _ = try feed(.answered(CallID("c1")))
         let end = try feed(.hungUp(CallID("c1"), side: .a))
         let cdr = try #require(records(end).first)
-        #expect(cdr.caller == "1000" && cdr.normalized == "1002" && cdr.disposition == .answered)
+        #expect(cdr.caller == "1000" && cdr.dialled == "1001" && cdr.normalized == "1002" && cdr.disposition == .answered)
         #expect(cdr.reason.contains("forwarded by 1001 (busy)"))
     }
 

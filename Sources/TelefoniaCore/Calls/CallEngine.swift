@@ -512,6 +512,7 @@ public final class CallEngine {
         if var state = calls[offer.callID] {
             state.forwards = max(state.forwards, previous.forwards + forwardDepth)
             state.caller = previous.caller
+            state.dialled = previous.dialled
             state.startedAt = previous.startedAt
             state.note = (previous.note.map { $0 + "; " } ?? "") + "forwarded by \(by) (\(why))"
             state.direction = state.direction == .internalCall ? previous.direction : state.direction
@@ -521,6 +522,7 @@ public final class CallEngine {
             actions = actions.map { action in
                 guard case .record(var cdr, let debit) = action else { return action }
                 cdr.caller = previous.caller
+                cdr.dialled = previous.dialled
                 cdr.startedAt = previous.startedAt
                 cdr.reason += " (forwarded by \(by), \(why))"
                 return .record(cdr, debit: debit)

@@ -1,0 +1,68 @@
+"""Line features (T1) with real phones: DND and call forwarding set by feature codes
+dialled from the phones themselves."""
+
+from __future__ import annotations
+
+import time
+
+import telefonia_harness as h
+
+
+def features(pbx, ext: str) -> str:
+    return pbx.server.cli("line", "features", ext, "--tenant", pbx.tenant).stdout
+
+
+def dial_code(phone, pbx, code: str) -> None:
+    """The phone dials a feature code; the server answers, confirms and hangs up."""
+    mark = len(phone.events)
+    phone.dial(pbx.uri(code))
+    phone.wait_for("CALL_ESTABLISHED", 10, since=mark)
+    phone.wait_for("CALL_CLOSED", 10, since=mark)
+
+
+def test_do_not_disturb_by_feature_code(pbx, phones):
+    """1001 dials *26: its calls are refused busy (486) without its phone ringing and the
+    record says BUSY. It dials #26: the next call rings and is answered."""
+    caller = phones.line("1000", pbx, tone_hz=440)
+    callee = phones.line("1001", pbx, tone_hz=1000, answermode="auto")
+    dial_code(callee, pbx, "*26")
+    assert "do not disturb on" in features(pbx, "1001")
+    mark = len(callee.events)
+    caller.dial(pbx.uri("1001"))
+    closed = caller.wait_for("CALL_CLOSED", 10)
+    assert closed.param.startswith("486"), closed
+    time.sleep(0.5)
+    assert callee.find("CALL_INCOMING", since=mark) is None, "a phone on DND must not ring"
+    row = pbx.wait_cdr(lambda r: r["dialled"] == "1001", what="the refused call's CDR")
+    assert row["disposition"] == "BUSY", row
+    dial_code(callee, pbx, "#26")
+    assert "do not disturb off" in features(pbx, "1001")
+    mark = len(caller.events)
+    caller.dial(pbx.uri("1001"))
+    caller.wait_for("CALL_ESTABLISHED", 10, since=mark)
+    caller.hangup()
+    caller.wait_for("CALL_CLOSED", 5, since=mark)
+
+
+def test_forward_on_busy_by_feature_code(pbx, phones):
+    """1001 dials *221002 (forward on busy to 1002). 1000 calls 1001, whose user rejects
+    the ringing call (486): the call goes on to 1002, which answers, and 1000 hears 1002's
+    1000 Hz tone. The record is 1000's call answered by 1002, forwarded by 1001 (busy)."""
+    caller = phones.line("1000", pbx, tone_hz=440)
+    busy = phones.line("1001", pbx, tone_hz=700, answermode="manual")
+    other = phones.line("1002", pbx, tone_hz=1000, answermode="auto")
+    dial_code(busy, pbx, "*221002")
+    assert "on busy 1002" in features(pbx, "1001")
+    mark = len(busy.events)
+    caller.dial(pbx.uri("1001"))
+    busy.wait_for("CALL_INCOMING", 10, since=mark)
+    busy.hangup()
+    other.wait_for("CALL_ESTABLISHED", 10)
+    caller.wait_for("CALL_ESTABLISHED", 10)
+    time.sleep(2.0)
+    caller.hangup()
+    caller.wait_for("CALL_CLOSED", 5)
+    other.wait_for("CALL_CLOSED", 5)
+    row = pbx.wait_cdr(lambda r: r["dialled"] == "1001" and r["disposition"] == "ANSWERED", what="the forwarded call's CDR")
+    assert row["caller"] == "1000", row
+    assert "forwarded by 1001 (busy)" in row["reason"], row
