@@ -190,6 +190,46 @@ extension SQLiteStore: CallFlowStore {
         }
     }
 
+    // MARK: - Pickup groups (L4)
+
+    func pickupGroups(in database: SQLiteDatabase, tenantID: String) throws -> [PickupGroup] {
+        try database.query("SELECT definition FROM pickup_groups WHERE tenant_id = ? ORDER BY name", tenantID) { $0.text(0) }
+            .map { try Self.decode(PickupGroup.self, $0) }
+    }
+
+    public func pickupGroups(tenantID: String) throws -> [PickupGroup] {
+        try withDatabase { try pickupGroups(in: $0, tenantID: tenantID) }
+    }
+
+    public func save(_ group: PickupGroup) throws {
+        if let problem = group.problem() { throw StoreError(.invalid, problem) }
+        let definition = try Self.encode(group)
+        try write { database in
+            if try database.query("SELECT 1 FROM tenants WHERE id = ?", group.tenantID, row: { _ in 1 }).isEmpty {
+                throw StoreError(.notFound, "unknown tenant \(group.tenantID)")
+            }
+            for ext in group.pickers + group.pickable where try database.query(
+                "SELECT 1 FROM lines WHERE tenant_id = ? AND extension = ?", group.tenantID, ext, row: { _ in 1 }
+            ).isEmpty {
+                throw StoreError(.invalid, "tenant \(group.tenantID) has no line \(ext)")
+            }
+            try database.execute(
+                "INSERT OR REPLACE INTO pickup_groups (tenant_id, name, definition) VALUES (?, ?, ?)",
+                group.tenantID, group.name, definition)
+        }
+    }
+
+    @discardableResult
+    public func removePickupGroup(tenantID: String, name: String) throws -> PickupGroup {
+        try write { database in
+            guard let group = try pickupGroups(in: database, tenantID: tenantID).first(where: { $0.name == name }) else {
+                throw StoreError(.notFound, "tenant \(tenantID) has no pickup group \(name)")
+            }
+            try database.execute("DELETE FROM pickup_groups WHERE tenant_id = ? AND name = ?", tenantID, name)
+            return group
+        }
+    }
+
     // MARK: - Line features (T1)
 
     public func lineFeatures(tenantID: String, extensionNumber: String) throws -> LineFeatures {
@@ -328,6 +368,17 @@ extension SQLiteStore {
                     definition TEXT NOT NULL,
                     PRIMARY KEY (tenant_id, extension),
                     FOREIGN KEY (tenant_id, extension) REFERENCES lines (tenant_id, extension) ON DELETE CASCADE
+                );
+                """
+        ),
+        SQLiteMigration(
+            name: "606-pickup-groups",
+            sql: """
+                CREATE TABLE pickup_groups (
+                    tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    definition TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, name)
                 );
                 """
         ),

@@ -237,6 +237,9 @@ public final class SQLiteStore: Store, @unchecked Sendable {
             if let group = CallFlowRules.group(naming: extensionNumber, among: try callGroups(in: database, tenantID: tenantID)) {
                 throw StoreError(.invalid, "group \(group.name) rings line \(extensionNumber)")
             }
+            if let pickup = CallFlowRules.pickupGroup(naming: extensionNumber, among: try pickupGroups(in: database, tenantID: tenantID)) {
+                throw StoreError(.invalid, "pickup group \(pickup.name) names line \(extensionNumber)")
+            }
             return try database.execute("DELETE FROM lines WHERE tenant_id = ? AND extension = ?", tenantID, extensionNumber)
         }
         if removed == 0 { throw StoreError(.notFound, "tenant \(tenantID) has no line \(extensionNumber)") }

@@ -66,3 +66,56 @@ def test_forward_on_busy_by_feature_code(pbx, phones):
     row = pbx.wait_cdr(lambda r: r["dialled"] == "1001" and r["disposition"] == "ANSWERED", what="the forwarded call's CDR")
     assert row["caller"] == "1000", row
     assert "forwarded by 1001 (busy)" in row["reason"], row
+
+
+def test_pickup_star8_and_directed(pbx, phones, ports, tmp_path):
+    """Pickup group "recepcao": 1002 may pick up 1001's calls. 1000 (440 Hz) calls 1001,
+    which rings and is never answered; 1002 (PJSUA2) dials *8: 1001 stops ringing, 1000 is
+    answered and 1002 hears its 440 Hz; 1002 hangs up, so 1000's call ends; the record
+    says the call was picked up by 1002. Then the same with **1001; and 1003, in no group,
+    gets 403 for **1001 while 1001 keeps ringing."""
+    from pjsua_phone import PjPhones
+
+    pbx.server.cli("pickup", "set", pbx.tenant, "recepcao", "--pickers", "1002", "--pickable", "1001")
+    caller = phones.line("1000", pbx, tone_hz=440)
+    ringing = phones.line("1001", pbx, tone_hz=700, answermode="manual")
+    heard_star8, heard_directed = tmp_path / "star8.wav", tmp_path / "directed.wav"
+    pj = PjPhones(ports.block(1, 10))
+    try:
+        picker = pj.phone("1002", "secret1002", pbx.domain, pbx.registrar, record_path=heard_star8)
+        picker.wait_registered()
+        caller.dial(pbx.uri("1001"))
+        ringing.wait_for("CALL_INCOMING", 10)
+        pick = picker.dial(pbx.uri("*8"))
+        assert pick.confirmed.wait(10), f"*8 not answered (status {pick.last_status})"
+        caller.wait_for("CALL_ESTABLISHED", 10)
+        ringing.wait_for("CALL_CLOSED", 10)
+        time.sleep(2.0)
+        picker.hangup()
+        caller.wait_for("CALL_CLOSED", 10)
+
+        outsider = pj.phone("1003", "secret1003", pbx.domain, pbx.registrar)
+        outsider.wait_registered()
+        mark_caller, mark_ringing = len(caller.events), len(ringing.events)
+        caller.dial(pbx.uri("1001"))
+        ringing.wait_for("CALL_INCOMING", 10, since=mark_ringing)
+        refused = outsider.dial(pbx.uri("**1001"))
+        assert refused.disconnected.wait(10)
+        assert refused.last_status == 403, refused.last_status
+        assert ringing.find("CALL_CLOSED", since=mark_ringing) is None, "1001 still rings"
+        second = pj.phone("1002", "secret1002", pbx.domain, pbx.registrar, record_path=heard_directed)
+        second.wait_registered()
+        pick = second.dial(pbx.uri("**1001"))
+        assert pick.confirmed.wait(10), f"**1001 not answered (status {pick.last_status})"
+        caller.wait_for("CALL_ESTABLISHED", 10, since=mark_caller)
+        time.sleep(2.0)
+        caller.hangup()
+        assert pick.disconnected.wait(10), "the picker's call ends with the caller's"
+        time.sleep(0.3)
+    finally:
+        pj.close()
+    for heard in (heard_star8, heard_directed):
+        tone = h.analyse_wav(heard, 440)
+        assert tone.seconds_present >= 1.2, f"the picker hears the caller: {tone}"
+    rows = [r for r in pbx.server.cdr_rows(pbx.tenant) if r["dialled"] == "1001"]
+    assert len(rows) == 2 and all(r["disposition"] == "ANSWERED" and "picked up by 1002" in r["reason"] for r in rows), rows

@@ -132,4 +132,24 @@ import TelefoniaTesting
         let features = FeatureCodes.Request.forwardBusy("1002").applied(to: LineFeatures(tenantID: "acme", extensionNumber: "1000"))
         #expect(features.forwardBusy == "1002")
     }
+
+    /// *8 and **EXT (L4): only lines a pickup group allows; the picked-up call is answered
+    /// there (its forks cancelled) and its record says who picked it up.
+    @Test func pickup() throws {
+        _ = try call("1000", "1001", id: "c1")
+        _ = try feed(.ringing(CallID("c1")))
+        #expect(try call("1002", "*8", id: "p1").contains(.reject(CallID("p1"), status: 404, reason: "no ringing call to pick up")))
+        #expect(try call("1002", "**1001", id: "p2").contains(.reject(CallID("p2"), status: 403, reason: "line 1002 may not pick up line 1001")))
+        try store.save(PickupGroup(tenantID: "acme", name: "recepcao", pickers: ["1002"], pickable: ["1001"]))
+        #expect(dialled(try call("1002", "*8", id: "p3")) == ["app pickup:c1"])
+        #expect(dialled(try call("1002", "**1001", id: "p4")) == ["app pickup:c1"])
+        let picked = try feed(.pickedUp(CallID("c1"), by: "1002"))
+        #expect(picked.first == .cancel(CallID("c1")))
+        #expect(picked.contains(.answer(CallID("c1"))))
+        let end = try feed(.hungUp(CallID("c1"), side: .b))
+        let cdr = try #require(records(end).first)
+        #expect(cdr.disposition == .answered && cdr.reason.contains("picked up by 1002"))
+        #expect(try call("1002", "*8", id: "p5").contains(.reject(CallID("p5"), status: 404, reason: "no ringing call to pick up")),
+                "an answered call is not picked up")
+    }
 }

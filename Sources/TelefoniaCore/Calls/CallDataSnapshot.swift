@@ -15,6 +15,7 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
     private var menus: [String: IVRMenu?] = [:]
     private var groups: [String: CallGroup?] = [:]
     private var features: [String: LineFeatures] = [:]
+    private var pickups: [String: [PickupGroup]] = [:]
     private var dids: [String: DID?] = [:]
     private var trunksByID: [String: Trunk?] = [:]
     private var allTrunks: [String: [Trunk]] = [:]
@@ -69,6 +70,10 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
 
     public func lineFeatures(tenantID: String, extensionNumber: String) throws -> LineFeatures {
         try answer(&features, tenantID + "|" + extensionNumber) { try $0.lineFeatures(tenantID: tenantID, extensionNumber: extensionNumber) }
+    }
+
+    public func pickupGroups(tenantID: String) throws -> [PickupGroup] {
+        try answer(&pickups, tenantID) { try $0.pickupGroups(tenantID: tenantID) }
     }
 
     public func callGroup(tenantID: String, name: String) throws -> CallGroup? {

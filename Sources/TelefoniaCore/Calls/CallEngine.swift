@@ -127,7 +127,7 @@ public final class CallEngine {
             return forwardOffer(id, status: status).map { .routing($0) }
         case .timerFired(let id, .ring):
             return forwardOffer(id, status: 480).map { .routing($0) }
-        case .answered(let id):
+        case .answered(let id), .pickedUp(let id, _):
             guard let call = calls[id], call.phase != .answered, let tenantID = billing.prepaidTenant(id) else { return nil }
             return .balance(tenantID: tenantID)
         case .timerFired(let id, .credit):
@@ -187,6 +187,12 @@ public final class CallEngine {
                 return answer + creditExhausted(id, call)
             }
             return answer + [.startTimer(id, .credit, seconds: credit)]
+        case .pickedUp(let id, let by):
+            guard var call = calls[id], call.phase != .answered else { return [] }
+            call.note = (call.note.map { $0 + "; " } ?? "") + "picked up by \(by)"
+            call.target = by
+            calls[id] = call
+            return [.cancel(id)] + handle(.answered(id))
         case .rejected(let id, let status):
             guard let call = calls[id], call.phase != .answered else { return [] }
             if let forward = forwardOffer(id, status: status) {
@@ -294,6 +300,20 @@ public final class CallEngine {
         state.recorded = line.permissions.contains(.record)
         if let application = configuration.applications[dialled] {
             return try dialApplication(application, offer.callID, state)
+        }
+        if let wanted = PickupDialling.request(dialled: dialled) {
+            // L4: *8 picks up a ringing call of a line the caller may pick up; **EXT that line's.
+            let allowed = PickupGroup.pickable(by: ext, in: try data.pickupGroups(tenantID: tenantID))
+            if let line = wanted, !allowed.contains(line) {
+                return reject(offer.callID, state, status: 403, disposition: .denied, reason: "line \(ext) may not pick up line \(line)")
+            }
+            let lines = wanted.map { Set([$0]) } ?? allowed
+            let ringing = calls.filter { $0.value.tenantID == tenantID && $0.value.phase != .answered && $0.value.target.map(lines.contains) == true }
+                .min { ($0.value.startedAt, $0.key.rawValue) < ($1.value.startedAt, $1.key.rawValue) }
+            guard let (ringingID, _) = ringing else {
+                return reject(offer.callID, state, status: 404, disposition: .failed, reason: "no ringing call to pick up")
+            }
+            return try dialApplication(PickupDialling.applicationPrefix + ringingID.rawValue, offer.callID, state)
         }
         if FeatureCodes.request(dialled: dialled) != nil {
             // T1/P5: *26, *21N… change the caller's own line (the application writes it).

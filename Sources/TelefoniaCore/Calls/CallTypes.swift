@@ -60,6 +60,8 @@ public enum CallEvent: Sendable, Equatable {
     case ringing(CallID)
     /// The B leg answered (200).
     case answered(CallID)
+    /// Line `by` picked up the ringing call (L4): it is answered there instead.
+    case pickedUp(CallID, by: String)
     /// The B leg ended with a final failure status.
     case rejected(CallID, status: Int)
     /// A BYE arrived from one side of an answered call.

@@ -10,6 +10,8 @@ public protocol CallDataSource: AnyObject {
     func ivrMenu(tenantID: String, number: String) throws -> IVRMenu?
     /// What the line's user set (DND, forwarding, call waiting); the defaults when nothing.
     func lineFeatures(tenantID: String, extensionNumber: String) throws -> LineFeatures
+    /// The tenant's pickup groups (who may pick up whose calls).
+    func pickupGroups(tenantID: String) throws -> [PickupGroup]
     /// A call group of the tenant (a DID leads to it).
     func callGroup(tenantID: String, name: String) throws -> CallGroup?
     func did(number: String) throws -> DID?

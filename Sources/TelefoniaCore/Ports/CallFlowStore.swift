@@ -28,6 +28,10 @@ public protocol CallFlowStore: AnyObject, Sendable {
     func save(_ group: CallGroup) throws
     /// Removes a group and returns it; `invalid` while a menu, a group or a DID leads to it.
     @discardableResult func removeCallGroup(tenantID: String, name: String) throws -> CallGroup
+    func pickupGroups(tenantID: String) throws -> [PickupGroup]
+    /// Adds or replaces a pickup group; `invalid` for a bad one or one naming a missing line.
+    func save(_ group: PickupGroup) throws
+    @discardableResult func removePickupGroup(tenantID: String, name: String) throws -> PickupGroup
     /// A line's features (the defaults when none were set).
     func lineFeatures(tenantID: String, extensionNumber: String) throws -> LineFeatures
     /// Sets a line's features; `notFound` for an unknown line, `invalid` for a bad forward target.
@@ -100,6 +104,11 @@ public enum CallFlowRules {
         if let menu = menus.first(where: { $0.destinations.contains(.group(name)) }) { return "IVR \(menu.number)" }
         if let group = groups.first(where: { $0.name != name && $0.noAnswer == .group(name) }) { return "group \(group.name)" }
         return nil
+    }
+
+    /// The pickup group among `groups` that names line `ext` (so it cannot be removed), if any.
+    public static func pickupGroup(naming ext: String, among groups: [PickupGroup]) -> PickupGroup? {
+        groups.first { $0.pickers.contains(ext) || $0.pickable.contains(ext) }
     }
 
     /// What sends calls to line `ext` among groups (so it cannot be removed), if anything.

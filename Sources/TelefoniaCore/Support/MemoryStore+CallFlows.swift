@@ -149,4 +149,29 @@ extension MemoryStore: CallFlowStore {
             state.lineFeatures[key] = features.isDefault ? nil : features
         }
     }
+
+    public func pickupGroups(tenantID: String) throws -> [PickupGroup] {
+        withState { state in (state.pickupGroups[tenantID] ?? [:]).values.sorted { $0.name < $1.name } }
+    }
+
+    public func save(_ group: PickupGroup) throws {
+        if let problem = group.problem() { throw StoreError(.invalid, problem) }
+        try withState { state in
+            guard state.tenants[group.tenantID] != nil else { throw StoreError(.notFound, "unknown tenant \(group.tenantID)") }
+            for ext in group.pickers + group.pickable where state.lines[LineKey(tenantID: group.tenantID, extensionNumber: ext)] == nil {
+                throw StoreError(.invalid, "tenant \(group.tenantID) has no line \(ext)")
+            }
+            state.pickupGroups[group.tenantID, default: [:]][group.name] = group
+        }
+    }
+
+    @discardableResult
+    public func removePickupGroup(tenantID: String, name: String) throws -> PickupGroup {
+        try withState { state in
+            guard let group = state.pickupGroups[tenantID]?.removeValue(forKey: name) else {
+                throw StoreError(.notFound, "tenant \(tenantID) has no pickup group \(name)")
+            }
+            return group
+        }
+    }
 }

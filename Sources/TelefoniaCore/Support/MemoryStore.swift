@@ -41,6 +41,8 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var callGroups: [String: [String: CallGroup]] = [:]
         /// Lines' DND, forwarding and call waiting, when not the defaults.
         var lineFeatures: [LineKey: LineFeatures] = [:]
+        /// Tenant id → name → pickup group.
+        var pickupGroups: [String: [String: PickupGroup]] = [:]
         /// IVR visits (R3), history kept like CDRs.
         var ivrVisits: [IVRVisit] = []
     }
@@ -119,6 +121,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
             state.timeProfiles[id] = nil
             state.ivrMenus[id] = nil
             state.callGroups[id] = nil
+            state.pickupGroups[id] = nil
             state.lineFeatures = state.lineFeatures.filter { $0.key.tenantID != id }
             state.audioFiles[id] = nil
         }
@@ -158,6 +161,10 @@ public final class MemoryStore: Store, @unchecked Sendable {
             let groups = (state.callGroups[tenantID] ?? [:]).values.sorted { $0.name < $1.name }
             if let group = CallFlowRules.group(naming: extensionNumber, among: groups) {
                 throw StoreError(.invalid, "group \(group.name) rings line \(extensionNumber)")
+            }
+            let pickups = (state.pickupGroups[tenantID] ?? [:]).values.sorted { $0.name < $1.name }
+            if let pickup = CallFlowRules.pickupGroup(naming: extensionNumber, among: pickups) {
+                throw StoreError(.invalid, "pickup group \(pickup.name) names line \(extensionNumber)")
             }
             state.lines[LineKey(tenantID: tenantID, extensionNumber: extensionNumber)] = nil
             state.lineFeatures[LineKey(tenantID: tenantID, extensionNumber: extensionNumber)] = nil

@@ -30,7 +30,8 @@ final class ApplicationHost {
     func start(_ name: String, on call: B2BCall) {
         let driver = b2bua.driver
         guard let application = applications[name] ?? conferenceApplication(named: name) ?? listenApplication(named: name)
-            ?? ivrApplication(named: name, call: call) ?? FeatureCodeApplication(named: name, store: store) else {
+            ?? ivrApplication(named: name, call: call) ?? FeatureCodeApplication(named: name, store: store)
+            ?? pickupApplication(named: name, call: call) else {
             driver.feed(.rejected(call.id, status: 404))
             return
         }
@@ -85,6 +86,11 @@ final class ApplicationHost {
         if let channel = call.channel {
             channel.close()
             if let port = call.channelPort { b2bua.media.releasePort(port) }
+        }
+        if let (channel, port) = call.takenOver {
+            channel.close()
+            b2bua.media.releasePort(port)
+            call.takenOver = nil
         }
         if let connection = call.connection {
             let pending = connection.isPending
@@ -161,6 +167,51 @@ final class ApplicationHost {
             b2bua.dialer.dial(call, target: .line(tenantID: tenantID, extensionNumber: ext, contacts: contacts, domain: domain),
                               callerID: callerID, offer: offer)
         }
+    }
+
+    /// The pickup application of a picker's call ("pickup:<ringing call id>"); nil for other names.
+    private func pickupApplication(named name: String, call picker: B2BCall) -> (any CallApplication)? {
+        guard name.hasPrefix(PickupDialling.applicationPrefix) else { return nil }
+        let target = CallID(String(name.dropFirst(PickupDialling.applicationPrefix.count)))
+        return PickupApplication(host: self, target: target, pickerLine: picker.aInvite.from.uri.user ?? "", loop: context.loop)
+    }
+
+    /// Takes ringing call `id` for a picker (L4): its A leg is answered here with one
+    /// G.711 law, the relay's B side is pointed at a new channel of the server (returned,
+    /// for the picker's call to bridge), the engine hears `.pickedUp` (which cancels the
+    /// forks still ringing and answers the caller). Nil when the call is gone or answered.
+    func takeOver(_ id: CallID, by pickerLine: String) -> RTPChannel? {
+        guard let call = b2bua.calls[id], !call.ended, call.answeredAt == nil, call.takenOver == nil, call.connection == nil,
+              let relay = call.relay else { return nil }
+        let offered = call.aOffer.payloadTypes
+        guard let law: G711 = offered.contains(0) ? .muLaw : (offered.contains(8) ? .aLaw : nil),
+              let port = b2bua.media.reservePort() else { return nil }
+        let telephoneEvent = call.aOffer.telephoneEvent8kPayloadType
+        guard let channel = RTPChannel(
+            tenantID: call.tenantID ?? call.bTargetTenant ?? context.configuration.defaultTenant, host: context.configuration.sipAddress,
+            port: port, law: law, telephoneEventPayloadType: telephoneEvent, prompts: prompts, logger: context.logger)
+        else {
+            b2bua.media.releasePort(port)
+            return nil
+        }
+        // The caller is answered with one law only, so the channel understands what it sends.
+        call.bAnswer = SessionDescription(SessionDescription.terminatedAnswer(
+            address: context.localHost, port: port, payloadType: law.payloadType, telephoneEvent: telephoneEvent,
+            sessionID: UInt64(context.clock.nowMillis())))
+        channel.setRemote(host: context.localHost, port: relay.bPort)
+        relay.setRemote(.b, host: context.localHost, port: port)
+        mediaClock.add(channel)
+        call.takenOver = (channel, port)
+        call.answeredAt = context.clock.nowMillis()
+        context.logger.info("call picked up", metadata: ["tel.call_id": "\(id)", "by": "\(pickerLine)"])
+        b2bua.driver.feed(.pickedUp(id, by: pickerLine))
+        return channel
+    }
+
+    /// The picker hung up: the picked-up call ends too (its caller gets BYE).
+    func endTakenOver(_ id: CallID) {
+        guard let call = b2bua.calls[id], call.takenOver != nil, !call.ended else { return }
+        b2bua.driver.feed(.hungUp(id, side: .b))
     }
 
     /// The line an application connected hung up (its BYE): the bridge ends, the caller stays.

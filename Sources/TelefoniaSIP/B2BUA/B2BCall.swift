@@ -39,6 +39,9 @@ final class B2BCall: @unchecked Sendable {
     /// its own, with media on `connectedChannel` bridged to `channel`, and the engine
     /// does not hear of it (`ApplicationHost.connect`).
     var connection: LegConnection?
+    /// A picker took this ringing call (L4): the relay's B side goes to this channel of
+    /// the server, bridged to the picker's call.
+    var takenOver: (channel: RTPChannel, port: Int)?
     /// Tenant of the calling line (applications look prompts up for it).
     var tenantID: String?
     /// The line the B leg rings (internal and DID calls), for listening (C4).
