@@ -1,18 +1,29 @@
 import Foundation
 import TelefoniaCore
 
-/// Time profiles and IVR menus, stored as JSON documents (one row each, keyed by
-/// tenant and name): what a flow reads is always one whole object, validated by the
-/// core's rules before it is written, and a document lets the shape grow without a
-/// migration per field. Same rules as `MemoryStore`.
-extension SQLiteStore: CallFlowStore {
+/// A table of JSON documents, one row per object keyed by tenant and one column: what
+/// a call flow reads is always one whole object, validated by the core's rules
+/// (`CallFlowRules`) before it is written, and a document lets the shape grow without
+/// a migration per field. Nothing queries inside them.
+struct DocumentTable: Sendable {
+    let name: String
+    let key: String
+
+    static let timeProfiles = DocumentTable(name: "time_profiles", key: "name")
+    static let ivrMenus = DocumentTable(name: "ivr_menus", key: "number")
+    static let callGroups = DocumentTable(name: "call_groups", key: "name")
+    static let pickupGroups = DocumentTable(name: "pickup_groups", key: "name")
+    static let lineFeatures = DocumentTable(name: "line_features", key: "extension")
+}
+
+extension SQLiteDatabase {
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return encoder
     }()
 
-    private static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         do {
             return try JSONDecoder().decode(type, from: Data(text.utf8))
         } catch {
@@ -20,57 +31,93 @@ extension SQLiteStore: CallFlowStore {
         }
     }
 
-    private static func encode<T: Encodable>(_ value: T) throws -> String {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
         String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
+    /// A tenant's documents of `table`, by key.
+    func documents<T: Decodable>(_ type: T.Type, in table: DocumentTable, tenantID: String) throws -> [T] {
+        try query("SELECT definition FROM \(table.name) WHERE tenant_id = ? ORDER BY \(table.key)", tenantID) { $0.text(0) }
+            .map { try Self.decode(type, $0) }
+    }
+
+    func document<T: Decodable>(_ type: T.Type, in table: DocumentTable, tenantID: String, key: String) throws -> T? {
+        try query("SELECT definition FROM \(table.name) WHERE tenant_id = ? AND \(table.key) = ?", tenantID, key) { $0.text(0) }
+            .first.map { try Self.decode(type, $0) }
+    }
+
+    func hasDocument(in table: DocumentTable, tenantID: String, key: String) throws -> Bool {
+        try !query("SELECT 1 FROM \(table.name) WHERE tenant_id = ? AND \(table.key) = ?", tenantID, key, row: { _ in 1 }).isEmpty
+    }
+
+    func put<T: Encodable>(_ value: T, in table: DocumentTable, tenantID: String, key: String) throws {
+        let definition = try Self.encode(value)
+        try execute("INSERT OR REPLACE INTO \(table.name) (tenant_id, \(table.key), definition) VALUES (?, ?, ?)",
+                    tenantID, key, definition)
+    }
+
+    func deleteDocument(in table: DocumentTable, tenantID: String, key: String) throws {
+        try execute("DELETE FROM \(table.name) WHERE tenant_id = ? AND \(table.key) = ?", tenantID, key)
+    }
+
+    /// `notFound` unless tenant `id` exists.
+    func requireTenant(_ id: String) throws {
+        if try query("SELECT 1 FROM tenants WHERE id = ?", id, row: { _ in 1 }).isEmpty {
+            throw StoreError(.notFound, "unknown tenant \(id)")
+        }
+    }
+
+    func hasLine(tenantID: String, extensionNumber: String) throws -> Bool {
+        try !query("SELECT 1 FROM lines WHERE tenant_id = ? AND extension = ?", tenantID, extensionNumber, row: { _ in 1 }).isEmpty
+    }
+
+    /// The first DID of the tenant routed to `route`, if any.
+    func did(routedTo route: DIDRoute, tenantID: String) throws -> String? {
+        try query("SELECT number FROM dids WHERE tenant_id = ? AND route = ? ORDER BY number", tenantID, route.description) {
+            $0.text(0)
+        }.first
+    }
+}
+
+/// Time profiles, IVR menus, call groups, pickup groups and line features as
+/// documents; IVR visits as rows. Same rules as `MemoryStore`.
+extension SQLiteStore: CallFlowStore {
+    // MARK: - Time profiles (P7)
+
     public func timeProfiles(tenantID: String) throws -> [TimeProfile] {
-        try withDatabase {
-            try $0.query("SELECT definition FROM time_profiles WHERE tenant_id = ? ORDER BY name", tenantID) { $0.text(0) }
-        }.map { try Self.decode(TimeProfile.self, $0) }
+        try withDatabase { try $0.documents(TimeProfile.self, in: .timeProfiles, tenantID: tenantID) }
     }
 
     public func timeProfile(tenantID: String, name: String) throws -> TimeProfile? {
-        try withDatabase {
-            try $0.query("SELECT definition FROM time_profiles WHERE tenant_id = ? AND name = ?", tenantID, name) { $0.text(0) }
-        }.first.map { try Self.decode(TimeProfile.self, $0) }
+        try withDatabase { try $0.document(TimeProfile.self, in: .timeProfiles, tenantID: tenantID, key: name) }
     }
 
     public func save(_ profile: TimeProfile) throws {
         if let problem = profile.problem() { throw StoreError(.invalid, problem) }
-        let definition = try Self.encode(profile)
         try write { database in
-            if try database.query("SELECT 1 FROM tenants WHERE id = ?", profile.tenantID, row: { _ in 1 }).isEmpty {
-                throw StoreError(.notFound, "unknown tenant \(profile.tenantID)")
-            }
-            try database.execute(
-                "INSERT OR REPLACE INTO time_profiles (tenant_id, name, definition) VALUES (?, ?, ?)",
-                profile.tenantID, profile.name, definition)
+            try database.requireTenant(profile.tenantID)
+            try database.put(profile, in: .timeProfiles, tenantID: profile.tenantID, key: profile.name)
         }
     }
 
     @discardableResult
     public func removeTimeProfile(tenantID: String, name: String) throws -> TimeProfile {
         try write { database in
-            guard let text = try database.query(
-                "SELECT definition FROM time_profiles WHERE tenant_id = ? AND name = ?", tenantID, name, row: { $0.text(0) }
-            ).first else {
+            guard let profile = try database.document(TimeProfile.self, in: .timeProfiles, tenantID: tenantID, key: name) else {
                 throw StoreError(.notFound, "tenant \(tenantID) has no time profile \(name)")
             }
             if let user = try ivrMenus(in: database, tenantID: tenantID).first(where: { $0.timeProfile == name }) {
                 throw StoreError(.invalid, "IVR \(user.number) uses time profile \(name)")
             }
-            try database.execute("DELETE FROM time_profiles WHERE tenant_id = ? AND name = ?", tenantID, name)
-            return try Self.decode(TimeProfile.self, text)
+            try database.deleteDocument(in: .timeProfiles, tenantID: tenantID, key: name)
+            return profile
         }
     }
 
-    // MARK: - IVR menus
+    // MARK: - IVR menus (L5)
 
     func ivrMenus(in database: SQLiteDatabase, tenantID: String) throws -> [IVRMenu] {
-        try database.query("SELECT definition FROM ivr_menus WHERE tenant_id = ?", tenantID) { $0.text(0) }
-            .map { try Self.decode(IVRMenu.self, $0) }
-            .sorted { IVRMenu.precedes($0, $1) }
+        try database.documents(IVRMenu.self, in: .ivrMenus, tenantID: tenantID).sorted { IVRMenu.precedes($0, $1) }
     }
 
     public func ivrMenus(tenantID: String) throws -> [IVRMenu] {
@@ -78,31 +125,22 @@ extension SQLiteStore: CallFlowStore {
     }
 
     public func ivrMenu(tenantID: String, number: String) throws -> IVRMenu? {
-        try withDatabase {
-            try $0.query("SELECT definition FROM ivr_menus WHERE tenant_id = ? AND number = ?", tenantID, number) { $0.text(0) }
-        }.first.map { try Self.decode(IVRMenu.self, $0) }
+        try withDatabase { try $0.document(IVRMenu.self, in: .ivrMenus, tenantID: tenantID, key: number) }
     }
 
     public func save(_ menu: IVRMenu) throws {
-        let definition = try Self.encode(menu)
         try write { database in
-            func exists(_ sql: String, _ key: String) throws -> Bool {
-                try !database.query(sql, menu.tenantID, key, row: { _ in 1 }).isEmpty
-            }
-            if try database.query("SELECT 1 FROM tenants WHERE id = ?", menu.tenantID, row: { _ in 1 }).isEmpty {
-                throw StoreError(.notFound, "unknown tenant \(menu.tenantID)")
-            }
+            try database.requireTenant(menu.tenantID)
+            let tenant = menu.tenantID
             if let problem = try CallFlowRules.problem(
                 with: menu,
-                menuExists: { try exists("SELECT 1 FROM ivr_menus WHERE tenant_id = ? AND number = ?", $0) },
-                profileExists: { try exists("SELECT 1 FROM time_profiles WHERE tenant_id = ? AND name = ?", $0) },
-                lineExists: { try exists("SELECT 1 FROM lines WHERE tenant_id = ? AND extension = ?", $0) },
-                groupExists: { try exists("SELECT 1 FROM call_groups WHERE tenant_id = ? AND name = ?", $0) }) {
+                menuExists: { try database.hasDocument(in: .ivrMenus, tenantID: tenant, key: $0) },
+                profileExists: { try database.hasDocument(in: .timeProfiles, tenantID: tenant, key: $0) },
+                lineExists: { try database.hasLine(tenantID: tenant, extensionNumber: $0) },
+                groupExists: { try database.hasDocument(in: .callGroups, tenantID: tenant, key: $0) }) {
                 throw StoreError(.invalid, problem)
             }
-            try database.execute(
-                "INSERT OR REPLACE INTO ivr_menus (tenant_id, number, definition) VALUES (?, ?, ?)",
-                menu.tenantID, menu.number, definition)
+            try database.put(menu, in: .ivrMenus, tenantID: tenant, key: menu.number)
         }
     }
 
@@ -116,16 +154,13 @@ extension SQLiteStore: CallFlowStore {
             if let user = CallFlowRules.menu(leadingTo: number, among: menus) {
                 throw StoreError(.invalid, "IVR \(user.number) leads to IVR \(number)")
             }
-            if let did = try database.query(
-                "SELECT number FROM dids WHERE tenant_id = ? AND route = ? ORDER BY number", tenantID,
-                DIDRoute.ivr(number).description, row: { $0.text(0) }
-            ).first {
+            if let did = try database.did(routedTo: .ivr(number), tenantID: tenantID) {
                 throw StoreError(.invalid, "DID \(did) is routed to IVR \(number)")
             }
             if let group = try callGroups(in: database, tenantID: tenantID).first(where: { $0.noAnswer == .menu(number) }) {
                 throw StoreError(.invalid, "group \(group.name) overflows to IVR \(number)")
             }
-            try database.execute("DELETE FROM ivr_menus WHERE tenant_id = ? AND number = ?", tenantID, number)
+            try database.deleteDocument(in: .ivrMenus, tenantID: tenantID, key: number)
             return menu
         }
     }
@@ -133,8 +168,7 @@ extension SQLiteStore: CallFlowStore {
     // MARK: - Call groups (L3)
 
     func callGroups(in database: SQLiteDatabase, tenantID: String) throws -> [CallGroup] {
-        try database.query("SELECT definition FROM call_groups WHERE tenant_id = ? ORDER BY name", tenantID) { $0.text(0) }
-            .map { try Self.decode(CallGroup.self, $0) }
+        try database.documents(CallGroup.self, in: .callGroups, tenantID: tenantID)
     }
 
     public func callGroups(tenantID: String) throws -> [CallGroup] {
@@ -142,30 +176,21 @@ extension SQLiteStore: CallFlowStore {
     }
 
     public func callGroup(tenantID: String, name: String) throws -> CallGroup? {
-        try withDatabase {
-            try $0.query("SELECT definition FROM call_groups WHERE tenant_id = ? AND name = ?", tenantID, name) { $0.text(0) }
-        }.first.map { try Self.decode(CallGroup.self, $0) }
+        try withDatabase { try $0.document(CallGroup.self, in: .callGroups, tenantID: tenantID, key: name) }
     }
 
     public func save(_ group: CallGroup) throws {
-        let definition = try Self.encode(group)
         try write { database in
-            func exists(_ sql: String, _ key: String) throws -> Bool {
-                try !database.query(sql, group.tenantID, key, row: { _ in 1 }).isEmpty
-            }
-            if try database.query("SELECT 1 FROM tenants WHERE id = ?", group.tenantID, row: { _ in 1 }).isEmpty {
-                throw StoreError(.notFound, "unknown tenant \(group.tenantID)")
-            }
+            try database.requireTenant(group.tenantID)
+            let tenant = group.tenantID
             if let problem = try CallFlowRules.problem(
                 with: group,
-                lineExists: { try exists("SELECT 1 FROM lines WHERE tenant_id = ? AND extension = ?", $0) },
-                groupExists: { try exists("SELECT 1 FROM call_groups WHERE tenant_id = ? AND name = ?", $0) },
-                menuExists: { try exists("SELECT 1 FROM ivr_menus WHERE tenant_id = ? AND number = ?", $0) }) {
+                lineExists: { try database.hasLine(tenantID: tenant, extensionNumber: $0) },
+                groupExists: { try database.hasDocument(in: .callGroups, tenantID: tenant, key: $0) },
+                menuExists: { try database.hasDocument(in: .ivrMenus, tenantID: tenant, key: $0) }) {
                 throw StoreError(.invalid, problem)
             }
-            try database.execute(
-                "INSERT OR REPLACE INTO call_groups (tenant_id, name, definition) VALUES (?, ?, ?)",
-                group.tenantID, group.name, definition)
+            try database.put(group, in: .callGroups, tenantID: tenant, key: group.name)
         }
     }
 
@@ -179,13 +204,10 @@ extension SQLiteStore: CallFlowStore {
             if let user = CallFlowRules.user(ofGroup: name, menus: try ivrMenus(in: database, tenantID: tenantID), groups: groups) {
                 throw StoreError(.invalid, "\(user) leads to group \(name)")
             }
-            if let did = try database.query(
-                "SELECT number FROM dids WHERE tenant_id = ? AND route = ? ORDER BY number", tenantID,
-                DIDRoute.group(name).description, row: { $0.text(0) }
-            ).first {
+            if let did = try database.did(routedTo: .group(name), tenantID: tenantID) {
                 throw StoreError(.invalid, "DID \(did) is routed to group \(name)")
             }
-            try database.execute("DELETE FROM call_groups WHERE tenant_id = ? AND name = ?", tenantID, name)
+            try database.deleteDocument(in: .callGroups, tenantID: tenantID, key: name)
             return group
         }
     }
@@ -193,8 +215,7 @@ extension SQLiteStore: CallFlowStore {
     // MARK: - Pickup groups (L4)
 
     func pickupGroups(in database: SQLiteDatabase, tenantID: String) throws -> [PickupGroup] {
-        try database.query("SELECT definition FROM pickup_groups WHERE tenant_id = ? ORDER BY name", tenantID) { $0.text(0) }
-            .map { try Self.decode(PickupGroup.self, $0) }
+        try database.documents(PickupGroup.self, in: .pickupGroups, tenantID: tenantID)
     }
 
     public func pickupGroups(tenantID: String) throws -> [PickupGroup] {
@@ -203,29 +224,22 @@ extension SQLiteStore: CallFlowStore {
 
     public func save(_ group: PickupGroup) throws {
         if let problem = group.problem() { throw StoreError(.invalid, problem) }
-        let definition = try Self.encode(group)
         try write { database in
-            if try database.query("SELECT 1 FROM tenants WHERE id = ?", group.tenantID, row: { _ in 1 }).isEmpty {
-                throw StoreError(.notFound, "unknown tenant \(group.tenantID)")
-            }
-            for ext in group.pickers + group.pickable where try database.query(
-                "SELECT 1 FROM lines WHERE tenant_id = ? AND extension = ?", group.tenantID, ext, row: { _ in 1 }
-            ).isEmpty {
+            try database.requireTenant(group.tenantID)
+            for ext in group.pickers + group.pickable where try !database.hasLine(tenantID: group.tenantID, extensionNumber: ext) {
                 throw StoreError(.invalid, "tenant \(group.tenantID) has no line \(ext)")
             }
-            try database.execute(
-                "INSERT OR REPLACE INTO pickup_groups (tenant_id, name, definition) VALUES (?, ?, ?)",
-                group.tenantID, group.name, definition)
+            try database.put(group, in: .pickupGroups, tenantID: group.tenantID, key: group.name)
         }
     }
 
     @discardableResult
     public func removePickupGroup(tenantID: String, name: String) throws -> PickupGroup {
         try write { database in
-            guard let group = try pickupGroups(in: database, tenantID: tenantID).first(where: { $0.name == name }) else {
+            guard let group = try database.document(PickupGroup.self, in: .pickupGroups, tenantID: tenantID, key: name) else {
                 throw StoreError(.notFound, "tenant \(tenantID) has no pickup group \(name)")
             }
-            try database.execute("DELETE FROM pickup_groups WHERE tenant_id = ? AND name = ?", tenantID, name)
+            try database.deleteDocument(in: .pickupGroups, tenantID: tenantID, key: name)
             return group
         }
     }
@@ -233,29 +247,21 @@ extension SQLiteStore: CallFlowStore {
     // MARK: - Line features (T1)
 
     public func lineFeatures(tenantID: String, extensionNumber: String) throws -> LineFeatures {
-        try withDatabase {
-            try $0.query("SELECT definition FROM line_features WHERE tenant_id = ? AND extension = ?", tenantID, extensionNumber) {
-                $0.text(0)
-            }
-        }.first.map { try Self.decode(LineFeatures.self, $0) } ?? LineFeatures(tenantID: tenantID, extensionNumber: extensionNumber)
+        try withDatabase { try $0.document(LineFeatures.self, in: .lineFeatures, tenantID: tenantID, key: extensionNumber) }
+            ?? LineFeatures(tenantID: tenantID, extensionNumber: extensionNumber)
     }
 
     public func save(_ features: LineFeatures) throws {
         if let problem = CallFlowRules.problem(with: features) { throw StoreError(.invalid, problem) }
-        let definition = try Self.encode(features)
         try write { database in
-            if try database.query(
-                "SELECT 1 FROM lines WHERE tenant_id = ? AND extension = ?", features.tenantID, features.extensionNumber, row: { _ in 1 }
-            ).isEmpty {
-                throw StoreError(.notFound, "tenant \(features.tenantID) has no line \(features.extensionNumber)")
+            let (tenant, ext) = (features.tenantID, features.extensionNumber)
+            guard try database.hasLine(tenantID: tenant, extensionNumber: ext) else {
+                throw StoreError(.notFound, "tenant \(tenant) has no line \(ext)")
             }
             if features.isDefault {
-                try database.execute("DELETE FROM line_features WHERE tenant_id = ? AND extension = ?",
-                                     features.tenantID, features.extensionNumber)
+                try database.deleteDocument(in: .lineFeatures, tenantID: tenant, key: ext)
             } else {
-                try database.execute(
-                    "INSERT OR REPLACE INTO line_features (tenant_id, extension, definition) VALUES (?, ?, ?)",
-                    features.tenantID, features.extensionNumber, definition)
+                try database.put(features, in: .lineFeatures, tenantID: tenant, key: ext)
             }
         }
     }
@@ -263,7 +269,7 @@ extension SQLiteStore: CallFlowStore {
     // MARK: - IVR visits (R3, R4)
 
     public func record(_ visit: IVRVisit) throws {
-        let path = try Self.encode(visit.path)
+        let path = try SQLiteDatabase.encode(visit.path)
         try write { database in
             try database.execute(
                 """
@@ -294,7 +300,7 @@ extension SQLiteStore: CallFlowStore {
         }
         return try rows.compactMap { visit, path in
             var visit = visit
-            visit.path = try Self.decode([IVRStep].self, path)
+            visit.path = try SQLiteDatabase.decode([IVRStep].self, path)
             guard let menu else { return visit }
             return visit.menu == menu || visit.path.contains { $0.menu == menu } ? visit : nil
         }

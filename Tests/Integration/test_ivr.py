@@ -26,6 +26,17 @@ def tone_audio(pbx, tmp_path, name: str, hz: int, seconds: float) -> None:
     pbx.server.cli("audio", "add", pbx.tenant, name, str(mp3))
 
 
+def dial_menu(pj_phones, pbx, ext: str, heard, code: str = "*921"):
+    """A PJSUA2 phone of line `ext` (recording to `heard`) dials `code` and waits past
+    the 1 s greeting; returns the phone and its call."""
+    phone = pj_phones.phone(ext, f"secret{ext}", pbx.domain, pbx.registrar, record_path=heard)
+    phone.wait_registered()
+    call = phone.dial(pbx.uri(code))
+    assert call.confirmed.wait(10), f"{code} not answered (status {call.last_status})"
+    time.sleep(1.4)
+    return phone, call
+
+
 def visits(pbx) -> list[list[str]]:
     """Rows of `telefonia ivr visits --csv` (header dropped)."""
     text = pbx.server.cli("ivr", "visits", pbx.tenant, "--csv").stdout
@@ -136,11 +147,7 @@ def test_direct_dial_to_a_line_then_survey_answered_with_4(pbx, phones, ports, t
     heard = tmp_path / "heard.wav"
     pj_phones = PjPhones(ports.block(1, 10))
     try:
-        phone = pj_phones.phone("1000", "secret1000", pbx.domain, pbx.registrar, record_path=heard)
-        phone.wait_registered()
-        call = phone.dial(pbx.uri("*921"))
-        assert call.confirmed.wait(10), f"*921 not answered (status {call.last_status})"
-        time.sleep(1.4)
+        phone, call = dial_menu(pj_phones, pbx, "1000", heard)
         phone.send_dtmf("1001")
         callee.wait_for("CALL_ESTABLISHED", 10)
         time.sleep(3.0)
@@ -175,11 +182,7 @@ def test_option_to_a_line_that_is_not_registered_says_unavailable(pbx, ports, tm
     heard = tmp_path / "heard.wav"
     phones = PjPhones(ports.block(1, 10))
     try:
-        phone = phones.phone("1000", "secret1000", pbx.domain, pbx.registrar, record_path=heard)
-        phone.wait_registered()
-        call = phone.dial(pbx.uri("*921"))
-        assert call.confirmed.wait(10), f"*921 not answered (status {call.last_status})"
-        time.sleep(1.4)
+        phone, call = dial_menu(phones, pbx, "1000", heard)
         phone.send_dtmf("1")
         assert call.disconnected.wait(15), "the IVR did not hang up"
         time.sleep(0.3)
@@ -210,11 +213,7 @@ def test_call_groups_ring_all_and_sequential(pbx, phones, ports, tmp_path):
     ring_all, sequential = tmp_path / "ring-all.wav", tmp_path / "sequential.wav"
     pj_phones = PjPhones(ports.block(1, 10))
     try:
-        phone = pj_phones.phone("1000", "secret1000", pbx.domain, pbx.registrar, record_path=ring_all)
-        phone.wait_registered()
-        call = phone.dial(pbx.uri("*921"))
-        assert call.confirmed.wait(10), f"*921 not answered (status {call.last_status})"
-        time.sleep(1.4)
+        phone, call = dial_menu(pj_phones, pbx, "1000", ring_all)
         phone.send_dtmf("3")
         never.wait_for("CALL_INCOMING", 10)
         answers.wait_for("CALL_ESTABLISHED", 10)
@@ -226,11 +225,7 @@ def test_call_groups_ring_all_and_sequential(pbx, phones, ports, tmp_path):
         time.sleep(0.3)
 
         mark_never, mark_answers = len(never.events), len(answers.events)
-        second = pj_phones.phone("1003", "secret1003", pbx.domain, pbx.registrar, record_path=sequential)
-        second.wait_registered()
-        call = second.dial(pbx.uri("*921"))
-        assert call.confirmed.wait(10), f"*921 not answered (status {call.last_status})"
-        time.sleep(1.4)
+        second, call = dial_menu(pj_phones, pbx, "1003", sequential)
         second.send_dtmf("4")
         pressed = time.monotonic()
         never.wait_for("CALL_INCOMING", 10, since=mark_never)

@@ -137,19 +137,12 @@ struct IVRCommand: ParsableCommand {
     struct Visits: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Report calls through a tenant's IVRs: path, actions taken, survey score (R3).")
-        @OptionGroup var global: GlobalOptions
-        @Argument(help: "Tenant id.") var tenant: String
-        @Option(help: "From this date/time (YYYY-MM-DD or YYYY-MM-DDTHH:MM, local).") var from: String?
-        @Option(help: "Up to this date/time (a bare date includes that day).") var to: String?
+        @OptionGroup var report: VisitOptions
         @Option(help: "Only calls that passed this menu.") var menu: String?
-        @Flag(help: "Write CSV instead of a table.") var csv = false
 
         func run() throws {
-            let store = try global.openCallFlowStore()
-            let owner = try TenantCommand.existing(tenant, store: store)
-            let visits = try store.ivrVisits(
-                tenantID: owner.id, from: try from.map { try Input.time($0, option: "--from") },
-                to: try to.map { try Input.time($0, option: "--to", endOfDay: true) }, menu: menu)
+            let visits = try report.visits(menu: menu)
+            let csv = report.csv
             let header = ["INICIO", "ORIGEM", "URA", "CAMINHO", "SAIDA", "NOTA", "CHAMADA"]
             let rows = visits.map { visit in
                 [ReportOutput.time(visit.startedAt), visit.caller, visit.menu, visit.path.map(\.description).joined(separator: " "),
@@ -166,19 +159,12 @@ struct IVRCommand: ParsableCommand {
     /// R4: the satisfaction survey by IVR: how many answered and the average, per score.
     struct Survey: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Report the satisfaction survey by IVR menu (R4).")
-        @OptionGroup var global: GlobalOptions
-        @Argument(help: "Tenant id.") var tenant: String
-        @Option(help: "From this date/time (YYYY-MM-DD or YYYY-MM-DDTHH:MM, local).") var from: String?
-        @Option(help: "Up to this date/time (a bare date includes that day).") var to: String?
+        @OptionGroup var report: VisitOptions
         @Option(help: "Only this menu.") var menu: String?
-        @Flag(help: "Write CSV instead of a table.") var csv = false
 
         func run() throws {
-            let store = try global.openCallFlowStore()
-            let owner = try TenantCommand.existing(tenant, store: store)
-            let visits = try store.ivrVisits(
-                tenantID: owner.id, from: try from.map { try Input.time($0, option: "--from") },
-                to: try to.map { try Input.time($0, option: "--to", endOfDay: true) }, menu: nil)
+            let visits = try report.visits(menu: nil)
+            let csv = report.csv
             var scores: [String: [Int]] = [:]
             for visit in visits {
                 guard let score = visit.surveyScore, let asked = visit.surveyMenu, menu.map({ $0 == asked }) != false else { continue }
@@ -194,6 +180,24 @@ struct IVRCommand: ParsableCommand {
             var table = TextTable("IVR", "ANSWERS", "1", "2", "3", "4", "5", "AVERAGE")
             for row in rows { table.append(row) }
             table.print()
+        }
+    }
+
+    /// What the IVR reports share: tenant, period, CSV.
+    struct VisitOptions: ParsableArguments {
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Tenant id.") var tenant: String
+        @Option(help: "From this date/time (YYYY-MM-DD or YYYY-MM-DDTHH:MM, local).") var from: String?
+        @Option(help: "Up to this date/time (a bare date includes that day).") var to: String?
+        @Flag(help: "Write CSV instead of a table.") var csv = false
+
+        /// The tenant's visits in the period, through `menu` when set.
+        func visits(menu: String?) throws -> [IVRVisit] {
+            let store = try global.openCallFlowStore()
+            let owner = try TenantCommand.existing(tenant, store: store)
+            return try store.ivrVisits(
+                tenantID: owner.id, from: try from.map { try Input.time($0, option: "--from") },
+                to: try to.map { try Input.time($0, option: "--to", endOfDay: true) }, menu: menu)
         }
     }
 }

@@ -118,7 +118,7 @@ public enum IVRKey: String, Sendable, CaseIterable, Codable, CodingKeyRepresenta
 
 /// Where an IVR sends a call. Written `invalid`, `hangup`, `menu:2`, `line:201`,
 /// `group:vendas`, `queue:suporte`, `voicemail:201`, `portal`.
-public enum IVRDestination: Sendable, Hashable, Codable, CustomStringConvertible {
+public enum IVRDestination: Sendable, Hashable, TextCodable {
     /// Plays the invalid-option audio and asks again.
     case invalid
     case hangUp
@@ -165,16 +165,4 @@ public enum IVRDestination: Sendable, Hashable, Codable, CustomStringConvertible
         }
     }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let destination = IVRDestination(parsing: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad destination \(text)"))
-        }
-        self = destination
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }

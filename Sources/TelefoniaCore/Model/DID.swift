@@ -18,7 +18,7 @@ public struct DID: Sendable, Equatable, Codable {
 }
 
 /// Where a DID sends calls other than its line (set by the operator). Written `ivr:1`, `group:vendas`.
-public enum DIDRoute: Sendable, Hashable, Codable, CustomStringConvertible {
+public enum DIDRoute: Sendable, Hashable, TextCodable {
     /// An IVR menu of the tenant, by number.
     case ivr(String)
     /// A call group of the tenant, by name.
@@ -41,16 +41,4 @@ public enum DIDRoute: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let route = DIDRoute(parsing: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad DID route \(text)"))
-        }
-        self = route
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }

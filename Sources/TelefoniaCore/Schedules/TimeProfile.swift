@@ -75,7 +75,7 @@ public enum Weekday: String, Sendable, CaseIterable, Codable, Comparable, Coding
 }
 
 /// Minutes `start..<end` of a day, written `08:00-18:00`.
-public struct OpenInterval: Sendable, Equatable, Codable, CustomStringConvertible {
+public struct OpenInterval: Sendable, Equatable, TextCodable {
     /// Minutes from midnight, 0…1439.
     public var start: Int
     /// Minutes from midnight, 1…1440 (1440 = midnight at the end of the day).
@@ -139,23 +139,10 @@ public struct OpenInterval: Sendable, Equatable, Codable, CustomStringConvertibl
         return intervals
     }
 
-    // Stored as its text, "08:00-18:00".
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let interval = OpenInterval(parsing: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad interval \(text)"))
-        }
-        self = interval
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 /// A calendar date, `YYYY-MM-DD`.
-public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct LocalDate: Sendable, Hashable, Comparable, TextCodable {
     public var year: Int
     public var month: Int
     public var day: Int
@@ -192,18 +179,6 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let date = LocalDate(parsing: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad date \(text)"))
-        }
-        self = date
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 /// A holiday: one date or a range of dates (inclusive) with its own hours (none = closed).
