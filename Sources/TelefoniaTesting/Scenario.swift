@@ -139,9 +139,17 @@ public struct Scenario: Sendable, Decodable {
         public var callerID: String?
         public var ringTimeout: Int?
         public var phone: BehaviourSpec
+        /// T1: what the line's user set (`dnd`, `forwardAlways`, `forwardBusy`,
+        /// `forwardNoAnswer`, `callWaiting`).
+        public var dnd: Bool?
+        public var forwardAlways: String?
+        public var forwardBusy: String?
+        public var forwardNoAnswer: String?
+        public var callWaiting: Bool?
 
         private enum CodingKeys: String, CodingKey {
-            case extensionNumber = "extension", permissions, callerID, ringTimeout
+            case extensionNumber = "extension", permissions, callerID, ringTimeout, dnd, forwardAlways, forwardBusy,
+                 forwardNoAnswer, callWaiting
         }
 
         public init(from decoder: any Decoder) throws {
@@ -150,6 +158,11 @@ public struct Scenario: Sendable, Decodable {
             permissions = try container.decodeIfPresent(String.self, forKey: .permissions)
             callerID = try container.decodeIfPresent(String.self, forKey: .callerID)
             ringTimeout = try container.decodeIfPresent(Int.self, forKey: .ringTimeout)
+            dnd = try container.decodeIfPresent(Bool.self, forKey: .dnd)
+            forwardAlways = try container.decodeIfPresent(String.self, forKey: .forwardAlways)
+            forwardBusy = try container.decodeIfPresent(String.self, forKey: .forwardBusy)
+            forwardNoAnswer = try container.decodeIfPresent(String.self, forKey: .forwardNoAnswer)
+            callWaiting = try container.decodeIfPresent(Bool.self, forKey: .callWaiting)
             phone = try BehaviourSpec(from: decoder)
         }
     }
@@ -255,6 +268,18 @@ public struct Scenario: Sendable, Decodable {
                     ha1MD5: Digest.ha1(username: spec.extensionNumber, realm: domain, password: password, algorithm: .md5),
                     ha1SHA256: Digest.ha1(username: spec.extensionNumber, realm: domain, password: password, algorithm: .sha256),
                     callerID: spec.callerID, permissions: permissions, ringTimeout: spec.ringTimeout ?? 30))
+            }
+            for (index, spec) in lines.enumerated() {
+                let features = LineFeatures(
+                    tenantID: tenantID, extensionNumber: spec.extensionNumber, doNotDisturb: spec.dnd ?? false,
+                    forwardAlways: spec.forwardAlways, forwardBusy: spec.forwardBusy, forwardNoAnswer: spec.forwardNoAnswer,
+                    callWaiting: spec.callWaiting ?? true)
+                guard !features.isDefault else { continue }
+                do {
+                    try store.save(features)
+                } catch {
+                    throw ScenarioError("lines[\(index)]: \(error)")
+                }
             }
             for (index, did) in (dids ?? []).enumerated() {
                 do {

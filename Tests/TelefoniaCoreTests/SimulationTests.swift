@@ -11,7 +11,28 @@ private func basicScenario() throws -> Scenario {
     return try Scenario(json: Data(contentsOf: url))
 }
 
+/// Every scenario file of `Examples/scenarios` (one per application or feature).
+private func scenarioFiles() -> [String] {
+    let folder = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Examples/scenarios")
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+    return names.filter { $0.hasSuffix(".json") }.sorted().map { folder.appendingPathComponent($0).path }
+}
+
 @Suite struct SimulationTests {
+    /// Each example scenario runs to the end and meets every expectation it states.
+    @Test(arguments: scenarioFiles())
+    func everyScenarioMeetsItsExpectations(_ path: String) throws {
+        let outcome = try Scenario(json: Data(contentsOf: URL(fileURLWithPath: path))).run()
+        #expect(outcome.expectationCount > 0, "\(path) states expectations")
+        #expect(outcome.failures == [], "\(path)")
+    }
+
+    @Test func theScenarioFolderHasTheExamples() {
+        #expect(scenarioFiles().map { URL(fileURLWithPath: $0).lastPathComponent }.starts(with: ["basic.json", "forwarding.json"]))
+    }
+
     /// The example scenario runs to the end and every CDR it expects is recorded as expected.
     @Test func basicScenarioMeetsItsExpectations() throws {
         let outcome = try basicScenario().run()
