@@ -266,6 +266,42 @@ extension SQLiteStore: CallFlowStore {
         }
     }
 
+    // MARK: - Voicemail rows (T5)
+
+    public func voicemailMessages(tenantID: String, extensionNumber: String) throws -> [VoicemailMessage] {
+        try withDatabase {
+            try $0.query(
+                """
+                SELECT id, tenant_id, extension, caller, received_at, seconds, is_new FROM voicemail_messages
+                WHERE tenant_id = ? AND extension = ? ORDER BY is_new DESC, received_at, id
+                """, tenantID, extensionNumber
+            ) { row in
+                VoicemailMessage(id: row.text(0), tenantID: row.text(1), extensionNumber: row.text(2), caller: row.text(3),
+                                 receivedAt: row.int64(4), seconds: Double(row.int64(5)) / 1000, isNew: row.int64(6) != 0)
+            }
+        }
+    }
+
+    public func save(_ message: VoicemailMessage) throws {
+        try write { database in
+            guard try database.hasLine(tenantID: message.tenantID, extensionNumber: message.extensionNumber) else {
+                throw StoreError(.notFound, "tenant \(message.tenantID) has no line \(message.extensionNumber)")
+            }
+            try database.execute(
+                """
+                INSERT OR REPLACE INTO voicemail_messages (id, tenant_id, extension, caller, received_at, seconds, is_new)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+                message.id, message.tenantID, message.extensionNumber, message.caller, message.receivedAt,
+                Int64((message.seconds * 1000).rounded()), Int64(message.isNew ? 1 : 0))
+        }
+    }
+
+    public func removeVoicemailMessage(id: String) throws {
+        let removed = try withDatabase { try $0.execute("DELETE FROM voicemail_messages WHERE id = ?", id) }
+        if removed == 0 { throw StoreError(.notFound, "no voicemail message \(id)") }
+    }
+
     // MARK: - IVR visits (R3, R4)
 
     public func record(_ visit: IVRVisit) throws {
@@ -386,6 +422,22 @@ extension SQLiteStore {
                     definition TEXT NOT NULL,
                     PRIMARY KEY (tenant_id, name)
                 );
+                """
+        ),
+        SQLiteMigration(
+            name: "607-voicemail-messages",
+            sql: """
+                CREATE TABLE voicemail_messages (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    tenant_id TEXT NOT NULL,
+                    extension TEXT NOT NULL,
+                    caller TEXT NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    seconds INTEGER NOT NULL,
+                    is_new INTEGER NOT NULL,
+                    FOREIGN KEY (tenant_id, extension) REFERENCES lines (tenant_id, extension) ON DELETE CASCADE
+                );
+                CREATE INDEX voicemail_line ON voicemail_messages (tenant_id, extension);
                 """
         ),
     ]

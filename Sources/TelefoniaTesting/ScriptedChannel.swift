@@ -14,6 +14,8 @@ public final class ScriptedChannel: CallChannel, @unchecked Sendable {
         case silence
         /// Hangs up.
         case hangUp
+        /// Speaks for that many seconds when the application records, then presses `#`.
+        case speak(Double)
     }
 
     public let tenantID: String
@@ -62,6 +64,8 @@ public final class ScriptedChannel: CallChannel, @unchecked Sendable {
     public func collectDigits(_ options: DigitCollection) async throws -> String {
         let next: Caller? = lock.withLock { script.isEmpty ? nil : script.removeFirst() }
         switch next ?? .hangUp {
+        case .speak:
+            return ""
         case .hangUp:
             lock.withLock { _isUp = false }
             throw ChannelError.hungUp
@@ -82,8 +86,17 @@ public final class ScriptedChannel: CallChannel, @unchecked Sendable {
         }
     }
 
+    /// Takes the next entry if it is `.speak` (a 440 Hz tone of that length, ended by
+    /// `#`); else nothing was said.
     public func record(_ options: RecordingOptions) async throws -> RecordedAudio {
-        RecordedAudio(samples: [], ending: .hangUp)
+        guard isUp else { throw ChannelError.hungUp }
+        let next: Caller? = lock.withLock { () -> Caller? in
+            guard case .speak = script.first else { return nil }
+            return script.removeFirst()
+        }
+        guard case .speak(let seconds) = next else { return RecordedAudio(samples: [], ending: .silence) }
+        _ = clock?.advance(byMillis: Int64(seconds * 1000))
+        return RecordedAudio(samples: ToneGenerator.samples(frequencies: [440], milliseconds: Int(seconds * 1000)), ending: .pound)
     }
 
     public func bridge(to other: any CallChannel) async throws { throw ChannelError.cannotBridge }

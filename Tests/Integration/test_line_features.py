@@ -119,3 +119,61 @@ def test_pickup_star8_and_directed(pbx, phones, ports, tmp_path):
         assert tone.seconds_present >= 1.2, f"the picker hears the caller: {tone}"
     rows = [r for r in pbx.server.cdr_rows(pbx.tenant) if r["dialled"] == "1001"]
     assert len(rows) == 2 and all(r["disposition"] == "ANSWERED" and "picked up by 1002" in r["reason"] for r in rows), rows
+
+
+def test_voicemail_left_on_no_answer_then_heard_with_the_pin(pbx, phones, ports, tmp_path):
+    """Line 1001 has voicemail (PIN 4321); its phone (baresip) never answers. 1000
+    (PJSUA2) calls it: after the ring time (20 s, the harness's `call.ring_timeout`) the box answers ("deixe sua mensagem após
+    o sinal", beep), 1000 says a 1.5 s 700 Hz tone and presses #. The record says the
+    call went to 1001's voicemail. Then 1001 (PJSUA2) dials *98, keys 4321#, hears "você
+    tem 1 mensagens novas", the caller's number, the 700 Hz tone back, and keys 9 to keep
+    it: the message is listed as old."""
+    import subprocess
+
+    import pjsua2 as pj
+    from pjsua_phone import PjPhones
+
+    pbx.server.cli("line", "features", "1001", "--tenant", pbx.tenant, "--voicemail", "on", "--voicemail-pin", "4321")
+    never = phones.line("1001", pbx, tone_hz=1000, answermode="manual")
+    tone = tmp_path / "say.wav"
+    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tone), "synth", "1.5", "sine", "700",
+                    "vol", "0.5"], check=True)
+    heard = tmp_path / "heard.wav"
+    pj_phones = PjPhones(ports.block(1, 10))
+    try:
+        caller = pj_phones.phone("1000", "secret1000", pbx.domain, pbx.registrar)
+        caller.wait_registered()
+        call = caller.dial(pbx.uri("1001"))
+        never.wait_for("CALL_INCOMING", 10)
+        assert call.confirmed.wait(25), f"the voicemail box did not answer (status {call.last_status})"
+        never.wait_for("CALL_CLOSED", 5)
+        assert call.media_ready.wait(5)
+        time.sleep(3.2)  # "deixe sua mensagem após o sinal" and the beep
+        player = pj.AudioMediaPlayer()
+        player.createPlayer(str(tone), pj.PJMEDIA_FILE_NO_LOOP)
+        player.startTransmit(call.getAudioMedia(-1))
+        time.sleep(2.0)
+        caller.send_dtmf("#")
+        assert call.disconnected.wait(15), "the voicemail box did not hang up"
+        listed = pbx.server.cli("voicemail", pbx.tenant, "1001").stdout
+        assert "1000" in listed and "new" in listed, listed
+
+        owner = pj_phones.phone("1001", "secret1001", pbx.domain, pbx.registrar, record_path=heard)
+        owner.wait_registered()
+        listen = owner.dial(pbx.uri("*98"))
+        assert listen.confirmed.wait(10), f"*98 not answered (status {listen.last_status})"
+        time.sleep(1.0)
+        owner.send_dtmf("4321#")
+        # "você tem 1 mensagens novas", "mensagem de 1 0 0 0", the message, "tecle 7…"
+        time.sleep(14.0)
+        owner.send_dtmf("9")
+        assert listen.disconnected.wait(15), "*98 did not end"
+        time.sleep(0.3)
+    finally:
+        pj_phones.close()
+    row = pbx.wait_cdr(lambda r: r["dialled"] == "1001", what="the call to 1001")
+    assert row["disposition"] == "ANSWERED" and "voicemail of 1001 (no answer)" in row["reason"], row
+    played = h.analyse_wav(heard, 700)
+    assert played.seconds_present >= 1.0, f"the message heard back: {played}"
+    listed = pbx.server.cli("voicemail", pbx.tenant, "1001").stdout
+    assert "old" in listed and "new" not in listed, listed

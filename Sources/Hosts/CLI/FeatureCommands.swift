@@ -28,6 +28,8 @@ extension LineCommand {
         @Option(help: "Forward when busy to this number, or off.") var forwardBusy: String?
         @Option(help: "Forward when not answered to this number, or off.") var forwardNoAnswer: String?
         @Option(help: "on or off.") var callWaiting: String?
+        @Option(help: "on or off: unanswered calls go to the line's voicemail box.") var voicemail: String?
+        @Option(help: "The PIN (4-12 digits) the line keys at *98 to hear its messages.") var voicemailPin: String?
 
         func run() throws {
             let store = try global.openCallFlowStore()
@@ -50,14 +52,41 @@ extension LineCommand {
             }
             if let dnd { features.doNotDisturb = try toggle(dnd, "dnd") }
             if let callWaiting { features.callWaiting = try toggle(callWaiting, "call-waiting") }
+            if let voicemail { features.voicemail = try toggle(voicemail, "voicemail") }
+            if let voicemailPin { features.voicemailPIN = voicemailPin }
             if let forwardAlways { features.forwardAlways = try target(forwardAlways, "forward-always") }
             if let forwardBusy { features.forwardBusy = try target(forwardBusy, "forward-busy") }
             if let forwardNoAnswer { features.forwardNoAnswer = try target(forwardNoAnswer, "forward-no-answer") }
-            let changed = [dnd, callWaiting, forwardAlways, forwardBusy, forwardNoAnswer].contains { $0 != nil }
+            let changed = [dnd, callWaiting, forwardAlways, forwardBusy, forwardNoAnswer, voicemail, voicemailPin].contains { $0 != nil }
+            if let problem = CallFlowRules.problem(with: features) { throw CLIError(problem) }
             if changed { try store.save(features) }
             print("line \(ext) of tenant \(owner.id): do not disturb \(features.doNotDisturb ? "on" : "off"), "
                 + "call waiting \(features.callWaiting ? "on" : "off"), forward always \(features.forwardAlways ?? "off"), "
-                + "on busy \(features.forwardBusy ?? "off"), on no answer \(features.forwardNoAnswer ?? "off")")
+                + "on busy \(features.forwardBusy ?? "off"), on no answer \(features.forwardNoAnswer ?? "off"), "
+                + "voicemail \(features.voicemail ? "on" : "off")\(features.voicemailPIN == nil ? " (no PIN)" : "")")
         }
+    }
+}
+
+/// `telefonia voicemail TENANT EXT`: a line's voicemail messages (T5).
+struct VoicemailCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "voicemail", abstract: "List a line's voicemail messages (the line hears them at *98).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Tenant id.") var tenant: String
+    @Argument(help: "Extension.") var ext: String
+
+    func run() throws {
+        let store = try global.openCallFlowStore()
+        let owner = try TenantCommand.existing(tenant, store: store)
+        guard try store.line(tenantID: owner.id, extensionNumber: ext) != nil else {
+            throw CLIError("tenant \(owner.id) has no line \(ext); see `telefonia line list --tenant \(owner.id)`")
+        }
+        var table = TextTable("RECEIVED", "FROM", "SECONDS", "STATE", "ID")
+        for message in try store.voicemailMessages(tenantID: owner.id, extensionNumber: ext) {
+            table.append([ReportOutput.time(message.receivedAt), message.caller, String(format: "%.1f", message.seconds),
+                          message.isNew ? "new" : "old", message.id])
+        }
+        table.print()
     }
 }

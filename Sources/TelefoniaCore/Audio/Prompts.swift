@@ -39,6 +39,24 @@ public enum Prompts {
     public static let serviceOn = "servico-ativado"
     /// "Serviço desativado."
     public static let serviceOff = "servico-desativado"
+    /// "Deixe sua mensagem após o sinal." (a voicemail box without its own greeting).
+    public static let leaveMessage = "deixe-sua-mensagem"
+    /// "Mensagem gravada. Obrigado."
+    public static let messageKept = "mensagem-gravada"
+    /// "Digite sua senha seguida de sustenido."
+    public static let enterPassword = "digite-sua-senha"
+    /// "Você tem" (followed by a number and `newMessages`).
+    public static let youHave = "voce-tem"
+    /// "mensagens novas."
+    public static let newMessages = "mensagens-novas"
+    /// "Mensagem de" (followed by the caller's digits).
+    public static let messageFrom = "mensagem-de"
+    /// "Tecle 7 para apagar ou 9 para guardar."
+    public static let deleteOrKeep = "tecle-7-apagar-9-guardar"
+    /// "Mensagem apagada."
+    public static let messageDeleted = "mensagem-apagada"
+    /// "Não há mais mensagens."
+    public static let noMoreMessages = "nao-ha-mais-mensagens"
     /// "Estamos fora do horário de atendimento." (a default after-hours audio).
     public static let closed = "fora-do-horario"
 
@@ -57,7 +75,8 @@ public enum Prompts {
     /// Phrases, sounds and keys above.
     public static let phrases: [String] = [
         enterNumberThenPound, invalidOption, youAre, inQueue, estimatedWait, thereAre, participantsInRoom, aloneInRoom,
-        yourBalanceIs, unavailable, surveyQuestion, thankYou, closed, serviceOn, serviceOff, beep, musicOnHold, star, pound,
+        yourBalanceIs, unavailable, surveyQuestion, thankYou, closed, serviceOn, serviceOff, leaveMessage, messageKept, enterPassword, youHave, newMessages, messageFrom, deleteOrKeep,
+        messageDeleted, noMoreMessages, beep, musicOnHold, star, pound,
     ]
 
     /// Every default prompt name: the phrases and everything `PortugueseSpeech` can say.

@@ -62,6 +62,8 @@ public final class CallEngine {
         var forwards = 0
         /// "forwarded by 1001 (busy)", added to the record's reason.
         var note: String?
+        /// The ringing line has a voicemail box that takes what it does not answer (T5).
+        var voicemail = false
     }
 
     /// Forwards one call may take before it is refused (a loop of forwards).
@@ -199,6 +201,9 @@ public final class CallEngine {
                 return [.cancelTimer(id, .ring)]
                     + forwarded(forward, from: call, why: Self.disposition(forFailure: status) == .busy ? "busy" : "no answer")
             }
+            if call.voicemail, [.busy, .noAnswer, .failed].contains(Self.disposition(forFailure: status)) {
+                return [.cancelTimer(id, .ring)] + toVoicemail(id, call, why: Self.disposition(forFailure: status) == .busy ? "busy" : "no answer")
+            }
             let disposition = Self.disposition(forFailure: status)
             return [.cancelTimer(id, .ring)]
                 + finish(id, call, disposition: disposition, cause: status, reason: "callee answered \(status)")
@@ -220,6 +225,9 @@ public final class CallEngine {
             guard let call = calls[id], call.phase != .answered else { return [] }
             if let forward = forwardOffer(id, status: 480) {
                 return [.cancel(id)] + forwarded(forward, from: call, why: "no answer")
+            }
+            if call.voicemail {
+                return [.cancel(id)] + toVoicemail(id, call, why: "no answer")
             }
             return [.cancel(id)]
                 + finish(id, call, disposition: .noAnswer, cause: 480, reason: "no answer")
@@ -314,6 +322,10 @@ public final class CallEngine {
                 return reject(offer.callID, state, status: 404, disposition: .failed, reason: "no ringing call to pick up")
             }
             return try dialApplication(PickupDialling.applicationPrefix + ringingID.rawValue, offer.callID, state)
+        }
+        if dialled == VoicemailRetrievalApplication.code {
+            // T5: a line hears its own voicemail box.
+            return try dialApplication(VoicemailRetrievalApplication.name(tenantID: tenantID, extensionNumber: ext), offer.callID, state)
         }
         if FeatureCodes.request(dialled: dialled) != nil {
             // T1/P5: *26, *21N… change the caller's own line (the application writes it).
@@ -469,10 +481,15 @@ public final class CallEngine {
             return forwarded(CallOffer(callID: id, origin: .line(tenantID: target.tenantID, extensionNumber: ext),
                                            caller: state.caller, dialled: always), from: state, why: "always")
         }
+        state.voicemail = features.voicemail
         if features.doNotDisturb {
             if let busy = features.forwardBusy {
                 return forwarded(CallOffer(callID: id, origin: .line(tenantID: target.tenantID, extensionNumber: ext),
                                                caller: state.caller, dialled: busy), from: state, why: "do not disturb")
+            }
+            if features.voicemail {
+                keep(id, state)
+                return toVoicemail(id, state, why: "do not disturb")
             }
             return reject(id, state, status: 486, disposition: .busy, reason: "line \(ext) is on do not disturb")
         }
@@ -489,6 +506,10 @@ public final class CallEngine {
                 return forwarded(CallOffer(callID: id, origin: .line(tenantID: target.tenantID, extensionNumber: ext),
                                                caller: state.caller, dialled: unavailable), from: state, why: "unavailable")
             }
+            if features.voicemail {
+                keep(id, state)
+                return toVoicemail(id, state, why: "unavailable")
+            }
             return reject(id, state, status: 480, disposition: .failed, reason: "line \(ext) is not registered")
         }
         keep(id, state)
@@ -497,6 +518,19 @@ public final class CallEngine {
                   callerID: callerID),
             .startTimer(id, .ring, seconds: configuration.ringTimeoutOverride ?? target.ringTimeout),
         ]
+    }
+
+    /// The call goes to its line's voicemail box instead of failing: no read, the call
+    /// stays tracked and rated as it was (an internal or DID call answered by the box).
+    private func toVoicemail(_ id: CallID, _ call: CallState, why: String) -> [CallAction] {
+        guard let line = call.target else { return [] }
+        var state = call
+        state.note = (state.note.map { $0 + "; " } ?? "") + "voicemail of \(line) (\(why))"
+        state.target = nil
+        state.voicemail = false
+        calls[id] = state
+        return [.dial(id, .application(VoicemailDepositApplication.name(tenantID: state.tenantID, extensionNumber: line)),
+                      callerID: state.caller)]
     }
 
     /// The offer a ringing call is forwarded as when its line fails with `status`

@@ -1,3 +1,5 @@
+import Logging
+
 /// Rings lines for a call the server answered and bridges the first to answer: the
 /// host's one primitive for handing calls on (the SIP server dials the lines' phones).
 public protocol LineRinger: Sendable {
@@ -15,10 +17,16 @@ public protocol LineRinger: Sendable {
 public struct CallDelivery: IVRConnector {
     public let groups: @Sendable (_ tenantID: String, _ name: String) throws -> CallGroup?
     public let ringer: any LineRinger
+    /// Takes messages for `.voicemail(ext)`; nil: voicemail is not available.
+    public let voicemail: VoicemailDeposit?
+    private let logger: Logger
 
-    public init(groups: @escaping @Sendable (_ tenantID: String, _ name: String) throws -> CallGroup?, ringer: any LineRinger) {
+    public init(groups: @escaping @Sendable (_ tenantID: String, _ name: String) throws -> CallGroup?, ringer: any LineRinger,
+                voicemail: VoicemailDeposit? = nil, logger: Logger = Logger(label: "telefonia.delivery")) {
         self.groups = groups
         self.ringer = ringer
+        self.voicemail = voicemail
+        self.logger = logger
     }
 
     public func connect(_ destination: IVRDestination, tenantID: String, caller: String, on channel: any CallChannel) async
@@ -36,6 +44,10 @@ public struct CallDelivery: IVRConnector {
                 guard channel.isUp else { return .answered }
             }
             return .overflow(group.noAnswer, "no one in group \(name) answered")
+        case .voicemail(let ext):
+            guard let voicemail else { return .failed("voicemail is not available") }
+            await voicemail.run(tenantID: tenantID, extensionNumber: ext, caller: caller, on: channel, logger: logger)
+            return .answered
         default:
             return .failed("\(destination) is not built yet")
         }

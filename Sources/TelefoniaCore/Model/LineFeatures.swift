@@ -14,9 +14,15 @@ public struct LineFeatures: Sendable, Equatable, Codable {
     public var forwardNoAnswer: String?
     /// A second call may ring the line while it is in one; off: the second caller gets busy.
     public var callWaiting: Bool
+    /// Calls not answered (busy, no answer, unregistered, DND) go to the line's voicemail
+    /// box (T5) when no forward applies.
+    public var voicemail: Bool
+    /// What the line's user keys to hear its messages (`*98`).
+    public var voicemailPIN: String?
 
     public init(tenantID: String, extensionNumber: String, doNotDisturb: Bool = false, forwardAlways: String? = nil,
-                forwardBusy: String? = nil, forwardNoAnswer: String? = nil, callWaiting: Bool = true) {
+                forwardBusy: String? = nil, forwardNoAnswer: String? = nil, callWaiting: Bool = true, voicemail: Bool = false,
+                voicemailPIN: String? = nil) {
         self.tenantID = tenantID
         self.extensionNumber = extensionNumber
         self.doNotDisturb = doNotDisturb
@@ -24,11 +30,32 @@ public struct LineFeatures: Sendable, Equatable, Codable {
         self.forwardBusy = forwardBusy
         self.forwardNoAnswer = forwardNoAnswer
         self.callWaiting = callWaiting
+        self.voicemail = voicemail
+        self.voicemailPIN = voicemailPIN
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case tenantID, extensionNumber, doNotDisturb, forwardAlways, forwardBusy, forwardNoAnswer, callWaiting, voicemail, voicemailPIN
+    }
+
+    /// Settings added later default when a stored document lacks them.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            tenantID: try c.decode(String.self, forKey: .tenantID), extensionNumber: try c.decode(String.self, forKey: .extensionNumber),
+            doNotDisturb: try c.decodeIfPresent(Bool.self, forKey: .doNotDisturb) ?? false,
+            forwardAlways: try c.decodeIfPresent(String.self, forKey: .forwardAlways),
+            forwardBusy: try c.decodeIfPresent(String.self, forKey: .forwardBusy),
+            forwardNoAnswer: try c.decodeIfPresent(String.self, forKey: .forwardNoAnswer),
+            callWaiting: try c.decodeIfPresent(Bool.self, forKey: .callWaiting) ?? true,
+            voicemail: try c.decodeIfPresent(Bool.self, forKey: .voicemail) ?? false,
+            voicemailPIN: try c.decodeIfPresent(String.self, forKey: .voicemailPIN))
     }
 
     /// Nothing set: the line rings as usual.
     public var isDefault: Bool {
-        !doNotDisturb && forwardAlways == nil && forwardBusy == nil && forwardNoAnswer == nil && callWaiting
+        !doNotDisturb && forwardAlways == nil && forwardBusy == nil && forwardNoAnswer == nil && callWaiting && !voicemail
+            && voicemailPIN == nil
     }
 
     /// A forward target: 1 to 20 digits, an optional leading `+`.

@@ -36,6 +36,11 @@ public protocol CallFlowStore: AnyObject, Sendable {
     func lineFeatures(tenantID: String, extensionNumber: String) throws -> LineFeatures
     /// Sets a line's features; `notFound` for an unknown line, `invalid` for a bad forward target.
     func save(_ features: LineFeatures) throws
+    /// Voicemail rows (T5): a line's messages, new first, each group oldest first.
+    func voicemailMessages(tenantID: String, extensionNumber: String) throws -> [VoicemailMessage]
+    /// Adds or replaces a message row (by id).
+    func save(_ message: VoicemailMessage) throws
+    func removeVoicemailMessage(id: String) throws
     /// Keeps a call's way through the IVR (R3) and its survey score (R4); a second
     /// record of the same call id replaces the first.
     func record(_ visit: IVRVisit) throws
@@ -90,8 +95,12 @@ public enum CallFlowRules {
         return nil
     }
 
-    /// Why `features` cannot be saved, or nil: forward targets must be numbers, not the line itself.
+    /// Why `features` cannot be saved, or nil: forward targets must be numbers, not the
+    /// line itself; a voicemail PIN is 4 to 12 digits.
     public static func problem(with features: LineFeatures) -> String? {
+        if let pin = features.voicemailPIN, !(4...12).contains(pin.count) || !pin.allSatisfy(\.isASCII) || !pin.allSatisfy(\.isNumber) {
+            return "a voicemail PIN is 4 to 12 digits"
+        }
         for target in [features.forwardAlways, features.forwardBusy, features.forwardNoAnswer].compactMap({ $0 }) {
             guard LineFeatures.isValidTarget(target) else { return "forward target '\(target)' must be an extension or a number" }
             guard target != features.extensionNumber else { return "line \(target) cannot forward to itself" }

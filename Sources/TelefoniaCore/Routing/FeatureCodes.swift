@@ -21,6 +21,7 @@ public enum FeatureCodes {
         Entry(code: "#26", feature: "T1", description: "do not disturb off"),
         Entry(code: "*27", feature: "T1", description: "call waiting on"),
         Entry(code: "#27", feature: "T1", description: "call waiting off"),
+        Entry(code: "*98", feature: "T5", description: "hear your voicemail (PIN, then 7 deletes, 9 keeps)"),
         Entry(code: "*8", feature: "L4", description: "pick up a call ringing on a line of your pickup group"),
         Entry(code: "**N", feature: "L4", description: "pick up the call ringing on line N (if your pickup group allows)"),
         Entry(code: "*33N / *34N / *35N", feature: "C4", description: "listen to / assist / barge into line N's call (P6 permission)"),

@@ -174,4 +174,26 @@ extension MemoryStore: CallFlowStore {
             return group
         }
     }
+
+    public func voicemailMessages(tenantID: String, extensionNumber: String) throws -> [VoicemailMessage] {
+        withState { state in
+            state.voicemail.values.filter { $0.tenantID == tenantID && $0.extensionNumber == extensionNumber }
+                .sorted { ($0.isNew ? 0 : 1, $0.receivedAt, $0.id) < ($1.isNew ? 0 : 1, $1.receivedAt, $1.id) }
+        }
+    }
+
+    public func save(_ message: VoicemailMessage) throws {
+        try withState { state in
+            guard state.lines[LineKey(tenantID: message.tenantID, extensionNumber: message.extensionNumber)] != nil else {
+                throw StoreError(.notFound, "tenant \(message.tenantID) has no line \(message.extensionNumber)")
+            }
+            state.voicemail[message.id] = message
+        }
+    }
+
+    public func removeVoicemailMessage(id: String) throws {
+        try withState { state in
+            guard state.voicemail.removeValue(forKey: id) != nil else { throw StoreError(.notFound, "no voicemail message \(id)") }
+        }
+    }
 }

@@ -43,6 +43,8 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var lineFeatures: [LineKey: LineFeatures] = [:]
         /// Tenant id → name → pickup group.
         var pickupGroups: [String: [String: PickupGroup]] = [:]
+        /// Voicemail message rows by id.
+        var voicemail: [String: VoicemailMessage] = [:]
         /// IVR visits (R3), history kept like CDRs.
         var ivrVisits: [IVRVisit] = []
     }

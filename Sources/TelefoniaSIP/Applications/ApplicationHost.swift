@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import TelefoniaCore
@@ -31,7 +32,7 @@ final class ApplicationHost {
         let driver = b2bua.driver
         guard let application = applications[name] ?? conferenceApplication(named: name) ?? listenApplication(named: name)
             ?? ivrApplication(named: name, call: call) ?? FeatureCodeApplication(named: name, store: store)
-            ?? pickupApplication(named: name, call: call) else {
+            ?? pickupApplication(named: name, call: call) ?? voicemailApplication(named: name, call: call) else {
             driver.feed(.rejected(call.id, status: 404))
             return
         }
@@ -169,6 +170,24 @@ final class ApplicationHost {
         }
     }
 
+    /// Voicemail boxes (T5) under `<data.dir>/voicemail`.
+    private var voicemailBoxes: FileVoicemailBoxes {
+        FileVoicemailBoxes(
+            store: store, folder: URL(fileURLWithPath: context.configuration.dataDirectory).appendingPathComponent("voicemail"),
+            clock: context.clock)
+    }
+
+    /// A voicemail deposit ("voicemail:<tenant>:<ext>") or retrieval ("voicemail-retrieve:…"); nil for other names.
+    private func voicemailApplication(named name: String, call: B2BCall) -> (any CallApplication)? {
+        if let deposit = VoicemailDepositApplication(named: name, caller: call.aInvite.from.uri.user ?? "", boxes: voicemailBoxes) {
+            return deposit
+        }
+        let store = self.store
+        let tenantID = call.tenantID ?? "", ext = call.aInvite.from.uri.user ?? ""
+        return VoicemailRetrievalApplication(
+            named: name, pin: { try store.lineFeatures(tenantID: tenantID, extensionNumber: ext).voicemailPIN }, boxes: voicemailBoxes)
+    }
+
     /// The pickup application of a picker's call ("pickup:<ringing call id>"); nil for other names.
     private func pickupApplication(named name: String, call picker: B2BCall) -> (any CallApplication)? {
         guard name.hasPrefix(PickupDialling.applicationPrefix) else { return nil }
@@ -244,7 +263,8 @@ final class ApplicationHost {
         let store = self.store
         let delivery = CallDelivery(
             groups: { try store.callGroup(tenantID: $0, name: $1) },
-            ringer: SIPLineRinger(host: self, call: call, loop: context.loop))
+            ringer: SIPLineRinger(host: self, call: call, loop: context.loop),
+            voicemail: VoicemailDeposit(boxes: voicemailBoxes), logger: context.logger)
         return IVRApplication(
             tenantID: tenantID, start: start, callID: call.id.rawValue, caller: call.aInvite.from.uri.user ?? "",
             directory: StoreIVRDirectory(store: store), connector: delivery,

@@ -29,6 +29,8 @@ extension B2BUA {
                 if !driver.engine.isTracking(id) { forget(call) }
             case .dial(let id, .application(let name), _):
                 guard let call = calls[id] else { continue }
+                // After a line that did not answer (voicemail): its forks are no longer the call's.
+                call.branches.removeAll()
                 applications.start(name, on: call)
             case .dial(let id, let target, let callerID):
                 guard let call = calls[id] else { continue }

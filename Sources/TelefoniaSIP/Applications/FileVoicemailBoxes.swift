@@ -1,0 +1,60 @@
+import Foundation
+import TelefoniaCore
+import TelefoniaMedia
+
+/// Voicemail boxes (T5) over the store (rows) and `<data.dir>/voicemail/<tenant>/<ext>/<id>.wav`
+/// (the audio, 8 kHz mono; written before the row, so a row always has its file).
+struct FileVoicemailBoxes: VoicemailBoxes {
+    let store: any PBXStore
+    let folder: URL
+    let clock: any WallClock
+
+    private func file(_ tenantID: String, _ ext: String, _ id: String) throws -> URL {
+        guard Line.isValidExtension(ext), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw StoreError(.invalid, "bad voicemail path")
+        }
+        return try Tenant.folder(under: folder, tenantID: tenantID).appendingPathComponent(ext, isDirectory: true)
+            .appendingPathComponent(id + ".wav")
+    }
+
+    func deposit(tenantID: String, extensionNumber: String, caller: String, audio: [Int16]) throws -> VoicemailMessage {
+        let message = VoicemailMessage(
+            id: SignallingContext.randomHex(12), tenantID: tenantID, extensionNumber: extensionNumber, caller: caller,
+            receivedAt: clock.nowMillis(), seconds: Double(audio.count) / 8000)
+        let url = try file(tenantID, extensionNumber, message.id)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        do {
+            let writer = try WAVWriter(url: url, durable: true)
+            try writer.write(audio)
+            try writer.close()
+        } catch {
+            throw StoreError(.io, "voicemail audio not written: \(error)")
+        }
+        try store.save(message)
+        return message
+    }
+
+    func messages(tenantID: String, extensionNumber: String) throws -> [VoicemailMessage] {
+        try store.voicemailMessages(tenantID: tenantID, extensionNumber: extensionNumber)
+    }
+
+    func audio(of message: VoicemailMessage) throws -> [Int16] {
+        let url = try file(message.tenantID, message.extensionNumber, message.id)
+        do {
+            return try AudioDecoder.decode(Array(try Data(contentsOf: url))).samples
+        } catch {
+            throw StoreError(.io, "voicemail audio unreadable: \(error)")
+        }
+    }
+
+    func keep(_ message: VoicemailMessage) throws {
+        var heard = message
+        heard.isNew = false
+        try store.save(heard)
+    }
+
+    func delete(_ message: VoicemailMessage) throws {
+        try store.removeVoicemailMessage(id: message.id)
+        try? FileManager.default.removeItem(at: try file(message.tenantID, message.extensionNumber, message.id))
+    }
+}
