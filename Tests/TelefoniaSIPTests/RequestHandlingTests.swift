@@ -35,16 +35,28 @@ import Testing
         }
     }
 
-    /// SUBSCRIBE, a known method the server does not support, gets 405 with Allow.
-    @Test func rejectsSubscribeWith405AndAllow() async throws {
+    /// PUBLISH, a known method the server does not support, gets 405 with Allow (which
+    /// names SUBSCRIBE: message-summary subscriptions are served).
+    @Test func rejectsPublishWith405AndAllow() async throws {
+        try await TestPBX.with(rtpBase: RTPBlocks.take()) { pbx in
+            let phone = try pbx.phone("1001")
+            let request = try sendOutOfDialog(phone, "PUBLISH", headers: [("Event", "presence"), ("Expires", "600")])
+            let received = try await phone.receivedResponse(to: request, final: true)
+            #expect(received.message.statusCode == 405)
+            let allow = try #require(received.rawHeader("Allow").first, "no Allow in \(received.text)")
+            #expect(allow.contains("INVITE") && allow.contains("SUBSCRIBE"))
+            #expect(!allow.contains("PUBLISH"))
+        }
+    }
+
+    /// SUBSCRIBE to an event other than message-summary gets 489 Bad Event with Allow-Events.
+    @Test func rejectsSubscribeToOtherEventsWith489() async throws {
         try await TestPBX.with(rtpBase: RTPBlocks.take()) { pbx in
             let phone = try pbx.phone("1001")
             let request = try sendOutOfDialog(phone, "SUBSCRIBE", headers: [("Event", "presence"), ("Expires", "600")])
             let received = try await phone.receivedResponse(to: request, final: true)
-            #expect(received.message.statusCode == 405)
-            let allow = try #require(received.rawHeader("Allow").first, "no Allow in \(received.text)")
-            #expect(allow.contains("INVITE"))
-            #expect(!allow.contains("SUBSCRIBE"))
+            #expect(received.message.statusCode == 489)
+            #expect(received.rawHeader("Allow-Events").first == "message-summary")
         }
     }
 

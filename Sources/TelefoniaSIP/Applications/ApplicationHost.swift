@@ -170,11 +170,16 @@ final class ApplicationHost {
         }
     }
 
-    /// Voicemail boxes (T5) under `<data.dir>/voicemail`.
+    /// Tells subscribed phones when a voicemail box changes (set by the stack).
+    var messageWaiting: MessageWaiting?
+
+    /// Voicemail boxes (T5) under `<data.dir>/voicemail`; a change reaches subscribed phones.
     private var voicemailBoxes: FileVoicemailBoxes {
-        FileVoicemailBoxes(
+        let (loop, mwi) = (context.loop, messageWaiting)
+        return FileVoicemailBoxes(
             store: store, folder: URL(fileURLWithPath: context.configuration.dataDirectory).appendingPathComponent("voicemail"),
-            clock: context.clock)
+            clock: context.clock,
+            changed: { tenantID, ext in loop.execute { mwi?.changed(tenantID: tenantID, extensionNumber: ext) } })
     }
 
     /// A voicemail deposit ("voicemail:<tenant>:<ext>") or retrieval ("voicemail-retrieve:…"); nil for other names.

@@ -8,6 +8,8 @@ struct FileVoicemailBoxes: VoicemailBoxes {
     let store: any PBXStore
     let folder: URL
     let clock: any WallClock
+    /// Called after a message was left, kept or deleted (message-waiting NOTIFYs).
+    let changed: @Sendable (_ tenantID: String, _ extensionNumber: String) -> Void
 
     private func file(_ tenantID: String, _ ext: String, _ id: String) throws -> URL {
         guard Line.isValidExtension(ext), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
@@ -31,6 +33,7 @@ struct FileVoicemailBoxes: VoicemailBoxes {
             throw StoreError(.io, "voicemail audio not written: \(error)")
         }
         try store.save(message)
+        changed(tenantID, extensionNumber)
         return message
     }
 
@@ -51,10 +54,12 @@ struct FileVoicemailBoxes: VoicemailBoxes {
         var heard = message
         heard.isNew = false
         try store.save(heard)
+        changed(message.tenantID, message.extensionNumber)
     }
 
     func delete(_ message: VoicemailMessage) throws {
         try store.removeVoicemailMessage(id: message.id)
         try? FileManager.default.removeItem(at: try file(message.tenantID, message.extensionNumber, message.id))
+        changed(message.tenantID, message.extensionNumber)
     }
 }

@@ -11,15 +11,18 @@ import TelefoniaCore
 final class SIPDispatcher {
     private let context: SignallingContext
     private let registrar: Registrar
+    /// Voicemail message-waiting subscriptions (RFC 3842).
+    let messageWaiting: MessageWaiting
     private let b2bua: B2BUA
     let overload: OverloadGuard
     private let requestCounter = Counter(label: "telefonia.sip.requests")
     private let malformedCounter = Counter(label: "telefonia.sip.malformed")
     private let shedCounter = Counter(label: "telefonia.sip.shed")
 
-    init(context: SignallingContext, registrar: Registrar, b2bua: B2BUA) {
+    init(context: SignallingContext, registrar: Registrar, b2bua: B2BUA, messageWaiting: MessageWaiting) {
         self.context = context
         self.registrar = registrar
+        self.messageWaiting = messageWaiting
         self.b2bua = b2bua
         self.overload = OverloadGuard(limits: context.configuration.overload)
     }
@@ -97,7 +100,8 @@ final class SIPDispatcher {
                 response.setHeader("Supported", "")
                 context.transactions.respond(to: request, with: response, peer: peer)
             }
-        case "SUBSCRIBE", "NOTIFY", "PUBLISH", "MESSAGE", "REFER", "PRACK":
+        case "SUBSCRIBE": messageWaiting.handleSubscribe(request, from: peer)
+        case "NOTIFY", "PUBLISH", "MESSAGE", "REFER", "PRACK":
             var response = request.response(405, toTag: SignallingContext.newTag())
             response.setHeader("Allow", SignallingContext.allow)
             context.transactions.respond(to: request, with: response, peer: peer)

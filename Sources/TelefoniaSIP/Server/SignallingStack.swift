@@ -33,7 +33,10 @@ final class SignallingStack: @unchecked Sendable {
         b2bua.applications = ApplicationHost(context: context, b2bua: b2bua, store: store, applications: applications, prompts: prompts)
         b2bua.recordings = CallRecordings(context: context)
         self.b2bua = b2bua
-        dispatcher = SIPDispatcher(context: context, registrar: Registrar(context: context, authenticator: authenticator), b2bua: b2bua)
+        let messageWaiting = MessageWaiting(context: context, authenticator: authenticator)
+        b2bua.applications.messageWaiting = messageWaiting
+        dispatcher = SIPDispatcher(context: context, registrar: Registrar(context: context, authenticator: authenticator), b2bua: b2bua,
+                                   messageWaiting: messageWaiting)
         let prober = KeepAliveProber(context: context)
         let liveCalls = LiveCallsWriter(context: context) { [unowned b2bua] in b2bua.driver.engine.liveCalls() }
         let retention = RetentionJob(context: context)
