@@ -302,6 +302,20 @@ extension SQLiteStore: CallFlowStore {
         if removed == 0 { throw StoreError(.notFound, "no voicemail message \(id)") }
     }
 
+    public func removeVoicemailMessages(receivedBefore before: Int64) throws -> [VoicemailMessage] {
+        try write { database in
+            let old = try database.query(
+                "SELECT id, tenant_id, extension, caller, received_at, seconds, is_new FROM voicemail_messages WHERE received_at < ? ORDER BY id",
+                before
+            ) { row in
+                VoicemailMessage(id: row.text(0), tenantID: row.text(1), extensionNumber: row.text(2), caller: row.text(3),
+                                 receivedAt: row.int64(4), seconds: Double(row.int64(5)) / 1000, isNew: row.int64(6) != 0)
+            }
+            try database.execute("DELETE FROM voicemail_messages WHERE received_at < ?", before)
+            return old
+        }
+    }
+
     // MARK: - IVR visits (R3, R4)
 
     public func record(_ visit: IVRVisit) throws {

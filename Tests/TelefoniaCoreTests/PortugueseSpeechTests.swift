@@ -100,8 +100,19 @@ import TelefoniaCore
         for cents in -200...20_000 { used.formUnion(PortugueseSpeech.money(cents: Int64(cents))) }
         used.formUnion(PortugueseSpeech.queuePosition(7) + PortugueseSpeech.participants(1) + PortugueseSpeech.participants(4))
         used.formUnion(PortugueseSpeech.estimatedWait(seconds: 5) + PortugueseSpeech.balance(cents: 5) + PortugueseSpeech.digits("0123456789*#"))
+        for month in 1...12 { used.formUnion(PortugueseSpeech.receivedAt(day: 9, month: month, hour: 9, minute: 9)) }
         #expect(used.subtracting(known).isEmpty, "unknown prompts: \(used.subtracting(known).sorted())")
         // And the declared set has nothing the module never says (keeps the set honest).
         #expect(PortugueseSpeech.promptNames.subtracting(used).isEmpty, "never used: \(PortugueseSpeech.promptNames.subtracting(used).sorted())")
+    }
+
+    /// When a voicemail came: day, month, hour (feminine) and minutes.
+    @Test func receivedAt() {
+        #expect(PortugueseSpeech.receivedAt(day: 5, month: 12, hour: 10, minute: 30)
+            == ["recebida-em", "5", "de", "dezembro", "as", "10", "horas", "e", "30", "minutos"])
+        #expect(PortugueseSpeech.receivedAt(day: 1, month: 3, hour: 1, minute: 1)
+            == ["recebida-em", "1", "de", "marco", "as", "1f", "hora", "e", "1", "minuto"])
+        #expect(PortugueseSpeech.receivedAt(day: 31, month: 1, hour: 0, minute: 0) == ["recebida-em", "30", "e", "1", "de", "janeiro", "as", "0", "horas"])
+        #expect(Set(PortugueseSpeech.receivedAt(day: 22, month: 8, hour: 22, minute: 45)).isSubset(of: PortugueseSpeech.promptNames))
     }
 }

@@ -91,6 +91,28 @@ import TelefoniaStorage
         }
     }
 
+    /// Voicemail rows: new first, kept as old, removed one by one or by age (retention).
+    @Test(arguments: Kind.allCases)
+    func voicemailRows(_ kind: Kind) throws {
+        try withStore(kind) { store in
+            for (id, at) in [("a", 100), ("b", 200), ("c", 300)] {
+                try store.save(VoicemailMessage(id: id, tenantID: "acme", extensionNumber: "1001", caller: "1000",
+                                                receivedAt: Int64(at), seconds: 2))
+            }
+            var heard = try #require(try store.voicemailMessages(tenantID: "acme", extensionNumber: "1001").first)
+            heard.isNew = false
+            try store.save(heard)
+            #expect(try store.voicemailMessages(tenantID: "acme", extensionNumber: "1001").map(\.id) == ["b", "c", "a"])
+            #expect(try store.voicemailMessages(tenantID: "beta", extensionNumber: "1001").isEmpty)
+            #expect(try store.removeVoicemailMessages(receivedBefore: 250).map(\.id) == ["a", "b"])
+            try store.removeVoicemailMessage(id: "c")
+            expectStoreError(.notFound) { try store.removeVoicemailMessage(id: "c") }
+            expectStoreError(.notFound) {
+                try store.save(VoicemailMessage(id: "d", tenantID: "acme", extensionNumber: "9999", caller: "1", receivedAt: 1, seconds: 1))
+            }
+        }
+    }
+
     @Test func sqliteFlowsSurviveReopening() throws {
         try withTemporaryFolder { folder in
             let path = folder.appendingPathComponent("flows.sqlite").path

@@ -123,6 +123,19 @@ public enum PortugueseSpeech {
         count <= 1 ? [Prompts.aloneInRoom] : [Prompts.thereAre] + words(for: count) + [Prompts.participantsInRoom]
     }
 
+    /// Month names, prompts "janeiro"…"dezembro".
+    public static let months = ["janeiro", "fevereiro", "marco", "abril", "maio", "junho", "julho", "agosto", "setembro",
+                                "outubro", "novembro", "dezembro"]
+
+    /// When something happened: "recebida em cinco de dezembro, às dez horas e trinta
+    /// minutos" (hours feminine, "meia-noite"-free: 0 h is "zero horas").
+    public static func receivedAt(day: Int, month: Int, hour: Int, minute: Int) -> [String] {
+        var result = ["recebida-em"] + words(for: day) + ["de", months[max(1, min(12, month)) - 1], "as"]
+        result += words(for: hour, gender: .feminine) + [hour == 1 ? "hora" : "horas"]
+        if minute > 0 { result += ["e"] + words(for: minute) + [minute == 1 ? "minuto" : "minutos"] }
+        return result
+    }
+
     /// "Seu saldo é doze reais e cinquenta centavos."
     public static func balance(cents: Int64) -> [String] {
         [Prompts.yourBalanceIs] + money(cents: cents)
@@ -166,6 +179,7 @@ public enum PortugueseSpeech {
         for value in 1...9 { names.formUnion(["ord-\(value)", "ord-\(value * 10)", "ord-\(value * 100)"]) }
         names.formUnion(["real", "reais", "centavo", "centavos", "hora", "horas", "minuto", "minutos", "segundo", "segundos"])
         names.formUnion([Prompts.star, Prompts.pound])
+        names.formUnion(months + ["recebida-em", "as"])
         names.formUnion([Prompts.youAre, Prompts.inQueue, Prompts.estimatedWait, Prompts.thereAre,
                          Prompts.participantsInRoom, Prompts.aloneInRoom, Prompts.yourBalanceIs])
         return names

@@ -41,6 +41,8 @@ public protocol CallFlowStore: AnyObject, Sendable {
     /// Adds or replaces a message row (by id).
     func save(_ message: VoicemailMessage) throws
     func removeVoicemailMessage(id: String) throws
+    /// Removes the rows of messages received before `before` (unix ms) and returns them (retention).
+    func removeVoicemailMessages(receivedBefore before: Int64) throws -> [VoicemailMessage]
     /// Keeps a call's way through the IVR (R3) and its survey score (R4); a second
     /// record of the same call id replaces the first.
     func record(_ visit: IVRVisit) throws

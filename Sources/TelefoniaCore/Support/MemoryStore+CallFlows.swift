@@ -196,4 +196,12 @@ extension MemoryStore: CallFlowStore {
             guard state.voicemail.removeValue(forKey: id) != nil else { throw StoreError(.notFound, "no voicemail message \(id)") }
         }
     }
+
+    public func removeVoicemailMessages(receivedBefore before: Int64) throws -> [VoicemailMessage] {
+        withState { state in
+            let old = state.voicemail.values.filter { $0.receivedAt < before }.sorted { $0.id < $1.id }
+            for message in old { state.voicemail[message.id] = nil }
+            return old
+        }
+    }
 }

@@ -119,7 +119,8 @@ public struct VoicemailDepositApplication: CallApplication {
 
 /// A line listening to its own voicemail (`*98`, T5): the PIN then `#` (three tries),
 /// "você tem N mensagens novas", then each message, new first: "mensagem de" and the
-/// caller's number, the message, "7 para apagar, 9 para guardar". A message heard is
+/// caller's number, when it came ("recebida em cinco de dezembro às dez horas e trinta
+/// minutos", São Paulo time), the message, "7 para apagar, 9 para guardar". A message heard is
 /// kept as old unless 7 deletes it.
 public struct VoicemailRetrievalApplication: CallApplication {
     public let name: String
@@ -168,6 +169,9 @@ public struct VoicemailRetrievalApplication: CallApplication {
             for message in messages {
                 try await channel.play(.prompt(Prompts.messageFrom), bargeIn: false)
                 try await channel.say(digits: message.caller.filter(\.isNumber))
+                let local = LocalTime(millis: message.receivedAt, timeZone: TimeProfile.defaultTimeZone)
+                try await channel.say(prompts: PortugueseSpeech.receivedAt(
+                    day: local.date.day, month: local.date.month, hour: local.minuteOfDay / 60, minute: local.minuteOfDay % 60))
                 try await channel.play(.pcm(try boxes.audio(of: message)), bargeIn: false)
                 try await channel.play(.prompt(Prompts.deleteOrKeep), bargeIn: true)
                 let key = try await channel.collectDigits(DigitCollection(maxDigits: 1, firstDigitTimeout: 5000, interDigitTimeout: 1000))

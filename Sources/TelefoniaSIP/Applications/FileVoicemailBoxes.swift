@@ -12,6 +12,11 @@ struct FileVoicemailBoxes: VoicemailBoxes {
     let changed: @Sendable (_ tenantID: String, _ extensionNumber: String) -> Void
 
     private func file(_ tenantID: String, _ ext: String, _ id: String) throws -> URL {
+        try Self.file(under: folder, tenantID, ext, id)
+    }
+
+    /// Where a message's audio is: `<folder>/<tenant>/<ext>/<id>.wav`.
+    static func file(under folder: URL, _ tenantID: String, _ ext: String, _ id: String) throws -> URL {
         guard Line.isValidExtension(ext), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
             throw StoreError(.invalid, "bad voicemail path")
         }

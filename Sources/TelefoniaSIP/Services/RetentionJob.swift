@@ -4,7 +4,7 @@ import NIOCore
 import TelefoniaCore
 
 /// Daily retention (R1–R8): CDRs older than `retention.cdr_days` and recordings
-/// (rows and files) older than `retention.recording_days` are removed, on the storage
+/// (rows and files) and voicemail messages older than `retention.recording_days` are removed, on the storage
 /// thread, and the purge is logged. Runs 5 s after start, then once a day.
 final class RetentionJob {
     private let context: SignallingContext
@@ -18,6 +18,7 @@ final class RetentionJob {
         let now = context.clock.nowMillis()
         let (cdrDays, recordingDays) = (context.configuration.cdrRetentionDays, context.configuration.recordingRetentionDays)
         let logger = context.logger
+        let voicemail = URL(fileURLWithPath: context.configuration.dataDirectory).appendingPathComponent("voicemail")
         context.storage.submit(on: context.loop) { store in
             do {
                 let removed = try store.purgeCDRs(olderThan: now - Int64(cdrDays) * day)
@@ -36,6 +37,18 @@ final class RetentionJob {
                 ])
             } catch {
                 logger.error("retention: recording purge failed", metadata: ["error": "\(error)"])
+            }
+            // Voicemail is kept like recordings.
+            do {
+                let old = try store.removeVoicemailMessages(receivedBefore: now - Int64(recordingDays) * day)
+                for message in old {
+                    if let url = try? FileVoicemailBoxes.file(under: voicemail, message.tenantID, message.extensionNumber, message.id) {
+                        try? FileManager.default.removeItem(at: url)
+                    }
+                }
+                logger.info("retention: voicemail purged", metadata: ["count": "\(old.count)", "older_than_days": "\(recordingDays)"])
+            } catch {
+                logger.error("retention: voicemail purge failed", metadata: ["error": "\(error)"])
             }
         }.whenComplete { _ in }
     }
