@@ -360,6 +360,7 @@ public final class Simulation {
         case .cancelled(let id): return "call \(index(id)): \(name(id, .a)) gives up"
         case .answered(let id): return "call \(index(id)): \(name(id, .b)) answers"
         case .pickedUp(let id, let by): return "call \(index(id)): \(by) picks it up"
+        case .transferred(let id, let to): return "call \(index(id)): transferred to \(to)"
         case .ringing(let id): return "call \(index(id)): \(name(id, .b)) rings"
         case .rejected(let id, let status): return "call \(index(id)): \(name(id, .b)) answers \(status)"
         case .timerFired(let id, let timer): return "call \(index(id)): \(timer.rawValue) timer fires"

@@ -177,3 +177,30 @@ def test_voicemail_left_on_no_answer_then_heard_with_the_pin(pbx, phones, ports,
     assert played.seconds_present >= 1.0, f"the message heard back: {played}"
     listed = pbx.server.cli("voicemail", pbx.tenant, "1001").stdout
     assert "old" in listed and "new" not in listed, listed
+
+
+def test_blind_transfer_by_refer(pbx, phones):
+    """1000 (440 Hz) calls 1001 (700 Hz), which answers and transfers the call to 1002
+    (1000 Hz) with its phone's own transfer (REFER): 1002 rings and answers, 1001's call
+    ends, and 1000, whose call never dropped, hears 1001 and then 1002. The record says
+    the call was transferred to 1002."""
+    caller = phones.line("1000", pbx, tone_hz=440)
+    first = phones.line("1001", pbx, tone_hz=700, answermode="auto")
+    second = phones.line("1002", pbx, tone_hz=1000, answermode="auto")
+    caller.dial(pbx.uri("1001"))
+    caller.wait_for("CALL_ESTABLISHED", 10)
+    first.wait_for("CALL_ESTABLISHED", 5)
+    time.sleep(2.0)
+    first.command("transfer", pbx.uri("1002"))
+    second.wait_for("CALL_ESTABLISHED", 10)
+    first.wait_for("CALL_CLOSED", 10)
+    time.sleep(2.5)
+    assert caller.find("CALL_CLOSED") is None, "the caller's call must go on"
+    caller.hangup()
+    caller.wait_for("CALL_CLOSED", 5)
+    second.wait_for("CALL_CLOSED", 5)
+    heard = caller.last_heard()
+    assert h.analyse_wav(heard, 700).seconds_present >= 1.0, "1001 before the transfer"
+    assert h.analyse_wav(heard, 1000).seconds_present >= 1.5, "1002 after the transfer"
+    row = pbx.wait_cdr(lambda r: r["dialled"] == "1001", what="the transferred call's CDR")
+    assert row["disposition"] == "ANSWERED" and "transferred to 1002" in row["reason"], row

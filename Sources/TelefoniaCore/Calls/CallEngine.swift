@@ -189,6 +189,12 @@ public final class CallEngine {
                 return answer + creditExhausted(id, call)
             }
             return answer + [.startTimer(id, .credit, seconds: credit)]
+        case .transferred(let id, let to):
+            guard var call = calls[id], call.phase == .answered else { return [] }
+            call.note = (call.note.map { $0 + "; " } ?? "") + "transferred to \(to)"
+            call.target = to
+            calls[id] = call
+            return []
         case .pickedUp(let id, let by):
             guard var call = calls[id], call.phase != .answered else { return [] }
             call.note = (call.note.map { $0 + "; " } ?? "") + "picked up by \(by)"

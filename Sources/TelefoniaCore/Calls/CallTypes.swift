@@ -62,6 +62,8 @@ public enum CallEvent: Sendable, Equatable {
     case answered(CallID)
     /// Line `by` picked up the ringing call (L4): it is answered there instead.
     case pickedUp(CallID, by: String)
+    /// The answered call was transferred (REFER): line `to` talks to the caller now.
+    case transferred(CallID, to: String)
     /// The B leg ended with a final failure status.
     case rejected(CallID, status: Int)
     /// A BYE arrived from one side of an answered call.

@@ -42,6 +42,8 @@ final class B2BCall: @unchecked Sendable {
     /// A picker took this ringing call (L4): the relay's B side goes to this channel of
     /// the server, bridged to the picker's call.
     var takenOver: (channel: RTPChannel, port: Int)?
+    /// A blind transfer the B side asked for (REFER) in progress.
+    var transfer: BlindTransfer?
     /// Tenant of the calling line (applications look prompts up for it).
     var tenantID: String?
     /// The line the B leg rings (internal and DID calls), for listening (C4).

@@ -157,6 +157,15 @@ final class B2BUA: @unchecked Sendable {
             return
         }
         let tag = side == .a ? call.aTag : call.bFromTag
+        if side == .b, let current = call.bTo?.tag, request.from.tag != current {
+            // The B leg that was transferred away (or a fork that lost): its dialog is over.
+            context.transactions.respond(to: request, with: request.response(request.method == "BYE" ? 200 : 481, toTag: tag), peer: peer)
+            return
+        }
+        if request.method == "REFER" {
+            handleRefer(request, call: call, side: side, peer: peer, tag: tag)
+            return
+        }
         if side == .b, call.connection != nil {
             // The leg an application placed (an IVR option to a line): its BYE ends the
             // bridge, not the call; the rest is acknowledged (no re-INVITE relay there).

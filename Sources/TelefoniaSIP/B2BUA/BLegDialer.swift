@@ -132,6 +132,8 @@ final class BLegDialer {
     private func report(_ event: CallEvent, of call: B2BCall) {
         if let connection = call.connection {
             connection.handle(event)
+        } else if let transfer = call.transfer {
+            transfer.handle(event)
         } else {
             b2bua.driver.feed(event)
         }

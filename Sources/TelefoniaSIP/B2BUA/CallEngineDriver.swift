@@ -81,7 +81,7 @@ extension CallEvent {
     var callID: CallID? {
         switch self {
         case .offered(let offer): offer.callID
-        case .ringing(let id), .answered(let id), .pickedUp(let id, _), .rejected(let id, _), .hungUp(let id, _), .cancelled(let id),
+        case .ringing(let id), .answered(let id), .pickedUp(let id, _), .transferred(let id, _), .rejected(let id, _), .hungUp(let id, _), .cancelled(let id),
              .mediaTimeout(let id), .timerFired(let id, _):
             id
         case .shutdown: nil

@@ -90,6 +90,7 @@ final class SIPDispatcher {
             if request.to.tag != nil { b2bua.handleInDialog(request, from: peer) } else { b2bua.handleInvite(request, from: peer) }
         case "CANCEL": b2bua.handleCancel(request, from: peer)
         case "BYE", "INFO", "UPDATE": b2bua.handleInDialog(request, from: peer)
+        case "REFER" where request.to.tag != nil: b2bua.handleInDialog(request, from: peer)
         case "OPTIONS":
             if request.to.tag != nil, b2bua.dialog(for: request) != nil {
                 b2bua.handleInDialog(request, from: peer)

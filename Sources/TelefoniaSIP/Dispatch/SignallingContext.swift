@@ -19,7 +19,7 @@ final class SignallingContext: @unchecked Sendable {
     var localPort: Int { transport.localPort }
 
     /// Methods we answer, for Allow headers.
-    static let allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, SUBSCRIBE"
+    static let allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, SUBSCRIBE, REFER"
 
     init(configuration: ServerConfiguration, transport: any SIPTransport, storage: StoreExecutor, clock: any WallClock, logger: Logger) {
         self.loop = transport.loop

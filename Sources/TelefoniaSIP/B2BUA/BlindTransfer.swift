@@ -1,0 +1,134 @@
+import NIOCore
+import TelefoniaCore
+
+/// A blind transfer asked by the callee's phone (REFER, RFC 3515; P5): the callee says
+/// "give this caller to line N". The server accepts (202), dials N as the call's new B
+/// leg (same relay, so the caller's media never moves), tells the callee how it goes
+/// (NOTIFY with a `message/sipfrag` status line), and when N answers ends the old B
+/// leg with BYE; the engine hears `.transferred` (the record says so). If N does not
+/// answer the call goes on with the callee. On the signalling loop.
+final class BlindTransfer {
+    /// The old B dialog, where the NOTIFYs and the final BYE go.
+    let oldFrom: NameAddress
+    let oldTo: NameAddress
+    let oldTarget: SIPURI
+    let oldPeer: SIPPeer
+    let oldLine: String?
+    let targetLine: String
+    private var cseq: Int
+    var ringTimer: Scheduled<Void>?
+    /// Reports what the new leg did (set by the B2BUA).
+    var onOutcome: ((CallEvent) -> Void)?
+
+    init(oldFrom: NameAddress, oldTo: NameAddress, oldTarget: SIPURI, oldPeer: SIPPeer, oldLine: String?, targetLine: String, cseq: Int) {
+        self.oldFrom = oldFrom
+        self.oldTo = oldTo
+        self.oldTarget = oldTarget
+        self.oldPeer = oldPeer
+        self.oldLine = oldLine
+        self.targetLine = targetLine
+        self.cseq = cseq
+    }
+
+    func handle(_ event: CallEvent) {
+        switch event {
+        case .answered, .rejected: onOutcome?(event)
+        default: break
+        }
+    }
+
+    /// A request in the old B dialog (NOTIFY, BYE) with its next CSeq.
+    func request(_ method: String, context: SignallingContext) -> SIPMessage {
+        cseq += 1
+        return SIPMessage(
+            startLine: .request(method: method, uri: oldTarget), vias: [context.ourVia(oldPeer.kind)],
+            from: oldFrom, to: oldTo, callID: "", cseq: cseq, cseqMethod: method,
+            otherHeaders: [("Max-Forwards", "70"), ("User-Agent", "Telefonia")])
+    }
+}
+
+extension B2BUA {
+    /// REFER from the B side of an answered, relayed call to an extension of the tenant.
+    func handleRefer(_ request: SIPMessage, call: B2BCall, side: LegSide, peer: SIPPeer, tag: String) {
+        let referTo = request.header("Refer-To").map { text -> String in
+            let trimmed = text.trimmed()
+            if let open = trimmed.firstIndex(of: "<"), let close = trimmed.firstIndex(of: ">"), open < close {
+                return String(trimmed[trimmed.index(after: open)..<close])
+            }
+            return String(trimmed)
+        }
+        guard let referTo, let uri = SIPURIParser.parse(referTo), let ext = uri.user, Line.isValidExtension(ext) else {
+            context.transactions.respond(to: request, with: request.response(400, "Bad Refer-To", toTag: tag), peer: peer)
+            return
+        }
+        guard side == .b, call.answeredAt != nil, call.relay != nil, call.channel == nil, call.transfer == nil, call.connection == nil,
+              let bFrom = call.bFrom, let bTo = call.bTo, let bTarget = call.bRemoteTarget, let bPeer = call.bPeer,
+              let tenantID = call.bTargetTenant ?? call.tenantID else {
+            // Only the callee of a relayed call can transfer it, for now.
+            context.transactions.respond(to: request, with: request.response(403, "Transfer not available here", toTag: tag), peer: peer)
+            return
+        }
+        context.transactions.respond(to: request, with: request.response(202, "Accepted", toTag: tag), peer: peer)
+        let transfer = BlindTransfer(oldFrom: bFrom, oldTo: bTo, oldTarget: bTarget, oldPeer: bPeer, oldLine: call.bTargetLine,
+                                     targetLine: ext, cseq: call.bLocalCSeq)
+        call.transfer = transfer
+        notifyReferrer(call, transfer, status: "100 Trying", done: false)
+        transfer.onOutcome = { [unowned self, unowned call] event in
+            finishTransfer(call, transfer, answered: { if case .answered = event { true } else { false } }(),
+                           status: { if case .rejected(_, let s) = event { s } else { 200 } }())
+        }
+        let now = context.clock.nowMillis()
+        context.storage.submit(on: context.loop) { store -> ([Registration], String, Int) in
+            guard let line = try store.line(tenantID: tenantID, extensionNumber: ext) else { return ([], "", 0) }
+            let contacts = try store.registrations(tenantID: tenantID, extensionNumber: ext).filter { $0.expiresAt * 1000 > now }
+            return (contacts, try store.tenant(id: tenantID)?.domain ?? tenantID, line.ringTimeout)
+        }.whenComplete { [self] result in
+            guard call.transfer === transfer, !call.ended else { return }
+            guard case .success(let (contacts, domain, ringTime)) = result, !contacts.isEmpty else {
+                return finishTransfer(call, transfer, answered: false, status: 480)
+            }
+            call.winner = nil
+            call.branches.removeAll()
+            call.bLocalCSeq += 1
+            transfer.ringTimer = context.loop.scheduleTask(in: .seconds(Int64(context.configuration.ringTimeout ?? ringTime))) { [self] in
+                guard call.transfer === transfer else { return }
+                dialer.cancelForks(of: call)
+                finishTransfer(call, transfer, answered: false, status: 480)
+            }
+            dialer.dial(call, target: .line(tenantID: tenantID, extensionNumber: ext, contacts: contacts, domain: domain),
+                        callerID: call.aInvite.from.uri.user ?? "anonymous")
+        }
+    }
+
+    /// The new leg answered (the old B leg gets BYE) or failed (the call stays with it).
+    private func finishTransfer(_ call: B2BCall, _ transfer: BlindTransfer, answered: Bool, status: Int) {
+        guard call.transfer === transfer else { return }
+        call.transfer = nil
+        transfer.ringTimer?.cancel()
+        notifyReferrer(call, transfer, status: answered ? "200 OK" : "\(status) Failed", done: true)
+        if answered {
+            var bye = transfer.request("BYE", context: context)
+            bye.callID = call.bCallID
+            context.transactions.sendRequest(bye, to: transfer.oldPeer) { _ in }
+            call.bTargetLine = transfer.targetLine
+            driver.feed(.transferred(call.id, to: transfer.targetLine))
+        } else {
+            // The callee keeps the call.
+            call.bTo = transfer.oldTo
+            call.bRemoteTarget = transfer.oldTarget
+            call.bPeer = transfer.oldPeer
+        }
+    }
+
+    /// NOTIFY (Event: refer) with the new leg's status line, to the phone that referred.
+    private func notifyReferrer(_ call: B2BCall, _ transfer: BlindTransfer, status: String, done: Bool) {
+        var notify = transfer.request("NOTIFY", context: context)
+        notify.callID = call.bCallID
+        notify.setHeader("Event", "refer")
+        notify.setHeader("Subscription-State", done ? "terminated;reason=noresource" : "active;expires=60")
+        notify.contacts = [context.ourContact(transfer.oldPeer.kind)]
+        notify.contentType = "message/sipfrag;version=2.0"
+        notify.body = Array("SIP/2.0 \(status)\r\n".utf8)
+        context.transactions.sendRequest(notify, to: transfer.oldPeer) { _ in }
+    }
+}
