@@ -7,7 +7,7 @@ import TelefoniaCore
 /// listening): an oRTP channel on a port of the relay's range, the caller's G.711 law
 /// and telephone-event at 8 kHz when offered, and the `CallApplication` run as async
 /// code over it. When the script returns the server hangs up.
-final class ApplicationHost {
+final class ApplicationHost: @unchecked Sendable {
     private let context: SignallingContext
     private unowned let b2bua: B2BUA
     private let applications: [String: any CallApplication]
@@ -108,7 +108,7 @@ final class ApplicationHost {
     /// calls `completion` (on the loop) with the line's channel once it answers, or why
     /// not: not registered, busy, no answer within its ring time, the caller gone.
     func connect(_ call: B2BCall, tenantID: String, lines extensions: [String], seconds: Int?, callerID: String,
-                 completion: @escaping (LegConnection.Result) -> Void) {
+                 completion: @escaping @Sendable (LegConnection.Result) -> Void) {
         guard !call.ended, call.connection == nil, let aChannel = call.channel else {
             return completion(.failed("the call is not in an application"))
         }

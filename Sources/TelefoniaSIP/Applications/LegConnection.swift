@@ -7,7 +7,7 @@ import TelefoniaCore
 /// line answers. What the B leg does comes here instead of the engine, so the call
 /// (and its record) stays the application's: the caller can be asked the survey after
 /// the line hangs up. On the signalling loop.
-final class LegConnection {
+final class LegConnection: @unchecked Sendable {
     /// How the attempt ended, for the application waiting on it.
     enum Result: Sendable {
         case answered(RTPChannel)

@@ -7,7 +7,7 @@ import TelefoniaCore
 /// (NOTIFY with a `message/sipfrag` status line), and when N answers ends the old B
 /// leg with BYE; the engine hears `.transferred` (the record says so). If N does not
 /// answer the call goes on with the callee. On the signalling loop.
-final class BlindTransfer {
+final class BlindTransfer: @unchecked Sendable {
     /// The old B dialog, where the NOTIFYs and the final BYE go.
     let oldFrom: NameAddress
     let oldTo: NameAddress
