@@ -204,3 +204,40 @@ def test_blind_transfer_by_refer(pbx, phones):
     assert h.analyse_wav(heard, 1000).seconds_present >= 1.5, "1002 after the transfer"
     row = pbx.wait_cdr(lambda r: r["dialled"] == "1001", what="the transferred call's CDR")
     assert row["disposition"] == "ANSWERED" and "transferred to 1002" in row["reason"], row
+
+
+def test_attended_transfer_by_refer_with_replaces(pbx, phones, ports):
+    """1001 (PJSUA2) calls 1000 (440 Hz) and then 1002 (1000 Hz), both answer, and 1001
+    transfers the first to the second (REFER with Replaces, its phone's attended
+    transfer) and hangs up: 1000 and 1002 now hear each other; when 1000 hangs up, 1002's
+    call ends too. The first call's record says it was transferred."""
+    import pjsua2 as pj
+    from pjsua_phone import PjPhones
+
+    first = phones.line("1000", pbx, tone_hz=440, answermode="auto")
+    second = phones.line("1002", pbx, tone_hz=1000, answermode="auto")
+    pj_phones = PjPhones(ports.block(1, 10))
+    try:
+        transferor = pj_phones.phone("1001", "secret1001", pbx.domain, pbx.registrar)
+        transferor.wait_registered()
+        call1 = transferor.dial(pbx.uri("1000"))
+        assert call1.confirmed.wait(10), f"1000 not reached (status {call1.last_status})"
+        call2 = transferor.dial(pbx.uri("1002"))
+        assert call2.confirmed.wait(10), f"1002 not reached (status {call2.last_status})"
+        time.sleep(1.0)
+        call1.xferReplaces(call2, pj.CallOpParam(True))
+        time.sleep(1.5)
+        for call in (call1, call2):
+            if not call.disconnected.is_set():
+                call.hangup(pj.CallOpParam(True))
+        time.sleep(3.0)
+        assert first.find("CALL_CLOSED") is None and second.find("CALL_CLOSED") is None, "the joined call must go on"
+        first.hangup()
+        first.wait_for("CALL_CLOSED", 5)
+        second.wait_for("CALL_CLOSED", 5)
+    finally:
+        pj_phones.close()
+    assert h.analyse_wav(first.last_heard(), 1000).seconds_present >= 1.5, "1000 hears 1002 after the transfer"
+    assert h.analyse_wav(second.last_heard(), 440).seconds_present >= 1.5, "1002 hears 1000 after the transfer"
+    row = pbx.wait_cdr(lambda r: r["dialled"] == "1000", what="the first call's CDR")
+    assert row["disposition"] == "ANSWERED" and "transferred to 1002" in row["reason"], row

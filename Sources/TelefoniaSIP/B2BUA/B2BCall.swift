@@ -44,6 +44,10 @@ final class B2BCall: @unchecked Sendable {
     var takenOver: (channel: RTPChannel, port: Int)?
     /// A blind transfer the B side asked for (REFER) in progress.
     var transfer: BlindTransfer?
+    /// Attended transfer (REFER with Replaces): the call joined to this one, and the side
+    /// of this call whose party (the transferor) left; it gets no BYE, its BYE ends nothing.
+    weak var joined: B2BCall?
+    var goneSide: LegSide?
     /// Tenant of the calling line (applications look prompts up for it).
     var tenantID: String?
     /// The line the B leg rings (internal and DID calls), for listening (C4).

@@ -53,7 +53,8 @@ extension B2BUA {
                 guard let call = calls[id] else { continue }
                 dialer.cancelForks(of: call)
             case .hangUp(let id, let side):
-                guard let call = calls[id], let bye = call.inDialogRequest("BYE", to: side, context: context) else { continue }
+                guard let call = calls[id], call.goneSide != side,
+                      let bye = call.inDialogRequest("BYE", to: side, context: context) else { continue }
                 let peer = side == .a ? call.aPeer : call.bPeer!
                 context.transactions.sendRequest(bye, to: peer) { _ in }
             case .startTimer(let id, let timer, let seconds):

@@ -143,6 +143,11 @@ final class B2BUA: @unchecked Sendable {
 
     // MARK: - In-dialog requests
 
+    /// The call whose A leg is dialog `callID` with the caller's tag `tag`, if any.
+    func call(aCallID callID: String, tag: String) -> B2BCall? {
+        callsByA[B2BCall.aKey(callID: callID, fromTag: tag)]
+    }
+
     /// Finds the call and side an in-dialog request belongs to.
     func dialog(for request: SIPMessage) -> (B2BCall, LegSide)? {
         if let call = callsByA[B2BCall.aKey(callID: request.callID, fromTag: request.from.tag)] { return (call, .a) }
@@ -157,6 +162,11 @@ final class B2BUA: @unchecked Sendable {
             return
         }
         let tag = side == .a ? call.aTag : call.bFromTag
+        if call.goneSide == side {
+            // The transferor of an attended transfer leaving: its dialogs are over, the call goes on.
+            context.transactions.respond(to: request, with: request.response(request.method == "BYE" ? 200 : 481, toTag: tag), peer: peer)
+            return
+        }
         if side == .b, let current = call.bTo?.tag, request.from.tag != current {
             // The B leg that was transferred away (or a fork that lost): its dialog is over.
             context.transactions.respond(to: request, with: request.response(request.method == "BYE" ? 200 : 481, toTag: tag), peer: peer)
@@ -236,6 +246,12 @@ final class B2BUA: @unchecked Sendable {
         recordings.finish(call)
         applications.detach(call)
         call.relay?.close()
+        // A call joined by an attended transfer ends with this one.
+        if let other = call.joined, !other.ended, let gone = other.goneSide {
+            call.joined = nil
+            other.joined = nil
+            driver.feed(.hungUp(other.id, side: gone))
+        }
         // Every timer of the call (ring, prepaid credit): none may fire for a forgotten call.
         for key in CallTimer.allCases.map({ timerKey(call.id, $0) }) {
             timers.removeValue(forKey: key)?.cancel()

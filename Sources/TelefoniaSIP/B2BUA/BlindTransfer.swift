@@ -1,3 +1,5 @@
+import Foundation
+import Logging
 import NIOCore
 import TelefoniaCore
 
@@ -57,11 +59,15 @@ extension B2BUA {
             }
             return String(trimmed)
         }
+        if let referTo, let replaces = Self.replaces(in: referTo) {
+            return attendedTransfer(request, call: call, side: side, peer: peer, tag: tag, replaces: replaces)
+        }
         guard let referTo, let uri = SIPURIParser.parse(referTo), let ext = uri.user, Line.isValidExtension(ext) else {
             context.transactions.respond(to: request, with: request.response(400, "Bad Refer-To", toTag: tag), peer: peer)
             return
         }
         guard side == .b, call.answeredAt != nil, call.relay != nil, call.channel == nil, call.transfer == nil, call.connection == nil,
+              call.joined == nil,
               let bFrom = call.bFrom, let bTo = call.bTo, let bTarget = call.bRemoteTarget, let bPeer = call.bPeer,
               let tenantID = call.bTargetTenant ?? call.tenantID else {
             // Only the callee of a relayed call can transfer it, for now.
@@ -130,5 +136,56 @@ extension B2BUA {
         notify.contentType = "message/sipfrag;version=2.0"
         notify.body = Array("SIP/2.0 \(status)\r\n".utf8)
         context.transactions.sendRequest(notify, to: transfer.oldPeer) { _ in }
+    }
+
+    // MARK: - Attended transfer (REFER with Replaces, RFC 3891)
+
+    /// Call-ID and tags of the `Replaces` a Refer-To URI carries (`?Replaces=…`, escaped).
+    static func replaces(in uri: String) -> (callID: String, tags: [String])? {
+        guard let range = uri.range(of: "Replaces=", options: .caseInsensitive) else { return nil }
+        let raw = uri[range.upperBound...].prefix { $0 != "&" && $0 != ">" }
+        guard let text = String(raw).removingPercentEncoding else { return nil }
+        let parts = text.split(separator: ";").map { $0.trimmed() }
+        guard let callID = parts.first, !callID.isEmpty else { return nil }
+        let tags = parts.dropFirst().compactMap { part -> String? in
+            let pair = part.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2, ["to-tag", "from-tag"].contains(pair[0].lowercased()) else { return nil }
+            return String(pair[1])
+        }
+        return (String(callID), tags)
+    }
+
+    /// The transferor (in two answered calls through us) joins them: the relays are
+    /// chained so the two parties it talked to hear each other, its own legs are let go
+    /// (it hangs them up after the 200 NOTIFY), and either party hanging up ends both.
+    private func attendedTransfer(_ request: SIPMessage, call: B2BCall, side: LegSide, peer: SIPPeer, tag: String,
+                                  replaces: (callID: String, tags: [String])) {
+        // The replaced dialog is the transferor's other call, where it is the caller (A leg).
+        let other = replaces.tags.lazy.compactMap { self.call(aCallID: replaces.callID, tag: $0) }.first
+        guard let other, other !== call, !other.ended, other.answeredAt != nil, call.answeredAt != nil,
+              let relay = call.relay, let otherRelay = other.relay, call.joined == nil, other.joined == nil else {
+            context.transactions.respond(to: request, with: request.response(481, "No such call to replace", toTag: tag), peer: peer)
+            return
+        }
+        context.transactions.respond(to: request, with: request.response(202, "Accepted", toTag: tag), peer: peer)
+        let host = context.localHost
+        // This call's transferor side now sends to the other relay's transferor-facing port, and back.
+        relay.pin(side, host: host, port: otherRelay.aPort)
+        otherRelay.pin(.a, host: host, port: side == .a ? relay.aPort : relay.bPort)
+        call.goneSide = side
+        other.goneSide = .a
+        call.joined = other
+        other.joined = call
+        let joinedLine = other.bTargetLine ?? other.aInvite.requestURI?.user ?? "?"
+        driver.feed(.transferred(call.id, to: joinedLine))
+        // Tell the transferor it worked (NOTIFY in the dialog the REFER came in).
+        guard var notify = call.inDialogRequest("NOTIFY", to: side, context: context) else { return }
+        notify.setHeader("Event", "refer")
+        notify.setHeader("Subscription-State", "terminated;reason=noresource")
+        notify.contacts = [context.ourContact(peer.kind)]
+        notify.contentType = "message/sipfrag;version=2.0"
+        notify.body = Array("SIP/2.0 200 OK\r\n".utf8)
+        context.transactions.sendRequest(notify, to: side == .a ? call.aPeer : (call.bPeer ?? peer)) { _ in }
+        context.logger.info("attended transfer", metadata: ["tel.call_id": "\(call.id)", "joined": "\(other.id)"])
     }
 }

@@ -28,10 +28,19 @@ public protocol AnchoredMedia: AnyObject, Sendable {
     var bPort: Int { get }
     /// Where to send `side`'s media, from that side's SDP (latching may replace it).
     func setRemote(_ side: LegSide, host: String, port: Int)
+    /// Sends `side`'s media to this address and takes that side's media only from it (no
+    /// latching): two relays chained by an attended transfer, while the party that left
+    /// may still be sending.
+    func pin(_ side: LegSide, host: String, port: Int)
     /// Unix ms of the last packet from either side (0 = none yet): the media timeout reads it.
     var lastActivityMillis: Int64 { get }
     /// Frees the ports.
     @discardableResult func close() -> EventLoopFuture<Void>
+}
+
+extension AnchoredMedia {
+    /// Media that does not latch pins by setting the remote.
+    public func pin(_ side: LegSide, host: String, port: Int) { setRemote(side, host: host, port: port) }
 }
 
 extension MediaRelay: MediaAnchor {

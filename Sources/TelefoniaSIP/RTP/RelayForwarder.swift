@@ -105,6 +105,17 @@ final class RelayForwarder: Sendable {
         )
     }
 
+    /// Like `setRemote`, latched at once to that address: packets from anywhere else on
+    /// that side are dropped from now on.
+    func pin(_ side: LegSide, host: String, port: Int) {
+        let address = usableAddress(host: host, port: port, side: side)
+        state.withLockedValue { state in
+            state[side].announced = address
+            state[side].latched = address
+        }
+        logger.debug("media pinned", metadata: ["tel.leg": "\(side.rawValue)", "tel.rtp_remote": "\(host):\(port)"])
+    }
+
     private func usableAddress(host: String, port: Int, side: LegSide) -> SocketAddress? {
         guard (1...65_535).contains(port), let address = try? SocketAddress(ipAddress: host, port: port) else {
             return nil

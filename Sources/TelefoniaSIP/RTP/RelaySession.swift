@@ -55,6 +55,10 @@ public final class RelaySession: Sendable {
         forwarder.setRemote(side, host: host, port: port)
     }
 
+    public func pin(_ side: LegSide, host: String, port: Int) {
+        forwarder.pin(side, host: host, port: port)
+    }
+
     /// Unix time in ms of the last packet received from either side (0 = none yet).
     public var lastActivityMillis: Int64 { forwarder.lastActivityMillis }
 
