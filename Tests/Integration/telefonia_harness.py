@@ -23,6 +23,7 @@ import ctypes
 import io
 import json
 import os
+import hashlib
 import random
 import re
 import shutil
@@ -438,6 +439,20 @@ def parse_sip(data: bytes, source: tuple[str, int] | None = None) -> SipMessage 
     if length is not None and length.isdigit():
         body = body[: int(length)]
     return SipMessage(lines[0].strip(), headers, body, source, time.monotonic())
+
+
+def digest_authorization(challenge: "SipMessage", user: str, password: str, method: str, uri: str) -> str:
+    """The `Authorization` header line (with CRLF) answering a 401's MD5 digest
+    challenge, qop=auth, as a phone writes it."""
+    header = challenge.get("www-authenticate")
+    realm = re.search(r'realm="([^"]*)"', header).group(1)
+    nonce = re.search(r'nonce="([^"]*)"', header).group(1)
+    ha1 = hashlib.md5(f"{user}:{realm}:{password}".encode()).hexdigest()
+    ha2 = hashlib.md5(f"{method}:{uri}".encode()).hexdigest()
+    cnonce, nc = uuid.uuid4().hex[:8], "00000001"
+    response = hashlib.md5(f"{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}".encode()).hexdigest()
+    return (f'Authorization: Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{uri}", '
+            f'response="{response}", algorithm=MD5, cnonce="{cnonce}", qop=auth, nc={nc}\r\n')
 
 
 def new_branch() -> str:

@@ -4,8 +4,6 @@ message left in its box."""
 
 from __future__ import annotations
 
-import hashlib
-import re
 import socket
 import time
 import uuid
@@ -47,16 +45,7 @@ class Subscriber:
     def subscribe_with_digest(self) -> h.SipMessage:
         challenge = self.subscribe()
         assert challenge.status == 401, challenge.start
-        www = challenge.get("www-authenticate")
-        realm = re.search(r'realm="([^"]+)"', www).group(1)
-        nonce = re.search(r'nonce="([^"]+)"', www).group(1)
-        uri = f"sip:{self.ext}@{self.pbx.domain}"
-        ha1 = hashlib.md5(f"{self.ext}:{realm}:{self.password}".encode()).hexdigest()
-        ha2 = hashlib.md5(f"SUBSCRIBE:{uri}".encode()).hexdigest()
-        cnonce, nc = uuid.uuid4().hex[:8], "00000001"
-        response = hashlib.md5(f"{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}".encode()).hexdigest()
-        auth = (f'Authorization: Digest username="{self.ext}", realm="{realm}", nonce="{nonce}", uri="{uri}", '
-                f'response="{response}", algorithm=MD5, qop=auth, nc={nc}, cnonce="{cnonce}"\r\n')
+        auth = h.digest_authorization(challenge, self.ext, self.password, "SUBSCRIBE", f"sip:{self.ext}@{self.pbx.domain}")
         return self.subscribe(auth)
 
     def wait(self, predicate, timeout: float) -> h.SipMessage:

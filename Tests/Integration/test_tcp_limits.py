@@ -5,7 +5,6 @@ working throughout."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import socket
 import time
@@ -39,16 +38,7 @@ def _digest_register(sock: socket.socket, transport: str, host: str, port: int, 
     send(request(1))
     challenge = recv()
     assert challenge is not None and challenge.status == 401, challenge
-    header = challenge.get("WWW-Authenticate")
-    realm = re.search(r'realm="([^"]*)"', header).group(1)
-    nonce = re.search(r'nonce="([^"]*)"', header).group(1)
-    uri = f"sip:{host}"
-    ha1 = hashlib.md5(f"{user}:{realm}:{password}".encode()).hexdigest()
-    ha2 = hashlib.md5(f"REGISTER:{uri}".encode()).hexdigest()
-    cnonce, nc = uuid.uuid4().hex[:8], "00000001"
-    response = hashlib.md5(f"{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}".encode()).hexdigest()
-    auth = (f'Authorization: Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{uri}", '
-            f'response="{response}", algorithm=MD5, cnonce="{cnonce}", qop=auth, nc={nc}\r\n')
+    auth = h.digest_authorization(challenge, user, password, "REGISTER", f"sip:{host}")
     send(request(2, auth))
     final = recv()
     return final.status if final else 0

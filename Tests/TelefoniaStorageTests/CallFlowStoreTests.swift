@@ -5,21 +5,10 @@ import TelefoniaStorage
 
 /// Time profiles and IVR menus behave the same in both stores.
 @Suite struct CallFlowStoreTests {
-    enum Kind: String, CaseIterable, Sendable { case memory, sqlite }
+    typealias Kind = StoreKind
 
-    private func withStore(_ kind: Kind, _ body: (any Store & CallFlowStore) throws -> Void) throws {
-        switch kind {
-        case .memory:
-            let store = MemoryStore()
-            try Fixtures.seed(store)
-            try body(store)
-        case .sqlite:
-            try withTemporaryFolder { folder in
-                let store = try SQLiteStore(path: folder.appendingPathComponent("flows.sqlite").path)
-                try Fixtures.seed(store)
-                try body(store)
-            }
-        }
+    private func withStore(_ kind: Kind, _ body: (any PBXStore) throws -> Void) throws {
+        try kind.withStore(body)
     }
 
     static let profile = TimeProfile(

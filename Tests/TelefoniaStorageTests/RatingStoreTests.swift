@@ -4,25 +4,7 @@ import TelefoniaCore
 import TelefoniaStorage
 
 /// Which store a rating check runs on.
-enum RatingStoreKind: String, CaseIterable, Sendable {
-    case memory, sqlite
-
-    /// A fresh store with the fixture trunk, tenants acme and beta and their lines.
-    func withStore(_ body: (any Store & TariffStore & RatingStore & CallDataSource) throws -> Void) throws {
-        switch self {
-        case .memory:
-            let store = MemoryStore()
-            try Fixtures.seed(store)
-            try body(store)
-        case .sqlite:
-            try withTemporaryFolder { folder in
-                let store = try SQLiteStore(path: folder.appendingPathComponent("rating.sqlite").path)
-                try Fixtures.seed(store)
-                try body(store)
-            }
-        }
-    }
-}
+typealias RatingStoreKind = StoreKind
 
 private let basic = TariffPlan(id: "basic", name: "Básico", kind: .prepaid, rates: [
     Rate(numberClass: .mobileLocal, pricePerMinute: 3500),

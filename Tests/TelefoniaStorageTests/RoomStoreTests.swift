@@ -5,22 +5,10 @@ import TelefoniaStorage
 
 /// Conference rooms (F6) behave the same in both stores.
 @Suite struct RoomStoreTests {
-    enum Kind: String, CaseIterable, Sendable { case memory, sqlite }
+    typealias Kind = StoreKind
 
-    /// A fresh store with the fixture trunk, tenants acme and beta and their lines.
-    private func withStore(_ kind: Kind, _ body: (any Store & RoomStore) throws -> Void) throws {
-        switch kind {
-        case .memory:
-            let store = MemoryStore()
-            try Fixtures.seed(store)
-            try body(store)
-        case .sqlite:
-            try withTemporaryFolder { folder in
-                let store = try SQLiteStore(path: folder.appendingPathComponent("rooms.sqlite").path)
-                try Fixtures.seed(store)
-                try body(store)
-            }
-        }
+    private func withStore(_ kind: Kind, _ body: (any PBXStore) throws -> Void) throws {
+        try kind.withStore(body)
     }
 
     /// Rooms are added, found by tenant and number, listed in dialling order and removed.

@@ -1,5 +1,6 @@
 import Foundation
 import TelefoniaCore
+import TelefoniaStorage
 
 /// A fresh folder under the system temp directory, removed when `body` returns.
 func withTemporaryFolder<T>(_ body: (URL) throws -> T) throws -> T {
@@ -58,6 +59,27 @@ enum Fixtures {
         for tenant in ["acme", "beta"] {
             try store.save(line(tenant, "1001", callerID: "+551130001000"))
             try store.save(line(tenant, "1002"))
+        }
+    }
+}
+
+/// The two stores every store check runs on, each fresh with the fixture trunk, tenants
+/// acme and beta and their lines.
+enum StoreKind: String, CaseIterable, Sendable {
+    case memory, sqlite
+
+    func withStore(_ body: (any PBXStore) throws -> Void) throws {
+        switch self {
+        case .memory:
+            let store = MemoryStore()
+            try Fixtures.seed(store)
+            try body(store)
+        case .sqlite:
+            try withTemporaryFolder { folder in
+                let store = try SQLiteStore(path: folder.appendingPathComponent("store.sqlite").path)
+                try Fixtures.seed(store)
+                try body(store)
+            }
         }
     }
 }
