@@ -28,6 +28,8 @@ public final class ScriptedChannel: CallChannel, @unchecked Sendable {
     public var keyGapMillis: Int64 = 500
     /// Milliseconds a played prompt takes on the clock.
     public var promptMillis: Int64 = 1000
+    /// Prompt names that do not exist (playing one throws `unknownPrompt`).
+    public var missingPrompts: Set<String> = []
 
     public init(tenantID: String, script: [Caller], clock: ManualClock? = nil) {
         self.tenantID = tenantID
@@ -48,6 +50,7 @@ public final class ScriptedChannel: CallChannel, @unchecked Sendable {
 
     public func play(_ audio: AudioSource, bargeIn: Bool) async throws -> Character? {
         guard isUp else { throw ChannelError.hungUp }
+        if case .prompt(let name) = audio, missingPrompts.contains(name) { throw ChannelError.unknownPrompt(name) }
         lock.withLock { _played.append(audio) }
         if case .prompt = audio { _ = clock?.advance(byMillis: promptMillis) }
         if case .silence(let ms) = audio { _ = clock?.advance(byMillis: Int64(ms)) }

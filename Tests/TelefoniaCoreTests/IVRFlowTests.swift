@@ -103,6 +103,17 @@ import TelefoniaTesting
         #expect(channel.remaining.count == 40 - IVRFlow.maxMenus)
     }
 
+    /// A greeting the tenant removed is skipped: the menu still takes keys.
+    @Test func missingAudioIsSkipped() async throws {
+        let clock = ManualClock(startMillis: Self.mondayMorning)
+        let channel = ScriptedChannel(tenantID: "acme", script: [.keys("1")], clock: clock)
+        channel.missingPrompts = ["bem-vindo"]
+        let flow = IVRFlow(tenantID: "acme", directory: StoreIVRDirectory(store: try Self.store()), clock: clock)
+        let (exit, path) = await flow.run(from: "1", on: channel)
+        #expect(exit == .connect(.line("201")))
+        #expect(path.map(\.description) == ["1:1→line:201"])
+    }
+
     @Test func callerHangsUp() async throws {
         let (exit, path, _) = try await run([.keys("5"), .hangUp])
         #expect(exit == .callerHungUp)

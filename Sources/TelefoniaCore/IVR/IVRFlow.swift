@@ -83,7 +83,7 @@ public struct IVRFlow: Sendable {
             }
             if let name = menu.timeProfile, let profile = try directory.timeProfile(tenantID: tenantID, name: name),
                !profile.isOpen(atMillis: clock.nowMillis()) {
-                if let audio = menu.afterHoursAudio { try await channel.play(.prompt(audio), bargeIn: false) }
+                if let audio = menu.afterHoursAudio { try await play(audio, on: channel) }
                 path.append(IVRStep(menu: number, event: "after-hours", action: menu.afterHours.description))
                 switch menu.afterHours {
                 case .menu(let next):
@@ -104,9 +104,9 @@ public struct IVRFlow: Sendable {
                     attempts += 1
                     path.append(IVRStep(menu: number, event: event, action: "repeat"))
                     if input.isEmpty {
-                        if let audio = menu.timeoutAudio { try await channel.play(.prompt(audio), bargeIn: false) }
+                        if let audio = menu.timeoutAudio { try await play(audio, on: channel) }
                     } else {
-                        try await channel.play(.prompt(menu.invalidAudio ?? Prompts.invalidOption), bargeIn: false)
+                        try await play(menu.invalidAudio ?? Prompts.invalidOption, on: channel)
                     }
                     continue
                 }
@@ -126,11 +126,21 @@ public struct IVRFlow: Sendable {
         }
     }
 
+    /// Plays a menu's audio; one the tenant removed (or never uploaded) is skipped, not
+    /// the end of the call: the menu still works, silent where the audio was.
+    private func play(_ name: String, on channel: any CallChannel, bargeIn: Bool = false) async throws {
+        do {
+            try await channel.play(.prompt(name), bargeIn: bargeIn)
+        } catch ChannelError.unknownPrompt {
+            return
+        }
+    }
+
     /// Plays the greeting (a key interrupts it) and collects the caller's entry: one key,
     /// or with direct dialling up to an extension's length, each key waited for
     /// `interDigitTimeout`. Empty when nothing came in time.
     private func ask(_ menu: IVRMenu, on channel: any CallChannel) async throws -> String {
-        if let greeting = menu.greeting { try await channel.play(.prompt(greeting), bargeIn: true) }
+        if let greeting = menu.greeting { try await play(greeting, on: channel, bargeIn: true) }
         return try await channel.collectDigits(DigitCollection(
             maxDigits: menu.directDial ? 16 : 1, firstDigitTimeout: menu.responseTimeout * 1000,
             interDigitTimeout: menu.interDigitTimeout * 1000, terminator: nil))
