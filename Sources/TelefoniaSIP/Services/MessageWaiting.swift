@@ -27,6 +27,8 @@ final class MessageWaiting: @unchecked Sendable {
     private let authenticator: DigestAuthenticator
     private var subscriptions: [String: Subscription] = [:]
     static let event = "message-summary"
+    /// Subscriptions one line may hold (its phones); more push out the oldest.
+    static let maxPerLine = 8
 
     init(context: SignallingContext, authenticator: DigestAuthenticator) {
         self.context = context
@@ -66,10 +68,19 @@ final class MessageWaiting: @unchecked Sendable {
             tenantID: tenant.id, extensionNumber: line.extensionNumber, domain: tenant.domain, callID: request.callID, localTag: tag,
             subscriber: request.from, target: request.contacts.first?.uri ?? request.from.uri, peer: peer,
             expiresAt: 0)
-        subscription.expiresAt = context.clock.nowMillis() + Int64(expires) * 1000
+        let now = context.clock.nowMillis()
+        subscription.expiresAt = now + Int64(expires) * 1000
         if expires == 0 {
             subscriptions[key] = nil
         } else {
+            // Expired ones go; a line keeps at most `maxPerLine` (the oldest is dropped).
+            subscriptions = subscriptions.filter { $0.value.expiresAt > now }
+            let sameLine = subscriptions.filter {
+                $0.key != key && $0.value.tenantID == tenant.id && $0.value.extensionNumber == line.extensionNumber
+            }
+            if sameLine.count >= Self.maxPerLine, let oldest = sameLine.min(by: { $0.value.expiresAt < $1.value.expiresAt }) {
+                subscriptions[oldest.key] = nil
+            }
             subscriptions[key] = subscription
         }
         notify(subscription, key: key, terminated: expires == 0)
