@@ -43,15 +43,8 @@ final class ApplicationHost: @unchecked Sendable {
         }
         let configuration = context.configuration
         let telephoneEvent = configuration.mediaTelephoneEvent ? call.aOffer.telephoneEvent8kPayloadType : nil
-        guard let port = b2bua.media.reservePort() else {
-            driver.feed(.rejected(call.id, status: 503))
-            return
-        }
-        guard let channel = RTPChannel(
-            tenantID: call.tenantID ?? configuration.defaultTenant, host: configuration.sipAddress, port: port, law: law,
-            telephoneEventPayloadType: telephoneEvent, prompts: prompts, logger: context.logger)
-        else {
-            b2bua.media.releasePort(port)
+        guard let (channel, port) = openChannel(tenantID: call.tenantID ?? configuration.defaultTenant, law: law,
+                                                 telephoneEvent: telephoneEvent) else {
             driver.feed(.rejected(call.id, status: 503))
             return
         }
@@ -78,6 +71,25 @@ final class ApplicationHost: @unchecked Sendable {
             await application.run(on: channel, logger: logger)
             await channel.hangUp()
         }
+    }
+
+    /// An oRTP channel on a port of the relay's range. A port another process holds (the
+    /// reservation only knows our own sockets) fails to bind: the next is tried, the
+    /// failed ones kept aside until one binds, then given back. Nil when none does.
+    private func openChannel(tenantID: String, law: G711, telephoneEvent: Int?) -> (RTPChannel, Int)? {
+        var taken: [Int] = []
+        defer { for port in taken { b2bua.media.releasePort(port) } }
+        for _ in 0..<16 {
+            guard let port = b2bua.media.reservePort() else { break }
+            if let channel = RTPChannel(
+                tenantID: tenantID, host: context.configuration.sipAddress, port: port, law: law,
+                telephoneEventPayloadType: telephoneEvent, prompts: prompts, logger: context.logger) {
+                return (channel, port)
+            }
+            taken.append(port)
+        }
+        context.logger.warning("no media port for a server channel", metadata: ["tried": "\(taken)"])
+        return nil
     }
 
     /// Stops what the call had here: its channel (and port), the leg an application
@@ -127,12 +139,8 @@ final class ApplicationHost: @unchecked Sendable {
             }
             guard !contacts.isEmpty else { return completion(.failed("\(named) \(extensions.count == 1 ? "is" : "are") not registered")) }
             let ext = line.extensionNumber
-            guard let port = b2bua.media.reservePort() else { return completion(.failed("no free media port")) }
-            guard let channel = RTPChannel(
-                tenantID: tenantID, host: context.configuration.sipAddress, port: port, law: aChannel.law,
-                telephoneEventPayloadType: aChannel.telephoneEventPayloadType.map { _ in 101 }, prompts: prompts, logger: context.logger)
-            else {
-                b2bua.media.releasePort(port)
+            guard let (channel, port) = openChannel(
+                tenantID: tenantID, law: aChannel.law, telephoneEvent: aChannel.telephoneEventPayloadType.map { _ in 101 }) else {
                 return completion(.failed("no free media port"))
             }
             mediaClock.add(channel)
@@ -208,16 +216,10 @@ final class ApplicationHost: @unchecked Sendable {
         guard let call = b2bua.calls[id], !call.ended, call.answeredAt == nil, call.takenOver == nil, call.connection == nil,
               let relay = call.relay else { return nil }
         let offered = call.aOffer.payloadTypes
-        guard let law: G711 = offered.contains(0) ? .muLaw : (offered.contains(8) ? .aLaw : nil),
-              let port = b2bua.media.reservePort() else { return nil }
         let telephoneEvent = call.aOffer.telephoneEvent8kPayloadType
-        guard let channel = RTPChannel(
-            tenantID: call.tenantID ?? call.bTargetTenant ?? context.configuration.defaultTenant, host: context.configuration.sipAddress,
-            port: port, law: law, telephoneEventPayloadType: telephoneEvent, prompts: prompts, logger: context.logger)
-        else {
-            b2bua.media.releasePort(port)
-            return nil
-        }
+        guard let law: G711 = offered.contains(0) ? .muLaw : (offered.contains(8) ? .aLaw : nil),
+              let (channel, port) = openChannel(tenantID: call.tenantID ?? call.bTargetTenant ?? context.configuration.defaultTenant,
+                                                law: law, telephoneEvent: telephoneEvent) else { return nil }
         // The caller is answered with one law only, so the channel understands what it sends.
         call.bAnswer = SessionDescription(SessionDescription.terminatedAnswer(
             address: context.localHost, port: port, payloadType: law.payloadType, telephoneEvent: telephoneEvent,
