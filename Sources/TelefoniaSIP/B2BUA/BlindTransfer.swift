@@ -11,6 +11,7 @@ import TelefoniaCore
 /// answer the call goes on with the callee. On the signalling loop.
 final class BlindTransfer: @unchecked Sendable {
     /// The old B dialog, where the NOTIFYs and the final BYE go.
+    let callID: String
     let oldFrom: NameAddress
     let oldTo: NameAddress
     let oldTarget: SIPURI
@@ -22,7 +23,8 @@ final class BlindTransfer: @unchecked Sendable {
     /// Reports what the new leg did (set by the B2BUA).
     var onOutcome: ((CallEvent) -> Void)?
 
-    init(oldFrom: NameAddress, oldTo: NameAddress, oldTarget: SIPURI, oldPeer: SIPPeer, oldLine: String?, targetLine: String, cseq: Int) {
+    init(callID: String, oldFrom: NameAddress, oldTo: NameAddress, oldTarget: SIPURI, oldPeer: SIPPeer, oldLine: String?, targetLine: String, cseq: Int) {
+        self.callID = callID
         self.oldFrom = oldFrom
         self.oldTo = oldTo
         self.oldTarget = oldTarget
@@ -44,7 +46,7 @@ final class BlindTransfer: @unchecked Sendable {
         cseq += 1
         return SIPMessage(
             startLine: .request(method: method, uri: oldTarget), vias: [context.ourVia(oldPeer.kind)],
-            from: oldFrom, to: oldTo, callID: "", cseq: cseq, cseqMethod: method,
+            from: oldFrom, to: oldTo, callID: callID, cseq: cseq, cseqMethod: method,
             otherHeaders: [("Max-Forwards", "70"), ("User-Agent", "Telefonia")])
     }
 }
@@ -75,7 +77,7 @@ extension B2BUA {
             return
         }
         context.transactions.respond(to: request, with: request.response(202, "Accepted", toTag: tag), peer: peer)
-        let transfer = BlindTransfer(oldFrom: bFrom, oldTo: bTo, oldTarget: bTarget, oldPeer: bPeer, oldLine: call.bTargetLine,
+        let transfer = BlindTransfer(callID: call.bCallID, oldFrom: bFrom, oldTo: bTo, oldTarget: bTarget, oldPeer: bPeer, oldLine: call.bTargetLine,
                                      targetLine: ext, cseq: call.bLocalCSeq)
         call.transfer = transfer
         notifyReferrer(call, transfer, status: "100 Trying", done: false)
@@ -113,8 +115,7 @@ extension B2BUA {
         transfer.ringTimer?.cancel()
         notifyReferrer(call, transfer, status: answered ? "200 OK" : "\(status) Failed", done: true)
         if answered {
-            var bye = transfer.request("BYE", context: context)
-            bye.callID = call.bCallID
+            let bye = transfer.request("BYE", context: context)
             context.transactions.sendRequest(bye, to: transfer.oldPeer) { _ in }
             call.bTargetLine = transfer.targetLine
             driver.feed(.transferred(call.id, to: transfer.targetLine))
@@ -129,7 +130,6 @@ extension B2BUA {
     /// NOTIFY (Event: refer) with the new leg's status line, to the phone that referred.
     private func notifyReferrer(_ call: B2BCall, _ transfer: BlindTransfer, status: String, done: Bool) {
         var notify = transfer.request("NOTIFY", context: context)
-        notify.callID = call.bCallID
         notify.setHeader("Event", "refer")
         notify.setHeader("Subscription-State", done ? "terminated;reason=noresource" : "active;expires=60")
         notify.contacts = [context.ourContact(transfer.oldPeer.kind)]
