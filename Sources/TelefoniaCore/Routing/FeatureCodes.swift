@@ -24,6 +24,8 @@ public enum FeatureCodes {
         Entry(code: "*98", feature: "T5", description: "hear your voicemail (PIN, then 7 deletes, 9 keeps)"),
         Entry(code: "*8", feature: "L4", description: "pick up a call ringing on a line of your pickup group"),
         Entry(code: "**N", feature: "L4", description: "pick up the call ringing on line N (if your pickup group allows)"),
+        Entry(code: "*1N", feature: "P5", description: "during a call: hold the other party and call line N (# or a pause ends N); hang up to transfer"),
+        Entry(code: "*23", feature: "P5", description: "during a call, once N answered after *1N: join everyone (three-way; repeat to add more)"),
         Entry(code: "*33N / *34N / *35N", feature: "C4", description: "listen to / assist / barge into line N's call (P6 permission)"),
         Entry(code: "*43", feature: "L2", description: "echo test"),
         Entry(code: "*44", feature: "L2", description: "playback test (the tenant's music on hold)"),

@@ -11,7 +11,7 @@ final class ApplicationHost: @unchecked Sendable {
     private let context: SignallingContext
     private unowned let b2bua: B2BUA
     private let applications: [String: any CallApplication]
-    private let prompts: any PromptProvider
+    let prompts: any PromptProvider
     /// Where IVR menus are read and their visits written.
     private let store: any PBXStore
     /// Drives media the server terminates, every 20 ms.
@@ -76,7 +76,7 @@ final class ApplicationHost: @unchecked Sendable {
     /// An oRTP channel on a port of the relay's range. A port another process holds (the
     /// reservation only knows our own sockets) fails to bind: the next is tried, the
     /// failed ones kept aside until one binds, then given back. Nil when none does.
-    private func openChannel(tenantID: String, law: G711, telephoneEvent: Int?) -> (RTPChannel, Int)? {
+    func openChannel(tenantID: String, law: G711, telephoneEvent: Int?) -> (RTPChannel, Int)? {
         var taken: [Int] = []
         defer { for port in taken { b2bua.media.releasePort(port) } }
         for _ in 0..<16 {
@@ -118,10 +118,14 @@ final class ApplicationHost: @unchecked Sendable {
 
     /// Places a leg to line `ext` of `tenantID` from a call an application answered and
     /// calls `completion` (on the loop) with the line's channel once it answers, or why
-    /// not: not registered, busy, no answer within its ring time, the caller gone.
+    /// not: not registered, busy, no answer within its ring time, the caller gone. The
+    /// leg's channel speaks `media` (the law, and whether to offer telephone-event),
+    /// else what the call's own channel speaks.
     func connect(_ call: B2BCall, tenantID: String, lines extensions: [String], seconds: Int?, callerID: String,
+                 media: (law: G711, telephoneEvent: Bool)? = nil,
                  completion: @escaping @Sendable (LegConnection.Result) -> Void) {
-        guard !call.ended, call.connection == nil, let aChannel = call.channel else {
+        guard !call.ended, call.connection == nil,
+              let media = media ?? call.channel.map({ ($0.law, $0.telephoneEventPayloadType != nil) }) else {
             return completion(.failed("the call is not in an application"))
         }
         let now = context.clock.nowMillis()
@@ -139,8 +143,7 @@ final class ApplicationHost: @unchecked Sendable {
             }
             guard !contacts.isEmpty else { return completion(.failed("\(named) \(extensions.count == 1 ? "is" : "are") not registered")) }
             let ext = line.extensionNumber
-            guard let (channel, port) = openChannel(
-                tenantID: tenantID, law: aChannel.law, telephoneEvent: aChannel.telephoneEventPayloadType.map { _ in 101 }) else {
+            guard let (channel, port) = openChannel(tenantID: tenantID, law: media.law, telephoneEvent: media.telephoneEvent ? 101 : nil) else {
                 return completion(.failed("no free media port"))
             }
             mediaClock.add(channel)
@@ -164,8 +167,8 @@ final class ApplicationHost: @unchecked Sendable {
             call.bTargetLine = ext
             call.bTargetTenant = tenantID
             let offer = SessionDescription.terminatedAnswer(
-                address: context.localHost, port: port, payloadType: aChannel.law.payloadType,
-                telephoneEvent: aChannel.telephoneEventPayloadType.map { _ in 101 }, sessionID: UInt64(now))
+                address: context.localHost, port: port, payloadType: media.law.payloadType,
+                telephoneEvent: media.telephoneEvent ? 101 : nil, sessionID: UInt64(now))
             let ringTime = seconds ?? context.configuration.ringTimeout ?? line.ringTimeout
             connection.ringTimer = context.loop.scheduleTask(in: .seconds(Int64(ringTime))) {
                 [weak self, weak call] in
@@ -247,6 +250,7 @@ final class ApplicationHost: @unchecked Sendable {
         // The B dialog is over: a later hang-up of the caller sends no BYE to it.
         call.bTo = nil
         call.bPeer = nil
+        connection.onHangUp?()
     }
 
     func stop() {

@@ -20,6 +20,8 @@ final class LegConnection: @unchecked Sendable {
     var ringTimer: Scheduled<Void>?
     /// The line answered (the dialog is up).
     private(set) var answered = false
+    /// Called when the answered line hangs up (its BYE), after the channel closed.
+    var onHangUp: (() -> Void)?
 
     init(channel: RTPChannel, port: Int, completion: @escaping (Result) -> Void) {
         self.channel = channel

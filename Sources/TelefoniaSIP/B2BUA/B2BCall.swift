@@ -44,10 +44,15 @@ final class B2BCall: @unchecked Sendable {
     var takenOver: (channel: RTPChannel, port: Int)?
     /// A blind transfer the B side asked for (REFER) in progress.
     var transfer: BlindTransfer?
-    /// Attended transfer (REFER with Replaces): the call joined to this one, and the side
-    /// of this call whose party (the transferor) left; it gets no BYE, its BYE ends nothing.
+    /// Attended transfer (REFER with Replaces): the call joined to this one.
     weak var joined: B2BCall?
-    var goneSide: LegSide?
+    /// Sides whose party left while the call goes on (the transferor of an attended
+    /// transfer, a party of a split call): they get no BYE, their BYE ends nothing.
+    var gone: Set<LegSide> = []
+    /// Keys pressed during the answered call, watched for in-call feature codes (P5).
+    var keys: InCallKeys?
+    /// The call split on the server by an in-call feature code (`*1`, `*23`).
+    var split: SplitCall?
     /// Tenant of the calling line (applications look prompts up for it).
     var tenantID: String?
     /// The line the B leg rings (internal and DID calls), for listening (C4).

@@ -53,7 +53,7 @@ extension B2BUA {
                 guard let call = calls[id] else { continue }
                 dialer.cancelForks(of: call)
             case .hangUp(let id, let side):
-                guard let call = calls[id], call.goneSide != side,
+                guard let call = calls[id], !call.gone.contains(side),
                       let bye = call.inDialogRequest("BYE", to: side, context: context) else { continue }
                 let peer = side == .a ? call.aPeer : call.bPeer!
                 context.transactions.sendRequest(bye, to: peer) { _ in }
@@ -98,6 +98,7 @@ extension B2BUA {
         response.contentType = "application/sdp"
         response.body = Array(answer.utf8)
         context.transactions.respond(to: call.aInvite, with: response, peer: call.aPeer)
+        if call.channel == nil { watchKeys(call) }
     }
 
     func sendFinalToA(_ call: B2BCall, status: Int, reason: String?, extraHeaders: [(String, String)] = []) {

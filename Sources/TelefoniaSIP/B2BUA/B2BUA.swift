@@ -162,7 +162,7 @@ final class B2BUA: @unchecked Sendable {
             return
         }
         let tag = side == .a ? call.aTag : call.bFromTag
-        if call.goneSide == side {
+        if call.gone.contains(side) {
             // The transferor of an attended transfer leaving: its dialogs are over, the call goes on.
             context.transactions.respond(to: request, with: request.response(request.method == "BYE" ? 200 : 481, toTag: tag), peer: peer)
             return
@@ -170,6 +170,14 @@ final class B2BUA: @unchecked Sendable {
         if side == .b, let current = call.bTo?.tag, request.from.tag != current {
             // The B leg that was transferred away (or a fork that lost): its dialog is over.
             context.transactions.respond(to: request, with: request.response(request.method == "BYE" ? 200 : 481, toTag: tag), peer: peer)
+            return
+        }
+        if request.method == "BYE", let split = call.split {
+            // A party of a split call leaving: the call goes on unless one party is left.
+            let written = split.sideLeft(side) ?? context.loop.makeSucceededVoidFuture()
+            written.whenComplete { [self] _ in
+                context.transactions.respond(to: request, with: request.response(200, toTag: tag), peer: peer)
+            }
             return
         }
         if request.method == "REFER" {
@@ -195,8 +203,12 @@ final class B2BUA: @unchecked Sendable {
             reinvites.forward(request, from: side, of: call, peer: peer)
         case "INFO":
             // DTMF by SIP INFO (application/dtmf-relay or application/dtmf) for an application.
-            if let channel = call.channel, let digit = Self.infoDigit(request) {
-                channel.deliver(digit: digit)
+            if let digit = Self.infoDigit(request) {
+                if let channel = call.channel {
+                    channel.deliver(digit: digit)
+                } else if call.keys != nil {
+                    pressed(digit, side: side, callID: call.id)
+                }
             }
             context.transactions.respond(to: request, with: request.response(200, toTag: tag), peer: peer)
         default:
@@ -244,10 +256,13 @@ final class B2BUA: @unchecked Sendable {
         callsByA[call.aKey] = nil
         callsByB[call.bCallID] = nil
         recordings.finish(call)
+        unwatchKeys(call)
+        call.split?.teardown()
+        call.split = nil
         applications.detach(call)
         call.relay?.close()
         // A call joined by an attended transfer ends with this one.
-        if let other = call.joined, !other.ended, let gone = other.goneSide {
+        if let other = call.joined, !other.ended, let gone = other.gone.first {
             call.joined = nil
             other.joined = nil
             driver.feed(.hungUp(other.id, side: gone))

@@ -69,7 +69,7 @@ extension B2BUA {
             return
         }
         guard side == .b, call.answeredAt != nil, call.relay != nil, call.channel == nil, call.transfer == nil, call.connection == nil,
-              call.joined == nil,
+              call.joined == nil, call.split == nil,
               let bFrom = call.bFrom, let bTo = call.bTo, let bTarget = call.bRemoteTarget, let bPeer = call.bPeer,
               let tenantID = call.bTargetTenant ?? call.tenantID else {
             // Only the callee of a relayed call can transfer it, for now.
@@ -162,7 +162,7 @@ extension B2BUA {
                                   replaces: (callID: String, tags: [String])) {
         // The replaced dialog is the transferor's other call, where it is the caller (A leg).
         let other = replaces.tags.lazy.compactMap { self.call(aCallID: replaces.callID, tag: $0) }.first
-        guard let other, other !== call, !other.ended, other.answeredAt != nil, call.answeredAt != nil,
+        guard let other, other !== call, !other.ended, other.answeredAt != nil, call.answeredAt != nil, call.split == nil, other.split == nil,
               let relay = call.relay, let otherRelay = other.relay, call.joined == nil, other.joined == nil else {
             context.transactions.respond(to: request, with: request.response(481, "No such call to replace", toTag: tag), peer: peer)
             return
@@ -172,8 +172,8 @@ extension B2BUA {
         // This call's transferor side now sends to the other relay's transferor-facing port, and back.
         relay.pin(side, host: host, port: otherRelay.aPort)
         otherRelay.pin(.a, host: host, port: side == .a ? relay.aPort : relay.bPort)
-        call.goneSide = side
-        other.goneSide = .a
+        call.gone.insert(side)
+        other.gone.insert(.a)
         call.joined = other
         other.joined = call
         let joinedLine = other.bTargetLine ?? other.aInvite.requestURI?.user ?? "?"

@@ -37,6 +37,9 @@ final class RelayForwarder: Sendable {
         var received = 0
         var forwarded = 0
         var channel: (any Channel)?
+        /// A channel of the server this side's phone talks to instead of the other side
+        /// (`divert`): its packets go there, and what comes from there goes to the phone.
+        var diversion: SocketAddress?
     }
 
     private struct State {
@@ -116,6 +119,16 @@ final class RelayForwarder: Sendable {
         logger.debug("media pinned", metadata: ["tel.leg": "\(side.rawValue)", "tel.rtp_remote": "\(host):\(port)"])
     }
 
+    /// Sends what `side`'s phone sends to the server's own socket at `host:port` instead
+    /// of the other side (out of the other side's port), and relays what comes back from
+    /// that socket to the phone; nil ends the diversion. In-call features (P5) put each
+    /// phone of a call on a channel of the server this way, without a re-INVITE.
+    func divert(_ side: LegSide, host: String?, port: Int) {
+        let address = host.flatMap { try? SocketAddress(ipAddress: $0, port: port) }
+        state.withLockedValue { $0[side].diversion = address }
+        logger.debug("media diverted", metadata: ["tel.leg": "\(side.rawValue)", "to": "\(address.map { "\($0)" } ?? "-")"])
+    }
+
     private func usableAddress(host: String, port: Int, side: LegSide) -> SocketAddress? {
         guard (1...65_535).contains(port), let address = try? SocketAddress(ipAddress: host, port: port) else {
             return nil
@@ -139,6 +152,14 @@ final class RelayForwarder: Sendable {
         let now = clock.nowMillis()
         var newlyLatched = false
         let route = state.withLockedValue { state -> Route? in
+            let other: LegSide = side == .a ? .b : .a
+            if let diversion = state[other].diversion, diversion == source {
+                // The server's channel for the other side's phone, sending through this port.
+                guard let channel = state[other].channel, let destination = state[other].latched ?? state[other].announced else {
+                    return nil
+                }
+                return (channel, destination, [], [])
+            }
             if let latched = state[side].latched {
                 // Once latched, packets from elsewhere are not this leg's: relaying
                 // them would let anyone who guesses the port inject audio.
@@ -149,7 +170,10 @@ final class RelayForwarder: Sendable {
             }
             state.lastActivityMillis = now
             state[side].received += 1
-            let other: LegSide = side == .a ? .b : .a
+            if let diversion = state[side].diversion, let channel = state[other].channel {
+                // Taps still hear the phone (recording, digits); nothing rewrites what the server takes.
+                return (channel, diversion, state.taps, [])
+            }
             guard let channel = state[other].channel,
                 let destination = state[other].latched ?? state[other].announced
             else { return nil }

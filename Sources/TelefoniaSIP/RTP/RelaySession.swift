@@ -59,6 +59,11 @@ public final class RelaySession: Sendable {
         forwarder.pin(side, host: host, port: port)
     }
 
+    /// Puts `side`'s phone on the server's socket `host:port` (nil host: back to the other side).
+    func divert(_ side: LegSide, host: String?, port: Int) {
+        forwarder.divert(side, host: host, port: port)
+    }
+
     /// Unix time in ms of the last packet received from either side (0 = none yet).
     public var lastActivityMillis: Int64 { forwarder.lastActivityMillis }
 

@@ -77,6 +77,16 @@ public struct ServerConfiguration: Sendable, Equatable {
     public init() {}
 
     public var resolvedDatabasePath: String { databasePath ?? dataDirectory + "/telefonia.sqlite" }
+    /// Where the server's own sockets reach each other (a channel of the server talking
+    /// through a relay port): the bind address, or loopback when it binds every address.
+    var internalMediaHost: String {
+        switch sipAddress {
+        case "0.0.0.0": "127.0.0.1"
+        case "::": "::1"
+        default: sipAddress
+        }
+    }
+
     public var mediaAddress: String {
         if let advertisedAddress { return advertisedAddress }
         return sipAddress == "0.0.0.0" ? "127.0.0.1" : sipAddress
