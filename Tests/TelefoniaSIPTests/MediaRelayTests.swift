@@ -362,3 +362,80 @@ private final class UDPEndpoint: Sendable {
         }
     }
 }
+
+/// In-call features (P5) put each phone on a socket of the server without a re-INVITE.
+@Suite struct RelayDiversionTests {
+    /// A's packets go to the server's socket (out of the B port), what that socket sends
+    /// into the B port goes to A; B's phone no longer reaches A, and back to normal after.
+    @Test func divertedSideTalksToTheServerSocket() async throws {
+        let relay = makeRelay(pairs: 2)
+        let session = try await relay.allocate().get()
+        let phoneA = try await UDPEndpoint.bind()
+        let phoneB = try await UDPEndpoint.bind()
+        let server = try await UDPEndpoint.bind()
+        session.setRemote(.a, host: "127.0.0.1", port: phoneA.port)
+        session.setRemote(.b, host: "127.0.0.1", port: phoneB.port)
+        session.divert(.a, host: "127.0.0.1", port: server.port)
+
+        let fromA = (0..<3).map { rtpPacket(sequence: UInt16(10 + $0)) }
+        for packet in fromA { try await phoneA.send(packet, toPort: session.aPort) }
+        let atServer = try await server.waitForPackets(count: 3)
+        #expect(atServer.map(\.bytes) == fromA)
+        #expect(atServer.allSatisfy { $0.sourcePort == session.bPort })
+
+        let fromServer = (0..<3).map { rtpPacket(sequence: UInt16(50 + $0), ssrc: 0x5E5E_5E5E) }
+        for packet in fromServer { try await server.send(packet, toPort: session.bPort) }
+        let atA = try await phoneA.waitForPackets(count: 3)
+        #expect(atA.map(\.bytes) == fromServer)
+        #expect(atA.allSatisfy { $0.sourcePort == session.aPort })
+
+        // B's phone still talks into its port; nothing of it reaches A while A is diverted.
+        try await phoneB.send(rtpPacket(sequence: 99, ssrc: 0xB2B2_B2B2), toPort: session.bPort)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(phoneA.received.count == 3)
+
+        session.divert(.a, host: nil, port: 0)
+        let again = rtpPacket(sequence: 13)
+        try await phoneA.send(again, toPort: session.aPort)
+        let atB = try await phoneB.waitForPackets(count: 1)
+        #expect(atB.map(\.bytes) == [again])
+        #expect(server.received.count == 3)
+        try await session.close().get()
+        for endpoint in [phoneA, phoneB, server] { try await endpoint.close() }
+    }
+
+    /// The keys a phone presses reach the tap once per press, whatever the repetitions.
+    @Test func digitTapReadsTelephoneEvents() async throws {
+        let relay = makeRelay(pairs: 2)
+        let session = try await relay.allocate().get()
+        let phoneA = try await UDPEndpoint.bind()
+        let phoneB = try await UDPEndpoint.bind()
+        session.setRemote(.a, host: "127.0.0.1", port: phoneA.port)
+        session.setRemote(.b, host: "127.0.0.1", port: phoneB.port)
+        let keys = NIOLockedValueBox<[String]>([])
+        let tap = RelayDigitTap(payloadTypes: [.a: 101]) { side, digit in
+            keys.withLockedValue { $0.append("\(side.rawValue)\(digit.rawValue)") }
+        }
+        session.add(tap: tap)
+        var sequence: UInt16 = 1
+        func press(_ event: UInt8, timestamp: UInt32, from phone: UDPEndpoint, port: Int, payloadType: UInt8 = 101) async throws {
+            // Three updates and three end packets of one press, all with its timestamp.
+            for (duration, end) in [(160, false), (320, false), (480, false), (640, true), (640, true), (640, true)] {
+                var packet: [UInt8] = [0x80, payloadType, UInt8(sequence >> 8), UInt8(sequence & 0xFF)]
+                packet += [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: timestamp >> $0) }
+                packet += [0xA1, 0xA1, 0xA1, 0xA1, event, end ? 0x8A : 0x0A, UInt8(duration >> 8), UInt8(duration & 0xFF)]
+                sequence &+= 1
+                try await phone.send(packet, toPort: port)
+            }
+        }
+        try await press(10, timestamp: 8000, from: phoneA, port: session.aPort)
+        try await press(1, timestamp: 16000, from: phoneA, port: session.aPort)
+        // B's side is not watched, and audio of A is not an event.
+        try await press(2, timestamp: 24000, from: phoneB, port: session.bPort)
+        try await phoneA.send(rtpPacket(sequence: 500), toPort: session.aPort)
+        _ = try await phoneB.waitForPackets(count: 13)
+        #expect(keys.withLockedValue { $0 } == ["a*", "a1"])
+        try await session.close().get()
+        for endpoint in [phoneA, phoneB] { try await endpoint.close() }
+    }
+}

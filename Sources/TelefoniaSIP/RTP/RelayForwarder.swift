@@ -174,7 +174,8 @@ final class RelayForwarder: Sendable {
                 // Taps still hear the phone (recording, digits); nothing rewrites what the server takes.
                 return (channel, diversion, state.taps, [])
             }
-            guard let channel = state[other].channel,
+            // A diverted phone hears only the server's channel.
+            guard state[other].diversion == nil, let channel = state[other].channel,
                 let destination = state[other].latched ?? state[other].announced
             else { return nil }
             state[side].forwarded += 1
