@@ -131,6 +131,15 @@ public final class ManualClock: WallClock, @unchecked Sendable {
         return id
     }
 
+    /// Fires the earliest pending timer due at or before `limit` (unix ms), moving the
+    /// clock to it. Returns its id, or nil when none is due by then.
+    @discardableResult
+    public func fireNext(dueBy limit: Int64, _ fire: (String) -> Void = { _ in }) -> String? {
+        guard let id = popDue(upTo: limit) else { return nil }
+        fire(id)
+        return id
+    }
+
     // MARK: - Heap
 
     /// Removes the earliest live timer due at or before `limit` and moves the clock to it.

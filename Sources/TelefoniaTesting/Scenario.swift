@@ -35,7 +35,27 @@ import TelefoniaCore
 ///   (from a line; with `"trunk": "id"` it comes in from that trunk, `from` being
 ///   the caller's number), or `{ "at", "mediaTimeout": call }` or `{ "at", "shutdown": true }`.
 /// - `expect[]`: `call` (required, index into `actions`), `disposition`, `billable`,
-///   `cause`, `reason` (a substring), `normalized`, `class`, `direction`, `trunk`.
+///   `cause`, `reason` (a substring), `normalized`, `class`, `direction`, `trunk`; for
+///   calls through applications `path` (a substring of the IVR visit's path, R3), `exit`
+///   (the visit's exit), `survey` (its score, R4), `voicemail` (the line whose box got a
+///   message from the caller).
+///
+/// Call flows (issue 9), run by the core's own applications (`SimulatedApplications`):
+/// - `start`: when the simulation starts, ISO 8601 ("2026-12-07T09:00:00-03:00"), for
+///   time profiles; default 2025-01-01T12:00:00Z.
+/// - `timeProfiles[]`: `name`, `timeZone`, `week` (`{"mon": ["08:00-18:00"], …}`),
+///   `holidays` (`["2026-12-25", "2026-12-24=08:00-12:00"]`).
+/// - `ivrs[]`: `number`, `name`, `greeting`, `responseTimeout`, `interDigitTimeout`,
+///   `timeProfile`, `afterHours` ("voicemail:1001"), `maxAttempts`, `options`
+///   (`{"1": "line:1001", "2": "group:vendas", "T": "hangup"}`), `directDial`, `survey`.
+/// - `groups[]`: `name`, `strategy` (ring-all, sequential, random), `members`,
+///   `memberRingTime`, `ringTime`, `enabled`, `noAnswer`.
+/// - `pickupGroups[]`: `name`, `pickers`, `pickable`.
+/// - `lines[]` also take `voicemail` (true) and `voicemailPIN`; `dids[]` take `route`
+///   ("ivr:1", "group:vendas").
+/// - a call action takes `keys`: what its caller does when an application answers, in
+///   order — keys ("1", "1001#"), "silence", "hangup", "speak:2.5" (seconds); its
+///   `hangupAfter` is then the talk time with a line the application connects it to.
 ///
 /// Times are seconds from the start; a delay is a number or `[low, high]`, drawn
 /// with the seed.
@@ -51,6 +71,11 @@ public struct Scenario: Sendable, Decodable {
     public var network: NetworkSpec?
     public var actions: [ActionSpec]
     public var expect: [Expectation]?
+    public var start: String?
+    public var timeProfiles: [TimeProfileSpec]?
+    public var ivrs: [IVRSpec]?
+    public var groups: [GroupSpec]?
+    public var pickupGroups: [PickupGroupSpec]?
 
     /// Decodes a scenario; errors name the key at fault.
     public init(json: Data) throws(ScenarioError) {
@@ -146,10 +171,13 @@ public struct Scenario: Sendable, Decodable {
         public var forwardBusy: String?
         public var forwardNoAnswer: String?
         public var callWaiting: Bool?
+        /// T5: the line's voicemail box and its PIN.
+        public var voicemail: Bool?
+        public var voicemailPIN: String?
 
         private enum CodingKeys: String, CodingKey {
             case extensionNumber = "extension", permissions, callerID, ringTimeout, dnd, forwardAlways, forwardBusy,
-                 forwardNoAnswer, callWaiting
+                 forwardNoAnswer, callWaiting, voicemail, voicemailPIN
         }
 
         public init(from decoder: any Decoder) throws {
@@ -163,6 +191,8 @@ public struct Scenario: Sendable, Decodable {
             forwardBusy = try container.decodeIfPresent(String.self, forKey: .forwardBusy)
             forwardNoAnswer = try container.decodeIfPresent(String.self, forKey: .forwardNoAnswer)
             callWaiting = try container.decodeIfPresent(Bool.self, forKey: .callWaiting)
+            voicemail = try container.decodeIfPresent(Bool.self, forKey: .voicemail)
+            voicemailPIN = try container.decodeIfPresent(String.self, forKey: .voicemailPIN)
             phone = try BehaviourSpec(from: decoder)
         }
     }
@@ -177,6 +207,8 @@ public struct Scenario: Sendable, Decodable {
     public struct DIDSpec: Sendable, Decodable {
         public var number: String
         public var line: String
+        /// T3: an IVR or a call group instead of the line.
+        public var route: DIDRoute?
     }
 
     /// The far ends of calls sent to the trunk.
@@ -195,6 +227,7 @@ public struct Scenario: Sendable, Decodable {
         public var cancelAfter: DelaySpec?
         public var mediaTimeout: Int?
         public var shutdown: Bool?
+        public var keys: [CallerStep]?
 
         /// Whether this step places a call.
         public var isCall: Bool { dial != nil }
@@ -211,9 +244,14 @@ public struct Scenario: Sendable, Decodable {
         public var numberClass: String?
         public var direction: String?
         public var trunk: String?
+        public var path: String?
+        public var exit: String?
+        public var survey: Int?
+        public var voicemail: String?
 
         private enum CodingKeys: String, CodingKey {
-            case call, disposition, billable, cause, reason, normalized, numberClass = "class", direction, trunk
+            case call, disposition, billable, cause, reason, normalized, numberClass = "class", direction, trunk, path, exit,
+                 survey, voicemail
         }
     }
 
@@ -230,12 +268,16 @@ public struct Scenario: Sendable, Decodable {
         public var expectationCount: Int
         /// The CDR of each call action, by action index (nil for other actions or calls without one).
         public var cdrsByAction: [Int: CDR]
+        /// IVR visits (R3, R4) of the run's calls.
+        public var visits: [IVRVisit]
+        /// Voicemail messages left during the run.
+        public var voicemail: [VoicemailMessage]
 
         public var passed: Bool { failures.isEmpty }
     }
 
     /// Runs the scenario to the end (and shuts down whatever is still up) and checks the expectations.
-    public func run(seed overridingSeed: UInt64? = nil) throws(ScenarioError) -> Outcome {
+    public func run(seed overridingSeed: UInt64? = nil) async throws(ScenarioError) -> Outcome {
         let seed = overridingSeed ?? seed ?? 0
         let tenantID = tenant?.id ?? "t1"
         let domain = tenant?.domain ?? "sim.telefonia.test"
@@ -273,7 +315,7 @@ public struct Scenario: Sendable, Decodable {
                 let features = LineFeatures(
                     tenantID: tenantID, extensionNumber: spec.extensionNumber, doNotDisturb: spec.dnd ?? false,
                     forwardAlways: spec.forwardAlways, forwardBusy: spec.forwardBusy, forwardNoAnswer: spec.forwardNoAnswer,
-                    callWaiting: spec.callWaiting ?? true)
+                    callWaiting: spec.callWaiting ?? true, voicemail: spec.voicemail ?? false, voicemailPIN: spec.voicemailPIN)
                 guard !features.isDefault else { continue }
                 do {
                     try store.save(features)
@@ -281,9 +323,10 @@ public struct Scenario: Sendable, Decodable {
                     throw ScenarioError("lines[\(index)]: \(error)")
                 }
             }
+            try saveCallFlows(in: store, tenantID: tenantID)
             for (index, did) in (dids ?? []).enumerated() {
                 do {
-                    try store.save(DID(number: did.number, tenantID: tenantID, extensionNumber: did.line))
+                    try store.save(DID(number: did.number, tenantID: tenantID, extensionNumber: did.line, route: did.route))
                 } catch {
                     throw ScenarioError("dids[\(index)]: \(error)")
                 }
@@ -294,20 +337,23 @@ public struct Scenario: Sendable, Decodable {
             throw ScenarioError("the scenario's configuration is inconsistent: \(error)")
         }
 
+        let clock = ManualClock(startMillis: try startMillis())
         let simulation = Simulation(
-            store: store, configuration: CallEngineConfiguration(trunkRingTimeout: trunkRingTimeout ?? 60), seed: seed)
+            store: store, clock: clock, configuration: CallEngineConfiguration(trunkRingTimeout: trunkRingTimeout ?? 60), seed: seed)
+        simulation.applications = SimulatedApplications(store: store, clock: clock, seed: seed)
         try configure(simulation, tenantID: tenantID)
         var callIndex: [Int: Int] = [:]
         for (index, action) in actions.enumerated() {
             if let dial = action.dial {
                 guard let from = action.from else { throw ScenarioError("actions[\(index)]: a call needs \"from\"") }
                 callIndex[index] = simulation.callIDs.count
+                let keys = (action.keys ?? []).map(\.step)
                 if let trunkID = action.trunk {
                     simulation.receiveCall(fromTrunk: trunkID, caller: from, dialled: dial, atSeconds: action.at ?? 0,
-                                           hangUpAfter: action.hangupAfter?.delay, cancelAfter: action.cancelAfter?.delay)
+                                           hangUpAfter: action.hangupAfter?.delay, cancelAfter: action.cancelAfter?.delay, keys: keys)
                 } else {
                     simulation.placeCall(from: from, tenantID: tenantID, dial: dial, atSeconds: action.at ?? 0,
-                                         hangUpAfter: action.hangupAfter?.delay, cancelAfter: action.cancelAfter?.delay)
+                                         hangUpAfter: action.hangupAfter?.delay, cancelAfter: action.cancelAfter?.delay, keys: keys)
                 }
             } else if let call = action.mediaTimeout {
                 guard let target = callIndex[call] else {
@@ -324,7 +370,7 @@ public struct Scenario: Sendable, Decodable {
             throw ScenarioError("expect[\(index)]: call \(expectation.call) is not the index of a call in \"actions\"")
         }
 
-        simulation.run()
+        await simulation.simulate()
         if simulation.engine.activeCallCount > 0 {
             simulation.shutdown()
         }
@@ -333,13 +379,17 @@ public struct Scenario: Sendable, Decodable {
         for (action, call) in callIndex {
             byAction[action] = simulation.cdr(forCall: call)
         }
+        let visits = (try? store.ivrVisits(tenantID: tenantID, from: nil, to: nil, menu: nil)) ?? []
+        let messages = lines.flatMap { (try? store.voicemailMessages(tenantID: tenantID, extensionNumber: $0.extensionNumber)) ?? [] }
         var failures: [String] = []
         for (index, expectation) in (expect ?? []).enumerated() {
+            let callID = callIndex[expectation.call].map { simulation.callIDs[$0].rawValue }
             failures += check(expectation, index: index, cdr: byAction[expectation.call])
+            failures += checkFlows(expectation, index: index, visit: visits.first { $0.callID == callID }, messages: messages)
         }
         return Outcome(
             name: name ?? "scenario", seed: seed, timeline: simulation.timeline, cdrs: simulation.cdrs,
-            failures: failures, expectationCount: expect?.count ?? 0, cdrsByAction: byAction)
+            failures: failures, expectationCount: expect?.count ?? 0, cdrsByAction: byAction, visits: visits, voicemail: messages)
     }
 
     private func configure(_ simulation: Simulation, tenantID: String) throws(ScenarioError) {

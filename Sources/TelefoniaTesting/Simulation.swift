@@ -34,6 +34,8 @@ public final class Simulation {
         case event(CallEvent, text: String?)
         /// Place the call with this offer.
         case offer(CallOffer)
+        /// Write this line in the timeline (what an application's call did meanwhile).
+        case note(String)
     }
 
     /// What the simulation knows of a call beyond the engine's view.
@@ -48,6 +50,10 @@ public final class Simulation {
         var hangUpAfter: SimulatedPhone.Delay?
         /// The caller cancels this long after placing the call, if still unanswered.
         var cancelAfter: SimulatedPhone.Delay?
+        /// What the caller does when an application answers (keys, silence, speech, hang-up).
+        var keys: [ScriptedChannel.Caller] = []
+        /// Answered by an application the simulation runs (it decides when the call ends).
+        var application: String?
     }
 
     public let store: MemoryStore
@@ -71,6 +77,13 @@ public final class Simulation {
     private var pending: [String: Pending] = [:]
     private var injected = 0
     private var contactCount = 0
+    /// Application calls answered and not run yet (`simulate` runs them).
+    private var applicationQueue: [CallID] = []
+
+    /// Runs the core's applications (IVRs, groups, voicemail, feature codes) for calls the
+    /// engine hands to one; nil: every application answers and the caller hangs up as
+    /// scripted. Only `simulate()` runs them (they are async).
+    public var applications: SimulatedApplications?
 
     /// A simulation over `store` (holding tenants, lines, trunks and DIDs) on `clock`.
     public init(store: MemoryStore, clock: ManualClock = ManualClock(), configuration: CallEngineConfiguration = .init(), seed: UInt64 = 0) {
@@ -90,6 +103,7 @@ public final class Simulation {
     /// `registers` says so, by default unless it is `.unregistered`.
     public func add(_ phone: SimulatedPhone, registers: Bool? = nil, registrationSeconds: Int64 = 3600) throws {
         phones[phone.lineID] = phone
+        applications?.add(phone)
         if registers ?? phone.registers {
             try register(tenantID: phone.tenantID, extensionNumber: phone.extensionNumber, seconds: registrationSeconds)
         }
@@ -118,23 +132,23 @@ public final class Simulation {
     @discardableResult
     public func placeCall(
         from extensionNumber: String, tenantID: String? = nil, dial dialled: String, atSeconds: Double? = nil,
-        hangUpAfter: SimulatedPhone.Delay? = nil, cancelAfter: SimulatedPhone.Delay? = nil
+        hangUpAfter: SimulatedPhone.Delay? = nil, cancelAfter: SimulatedPhone.Delay? = nil, keys: [ScriptedChannel.Caller] = []
     ) -> CallID {
         let tenant = tenantID ?? phones.values.filter { $0.extensionNumber == extensionNumber }.map(\.tenantID).min()
             ?? ((try? store.tenants())?.first?.id ?? "")
         return arrange(
             origin: .line(tenantID: tenant, extensionNumber: extensionNumber), caller: extensionNumber,
-            dialled: dialled, atSeconds: atSeconds, hangUpAfter: hangUpAfter, cancelAfter: cancelAfter)
+            dialled: dialled, atSeconds: atSeconds, hangUpAfter: hangUpAfter, cancelAfter: cancelAfter, keys: keys)
     }
 
     /// Has the carrier of `trunkID` offer a call from `caller` to the public number `dialled`.
     @discardableResult
     public func receiveCall(
         fromTrunk trunkID: String, caller: String, dialled: String, atSeconds: Double? = nil,
-        hangUpAfter: SimulatedPhone.Delay? = nil, cancelAfter: SimulatedPhone.Delay? = nil
+        hangUpAfter: SimulatedPhone.Delay? = nil, cancelAfter: SimulatedPhone.Delay? = nil, keys: [ScriptedChannel.Caller] = []
     ) -> CallID {
         arrange(origin: .trunk(trunkID: trunkID), caller: caller, dialled: dialled, atSeconds: atSeconds,
-                hangUpAfter: hangUpAfter, cancelAfter: cancelAfter)
+                hangUpAfter: hangUpAfter, cancelAfter: cancelAfter, keys: keys)
     }
 
     /// Feeds `event` to the engine at `atSeconds` (now when nil), e.g. `.shutdown` or `.mediaTimeout`.
@@ -161,6 +175,43 @@ public final class Simulation {
         return timeline
     }
 
+    /// Like `run`, running the applications calls reach (`applications`) as they are
+    /// answered: each to its end on a clock of its own, its hang-up then scheduled on
+    /// the timeline at the time it took.
+    @discardableResult
+    public func simulate(untilSeconds: Double? = nil) async -> [Entry] {
+        let limit = untilSeconds.map { instant($0) }
+        while true {
+            let fired: String?
+            if let limit {
+                fired = clock.fireNext(dueBy: limit) { fire($0) }
+            } else {
+                fired = clock.fireNext { fire($0) }
+            }
+            while !applicationQueue.isEmpty {
+                await runApplication(applicationQueue.removeFirst())
+            }
+            guard fired != nil else { break }
+        }
+        if let limit { _ = clock.advance(to: limit) }
+        return timeline
+    }
+
+    private func runApplication(_ id: CallID) async {
+        guard let applications, let script = scripts[id], let name = script.application else { return }
+        let talk = script.hangUpAfter?.millis(using: &random) ?? 10_000
+        let tenant = engine.liveCalls().first { $0.callID == id.rawValue }?.tenantID ?? ""
+        let run = await applications.run(name, callID: id.rawValue, tenantID: tenant, caller: script.caller, script: script.keys,
+                                         talkMillis: talk, startMillis: clock.nowMillis())
+        for (index, note) in run.notes.enumerated() {
+            let key = timerID(id, "note/\(index)")
+            pending[key] = .note("call \(self.index(id)): \(note.text)")
+            clock.schedule(afterMillis: note.millis, id: key)
+        }
+        let who = run.endedBy == .a ? script.caller : "the server"
+        after(millis: run.millis, id, run.endedBy == .a ? "a/hangup" : "b/hangup", .hungUp(id, side: run.endedBy), "\(who) hangs up")
+    }
+
     /// The CDR of the `index`th call set up, once it ended.
     public func cdr(forCall index: Int) -> CDR? {
         guard callIDs.indices.contains(index) else { return nil }
@@ -172,14 +223,14 @@ public final class Simulation {
 
     private func arrange(
         origin: CallOrigin, caller: String, dialled: String, atSeconds: Double?,
-        hangUpAfter: SimulatedPhone.Delay?, cancelAfter: SimulatedPhone.Delay?
+        hangUpAfter: SimulatedPhone.Delay?, cancelAfter: SimulatedPhone.Delay?, keys: [ScriptedChannel.Caller] = []
     ) -> CallID {
         let index = callIDs.count
         let id = CallID("call-\(index)")
         callIDs.append(id)
         scripts[id] = CallScript(
             index: index, caller: caller, callee: dialled, calleeBehaviour: nil, hangUpAfter: hangUpAfter,
-            cancelAfter: cancelAfter)
+            cancelAfter: cancelAfter, keys: keys)
         let key = timerID(id, "offer")
         pending[key] = .offer(CallOffer(callID: id, origin: origin, caller: caller, dialled: dialled))
         clock.schedule(at: instant(atSeconds), id: key)
@@ -198,6 +249,8 @@ public final class Simulation {
                 after(cancelAfter, offer.callID, "a/cancel", .cancelled(offer.callID), "\(offer.caller) gives up")
             }
             feed(.offered(offer), text: nil)
+        case .note(let text)?:
+            timeline.append(Entry(millis: elapsedMillis, text: text))
         case nil:
             break
         }
@@ -222,7 +275,13 @@ public final class Simulation {
         case .answer(let id):
             cancelScripted(id, side: .a)
             log(id, "\(name(id, .a)) is connected to \(name(id, .b))")
-            if let delay = scripts[id]?.hangUpAfter {
+            if let application = scripts[id]?.application {
+                if application.hasPrefix(PickupDialling.applicationPrefix) {
+                    pickUp(id, target: CallID(String(application.dropFirst(PickupDialling.applicationPrefix.count))))
+                } else {
+                    applicationQueue.append(id)
+                }
+            } else if let delay = scripts[id]?.hangUpAfter {
                 after(delay, id, "a/hangup", .hungUp(id, side: .a), "\(name(id, .a)) hangs up")
             }
             if case .answers(_, let hangsUpAfter?)? = scripts[id]?.calleeBehaviour {
@@ -283,8 +342,12 @@ public final class Simulation {
             behaviour = numbers[number] ?? networkBehaviour
             log(id, "INVITE to \(number) via trunk \(trunk.id) from \(callerID)")
         case .application(let name):
-            // The server answers applications at once; the simulated caller hangs up as scripted.
+            // The server answers applications at once; the simulated caller hangs up as
+            // scripted, or the application runs (`simulate`) and decides.
             scripts[id]?.callee = name
+            if applications?.runs(name) == true || name.hasPrefix(PickupDialling.applicationPrefix) {
+                scripts[id]?.application = name
+            }
             behaviour = .answers(after: 0, hangsUpAfter: nil)
             log(id, "application \(name) answers for \(callerID)")
         }
@@ -306,6 +369,18 @@ public final class Simulation {
             after(ringDelay, id, "b/ringing", .ringing(id), "\(callee) rings")
         case .unregistered:
             break
+        }
+    }
+
+    /// The picker's call (answered) takes the ringing call `target` (L4), as the server's
+    /// pickup application does; when the picker hangs up, so does the call it took.
+    private func pickUp(_ id: CallID, target: CallID) {
+        let picker = name(id, .a)
+        after(millis: 0, target, "pickup", .pickedUp(target, by: picker), "\(picker) picks it up")
+        if let delay = scripts[id]?.hangUpAfter {
+            let millis = delay.millis(using: &random)
+            after(millis: millis, id, "a/hangup", .hungUp(id, side: .a), "\(picker) hangs up")
+            after(millis: millis, target, "picker/hangup", .hungUp(target, side: .b), "\(picker) hangs up")
         }
     }
 

@@ -23,19 +23,24 @@ private func scenarioFiles() -> [String] {
 @Suite struct SimulationTests {
     /// Each example scenario runs to the end and meets every expectation it states.
     @Test(arguments: scenarioFiles())
-    func everyScenarioMeetsItsExpectations(_ path: String) throws {
-        let outcome = try Scenario(json: Data(contentsOf: URL(fileURLWithPath: path))).run()
+    func everyScenarioMeetsItsExpectations(_ path: String) async throws {
+        let outcome = try await Scenario(json: Data(contentsOf: URL(fileURLWithPath: path))).run()
         #expect(outcome.expectationCount > 0, "\(path) states expectations")
         #expect(outcome.failures == [], "\(path)")
     }
 
     @Test func theScenarioFolderHasTheExamples() {
-        #expect(scenarioFiles().map { URL(fileURLWithPath: $0).lastPathComponent }.starts(with: ["basic.json", "forwarding.json"]))
+        // One per application or feature: the engine's basics, forwarding and feature codes
+        // (T1), IVRs with time profiles and the survey (L5, P7, R3, R4), call groups (L3),
+        // pickup (L4), voicemail (T5).
+        let names = Set(scenarioFiles().map { URL(fileURLWithPath: $0).lastPathComponent })
+        #expect(names.isSuperset(of: ["basic.json", "forwarding.json", "feature-codes.json", "ivr.json", "groups.json",
+                                      "pickup.json", "voicemail.json"]))
     }
 
     /// The example scenario runs to the end and every CDR it expects is recorded as expected.
-    @Test func basicScenarioMeetsItsExpectations() throws {
-        let outcome = try basicScenario().run()
+    @Test func basicScenarioMeetsItsExpectations() async throws {
+        let outcome = try await basicScenario().run()
         #expect(outcome.failures == [])
         #expect(outcome.expectationCount == 10)
         #expect(outcome.cdrs.count == 10)
@@ -44,11 +49,11 @@ private func scenarioFiles() -> [String] {
     }
 
     /// The same seed gives the same timeline; another seed moves the random delays but not the outcomes.
-    @Test func runsAreReproducibleFromTheSeed() throws {
+    @Test func runsAreReproducibleFromTheSeed() async throws {
         let scenario = try basicScenario()
-        let first = try scenario.run(seed: 1)
-        let again = try scenario.run(seed: 1)
-        let other = try scenario.run(seed: 2)
+        let first = try await scenario.run(seed: 1)
+        let again = try await scenario.run(seed: 1)
+        let other = try await scenario.run(seed: 2)
         #expect(first.timeline == again.timeline)
         #expect(first.timeline != other.timeline)
         #expect(other.failures == [])
@@ -56,8 +61,8 @@ private func scenarioFiles() -> [String] {
     }
 
     /// The timeline tells the story of a call in order: dial, ring, answer, hang-up, CDR, BYE.
-    @Test func timelineNarratesAnAnsweredCall() throws {
-        let outcome = try basicScenario().run()
+    @Test func timelineNarratesAnAnsweredCall() async throws {
+        let outcome = try await basicScenario().run()
         let call0 = outcome.timeline.filter { $0.text.hasPrefix("call 0:") }.map(\.text)
         #expect(call0.first == "call 0: 1000 calls 1001")
         #expect(call0.contains("call 0: 1001 answers"))
@@ -65,20 +70,41 @@ private func scenarioFiles() -> [String] {
         #expect(outcome.timeline.map(\.millis) == outcome.timeline.map(\.millis).sorted())
     }
 
+    /// Applications run in the simulation as on the server: the IVR's visits are written,
+    /// what its legs did is told at the time it happened, and a wrong path is reported.
+    @Test func applicationsRunInTheSimulation() async throws {
+        let url = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Examples/scenarios/ivr.json")
+        var scenario = try Scenario(json: Data(contentsOf: url))
+        let outcome = try await scenario.run()
+        #expect(outcome.failures == [])
+        #expect(outcome.visits.count == 5)
+        #expect(outcome.timeline.map(\.millis) == outcome.timeline.map(\.millis).sorted())
+        // Call 0: the IVR takes the key after its 1 s prompt gap, 1001 answers 2 s after it rang.
+        let answered = try #require(outcome.timeline.first { $0.text == "call 0: 1001 answers" })
+        #expect(answered.millis > 2000 && answered.millis < 10_000)
+        #expect(outcome.voicemail.map(\.extensionNumber) == ["1002"])
+        scenario.expect?[3].path = "1:3→menu:2 2:8"
+        let wrong = try await scenario.run()
+        #expect(wrong.failures == [
+            "expect[3]: call 3 (1000 → *921): IVR path is \"1:3→menu:2 2:9→line:1001\", expected it to contain \"1:3→menu:2 2:8\""])
+    }
+
     /// A failed expectation is reported with the call, the field, what was found and what was wanted.
-    @Test func reportsAFailedExpectationClearly() throws {
+    @Test func reportsAFailedExpectationClearly() async throws {
         var scenario = try basicScenario()
         scenario.expect?[0].billable = 6
-        let outcome = try scenario.run()
+        let outcome = try await scenario.run()
         #expect(outcome.failures == ["expect[0]: call 0 (1000 → 1001): billable seconds is 5, expected 6"])
     }
 
     /// An unknown behaviour name is refused with a message naming the line and the valid names.
-    @Test func rejectsAnUnknownBehaviour() throws {
+    @Test func rejectsAnUnknownBehaviour() async throws {
         let json = #"{ "lines": [ { "extension": "1000", "behaviour": "sleepy" } ], "actions": [] }"#
-        #expect(throws: ScenarioError(
+        await #expect(throws: ScenarioError(
             "lines[0] (1000): unknown behaviour \"sleepy\"; use answer, busy, reject, never or unregistered")) {
-            try Scenario(json: Data(json.utf8)).run()
+            try await Scenario(json: Data(json.utf8)).run()
         }
     }
 

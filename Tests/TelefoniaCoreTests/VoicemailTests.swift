@@ -5,42 +5,6 @@ import Testing
 import TelefoniaCore
 import TelefoniaTesting
 
-/// Voicemail boxes in memory (rows in the store, audio in a dictionary).
-final class MemoryVoicemailBoxes: VoicemailBoxes, @unchecked Sendable {
-    let store: MemoryStore
-    private let lock = NIOLock()
-    private var audio: [String: [Int16]] = [:]
-    private var next = 0
-
-    init(store: MemoryStore) { self.store = store }
-
-    func deposit(tenantID: String, extensionNumber: String, caller: String, audio samples: [Int16]) throws -> VoicemailMessage {
-        let id = lock.withLock { () -> String in
-            next += 1
-            return "m\(next)"
-        }
-        let message = VoicemailMessage(id: id, tenantID: tenantID, extensionNumber: extensionNumber, caller: caller,
-                                       receivedAt: Int64(next), seconds: Double(samples.count) / 8000)
-        lock.withLock { audio[id] = samples }
-        try store.save(message)
-        return message
-    }
-
-    func messages(tenantID: String, extensionNumber: String) throws -> [VoicemailMessage] {
-        try store.voicemailMessages(tenantID: tenantID, extensionNumber: extensionNumber)
-    }
-
-    func audio(of message: VoicemailMessage) throws -> [Int16] { lock.withLock { audio[message.id] ?? [] } }
-
-    func keep(_ message: VoicemailMessage) throws {
-        var old = message
-        old.isNew = false
-        try store.save(old)
-    }
-
-    func delete(_ message: VoicemailMessage) throws { try store.removeVoicemailMessage(id: message.id) }
-}
-
 @Suite struct VoicemailTests {
     let store: MemoryStore
     let boxes: MemoryVoicemailBoxes

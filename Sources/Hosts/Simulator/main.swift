@@ -125,7 +125,7 @@ do {
 }
 let outcome: Scenario.Outcome
 do {
-    outcome = try Scenario(json: data).run(seed: seed)
+    outcome = try await Scenario(json: data).run(seed: seed)
 } catch {
     fail("\(scenarioPath): \(error)", code: ExitCode.scenarioInvalid)
 }
@@ -140,6 +140,21 @@ print("")
 print("CDRs")
 print(CDRTable.render(outcome.cdrs))
 print("")
+if !outcome.visits.isEmpty {
+    print("IVR visits")
+    for visit in outcome.visits {
+        let survey = visit.surveyScore.map { ", survey \($0)" } ?? ""
+        print("\(visit.callID)  menu \(visit.menu): \(visit.path.map(\.description).joined(separator: " ")) → \(visit.exit)\(survey)")
+    }
+    print("")
+}
+if !outcome.voicemail.isEmpty {
+    print("voicemail")
+    for message in outcome.voicemail {
+        print("\(message.extensionNumber): from \(message.caller), \(String(format: "%.1f", message.seconds)) s")
+    }
+    print("")
+}
 if outcome.passed {
     print("expectations: \(outcome.expectationCount) of \(outcome.expectationCount) passed")
 } else {
