@@ -65,7 +65,7 @@ public final class SimulatedApplications: @unchecked Sendable {
         } else if let group = IVRDialling.group(inApplication: name) {
             application = ivr(tenantID: group.tenantID, start: .group(group.name), callID: callID, caller: caller,
                               ringer: ringer, boxes: boxes, clock: clock)
-        } else if let deposit = VoicemailDepositApplication(named: name, caller: caller, boxes: boxes) {
+        } else if let deposit = VoicemailDepositApplication(named: name, caller: caller, deposit: deposit(boxes)) {
             application = deposit
         } else if let retrieval = VoicemailRetrievalApplication(
             named: name, pin: { [store] in try store.lineFeatures(tenantID: tenantID, extensionNumber: caller).voicemailPIN },
@@ -82,11 +82,15 @@ public final class SimulatedApplications: @unchecked Sendable {
         return Run(millis: clock.nowMillis() - startMillis, endedBy: endedBy, notes: notes.lines)
     }
 
+    private func deposit(_ boxes: SimulatedBoxes) -> VoicemailDeposit {
+        VoicemailDeposit(boxes: boxes) { [store] in try store.lineFeatures(tenantID: $0, extensionNumber: $1).voicemailMaxSeconds }
+    }
+
     private func ivr(tenantID: String, start: IVRDestination, callID: String, caller: String, ringer: SimulatedRinger,
                      boxes: SimulatedBoxes, clock: ManualClock) -> IVRApplication {
         let store = self.store
         let delivery = CallDelivery(groups: { try store.callGroup(tenantID: $0, name: $1) }, ringer: ringer,
-                                    voicemail: VoicemailDeposit(boxes: boxes), logger: logger)
+                                    voicemail: deposit(boxes), logger: logger)
         return IVRApplication(tenantID: tenantID, start: start, callID: callID, caller: caller,
                               directory: StoreIVRDirectory(store: store), connector: delivery,
                               journal: StoreJournal(store: store), clock: clock)

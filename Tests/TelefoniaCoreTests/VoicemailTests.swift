@@ -17,6 +17,28 @@ import TelefoniaTesting
         boxes = MemoryVoicemailBoxes(store: store)
     }
 
+    /// A busy line's box plays its busy greeting (the tenant's `vm-EXT-ocupado`, else the
+    /// default "o ramal está ocupado…"); the line's maximum length cuts a long message.
+    @Test func busyGreetingAndMaximumLength() async throws {
+        try store.save(LineFeatures(tenantID: "acme", extensionNumber: "201", voicemail: true, voicemailMaxSeconds: 10))
+        let deposit = VoicemailDeposit(boxes: boxes) { [store] in try store.lineFeatures(tenantID: $0, extensionNumber: $1).voicemailMaxSeconds }
+        let name = VoicemailDepositApplication.name(tenantID: "acme", extensionNumber: "201", reason: .busy)
+        #expect(name == "voicemail:acme:201:busy")
+        let application = try #require(VoicemailDepositApplication(named: name, caller: "1000", deposit: deposit))
+        let channel = ScriptedChannel(tenantID: "acme", script: [.speak(2)])
+        channel.missingPrompts = ["vm-201-ocupado"]
+        await application.run(on: channel, logger: Logger(label: "test"))
+        #expect(channel.prompts.prefix(2) == [Prompts.busyLeaveMessage, Prompts.beep])
+        let own = ScriptedChannel(tenantID: "acme", script: [.speak(2)])
+        await application.run(on: own, logger: Logger(label: "test"))
+        #expect(own.prompts.first == "vm-201-ocupado")
+        let recorder = LengthRecordingChannel()
+        await deposit.run(tenantID: "acme", extensionNumber: "201", caller: "1000", on: recorder, logger: Logger(label: "test"))
+        #expect(recorder.maxSeconds == 10)
+        #expect(VoicemailDepositApplication(named: "voicemail:acme:201:loud", caller: "1", deposit: deposit) == nil)
+        #expect(CallFlowRules.problem(with: LineFeatures(tenantID: "acme", extensionNumber: "201", voicemailMaxSeconds: 5)) != nil)
+    }
+
     /// The box greets, beeps, keeps what was said, thanks; under a second is not kept.
     @Test func depositKeepsTheMessage() async throws {
         let channel = ScriptedChannel(tenantID: "acme", script: [.speak(2.5)])
@@ -66,7 +88,9 @@ import TelefoniaTesting
         _ = offer("c1", from: "202", to: "201")
         #expect(engine.handle(.timerFired(CallID("c1"), .ring)) == [.cancel(CallID("c1")), .dial(CallID("c1"), box, callerID: "202")])
         _ = offer("c2", from: "202", to: "201")
-        #expect(engine.handle(.rejected(CallID("c2"), status: 486)) == [.cancelTimer(CallID("c2"), .ring), .dial(CallID("c2"), box, callerID: "202")])
+        // Busy: the box greets with its busy greeting.
+        let busyBox = CallTarget.application(VoicemailDepositApplication.name(tenantID: "acme", extensionNumber: "201", reason: .busy))
+        #expect(engine.handle(.rejected(CallID("c2"), status: 486)) == [.cancelTimer(CallID("c2"), .ring), .dial(CallID("c2"), busyBox, callerID: "202")])
         _ = engine.handle(.answered(CallID("c2")))
         let end = engine.handle(.hungUp(CallID("c2"), side: .a))
         let cdr = try #require(end.compactMap { if case .record(let cdr, _) = $0 { cdr } else { nil } }.first)
@@ -77,4 +101,21 @@ import TelefoniaTesting
             if case .dial(_, .application("voicemail-retrieve:acme:201"), _) = $0 { true } else { false }
         })
     }
+}
+
+/// A channel that notes the maximum length it was asked to record.
+private final class LengthRecordingChannel: CallChannel, @unchecked Sendable {
+    let tenantID = "acme"
+    var maxSeconds: Int?
+    var isUp: Bool { true }
+    func play(_ audio: AudioSource, bargeIn: Bool) async throws -> Character? { nil }
+    func playLoop(_ audio: AudioSource) async throws {}
+    func stop() {}
+    func collectDigits(_ options: DigitCollection) async throws -> String { "" }
+    func record(_ options: RecordingOptions) async throws -> RecordedAudio {
+        maxSeconds = options.maxSeconds
+        return RecordedAudio(samples: [], ending: .silence)
+    }
+    func bridge(to other: any CallChannel) async throws {}
+    func hangUp() async {}
 }

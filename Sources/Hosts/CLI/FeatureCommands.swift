@@ -30,6 +30,7 @@ extension LineCommand {
         @Option(help: "on or off.") var callWaiting: String?
         @Option(help: "on or off: unanswered calls go to the line's voicemail box.") var voicemail: String?
         @Option(help: "The PIN (4-12 digits) the line keys at *98 to hear its messages.") var voicemailPin: String?
+        @Option(help: "The longest voicemail message in seconds (10-600; default 120).") var voicemailMax: Int?
 
         func run() throws {
             let store = try global.openCallFlowStore()
@@ -54,16 +55,20 @@ extension LineCommand {
             if let callWaiting { features.callWaiting = try toggle(callWaiting, "call-waiting") }
             if let voicemail { features.voicemail = try toggle(voicemail, "voicemail") }
             if let voicemailPin { features.voicemailPIN = voicemailPin }
+            if let voicemailMax { features.voicemailMaxSeconds = voicemailMax }
             if let forwardAlways { features.forwardAlways = try target(forwardAlways, "forward-always") }
             if let forwardBusy { features.forwardBusy = try target(forwardBusy, "forward-busy") }
             if let forwardNoAnswer { features.forwardNoAnswer = try target(forwardNoAnswer, "forward-no-answer") }
             let changed = [dnd, callWaiting, forwardAlways, forwardBusy, forwardNoAnswer, voicemail, voicemailPin].contains { $0 != nil }
+                || voicemailMax != nil
             if let problem = CallFlowRules.problem(with: features) { throw CLIError(problem) }
             if changed { try store.save(features) }
             print("line \(ext) of tenant \(owner.id): do not disturb \(features.doNotDisturb ? "on" : "off"), "
                 + "call waiting \(features.callWaiting ? "on" : "off"), forward always \(features.forwardAlways ?? "off"), "
                 + "on busy \(features.forwardBusy ?? "off"), on no answer \(features.forwardNoAnswer ?? "off"), "
-                + "voicemail \(features.voicemail ? "on" : "off")\(features.voicemailPIN == nil ? " (no PIN)" : "")")
+                + "voicemail \(features.voicemail ? "on" : "off")\(features.voicemailPIN == nil ? " (no PIN)" : "")"
+                + " (messages up to \(features.voicemailMaxSeconds ?? LineFeatures.defaultVoicemailMaxSeconds) s; greetings: audio "
+                + "\(VoicemailDeposit.greeting(extensionNumber: ext)) when unavailable, \(VoicemailDeposit.busyGreeting(extensionNumber: ext)) when busy)")
         }
     }
 }

@@ -41,6 +41,8 @@ public enum Prompts {
     public static let serviceOff = "servico-desativado"
     /// "Deixe sua mensagem após o sinal." (a voicemail box without its own greeting).
     public static let leaveMessage = "deixe-sua-mensagem"
+    /// "O ramal está ocupado. Deixe sua mensagem após o sinal." (a box's default busy greeting).
+    public static let busyLeaveMessage = "ramal-ocupado-deixe-sua-mensagem"
     /// "Mensagem gravada. Obrigado."
     public static let messageKept = "mensagem-gravada"
     /// "Digite sua senha seguida de sustenido."
@@ -75,7 +77,7 @@ public enum Prompts {
     /// Phrases, sounds and keys above.
     public static let phrases: [String] = [
         enterNumberThenPound, invalidOption, youAre, inQueue, estimatedWait, thereAre, participantsInRoom, aloneInRoom,
-        yourBalanceIs, unavailable, surveyQuestion, thankYou, closed, serviceOn, serviceOff, leaveMessage, messageKept, enterPassword, youHave, newMessages, messageFrom, deleteOrKeep,
+        yourBalanceIs, unavailable, surveyQuestion, thankYou, closed, serviceOn, serviceOff, leaveMessage, busyLeaveMessage, messageKept, enterPassword, youHave, newMessages, messageFrom, deleteOrKeep,
         messageDeleted, noMoreMessages, beep, musicOnHold, star, pound,
     ]
 

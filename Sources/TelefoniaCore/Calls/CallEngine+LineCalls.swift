@@ -63,7 +63,8 @@ extension CallEngine {
         state.target = nil
         state.voicemail = false
         calls[id] = state
-        return [.dial(id, .application(VoicemailDepositApplication.name(tenantID: state.tenantID, extensionNumber: line)),
+        let reason: VoicemailDeposit.Reason = why == "busy" || why == "do not disturb" ? .busy : .unavailable
+        return [.dial(id, .application(VoicemailDepositApplication.name(tenantID: state.tenantID, extensionNumber: line, reason: reason)),
                       callerID: state.caller)]
     }
 

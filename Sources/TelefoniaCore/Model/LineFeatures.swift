@@ -19,10 +19,16 @@ public struct LineFeatures: Sendable, Equatable, Codable {
     public var voicemail: Bool
     /// What the line's user keys to hear its messages (`*98`).
     public var voicemailPIN: String?
+    /// The longest message the box takes, in seconds; nil: `defaultVoicemailMaxSeconds`.
+    public var voicemailMaxSeconds: Int?
+
+    public static let defaultVoicemailMaxSeconds = 120
+    /// What a box's maximum length may be set to.
+    public static let voicemailMaxRange = 10...600
 
     public init(tenantID: String, extensionNumber: String, doNotDisturb: Bool = false, forwardAlways: String? = nil,
                 forwardBusy: String? = nil, forwardNoAnswer: String? = nil, callWaiting: Bool = true, voicemail: Bool = false,
-                voicemailPIN: String? = nil) {
+                voicemailPIN: String? = nil, voicemailMaxSeconds: Int? = nil) {
         self.tenantID = tenantID
         self.extensionNumber = extensionNumber
         self.doNotDisturb = doNotDisturb
@@ -32,10 +38,12 @@ public struct LineFeatures: Sendable, Equatable, Codable {
         self.callWaiting = callWaiting
         self.voicemail = voicemail
         self.voicemailPIN = voicemailPIN
+        self.voicemailMaxSeconds = voicemailMaxSeconds
     }
 
     private enum CodingKeys: String, CodingKey {
-        case tenantID, extensionNumber, doNotDisturb, forwardAlways, forwardBusy, forwardNoAnswer, callWaiting, voicemail, voicemailPIN
+        case tenantID, extensionNumber, doNotDisturb, forwardAlways, forwardBusy, forwardNoAnswer, callWaiting, voicemail, voicemailPIN,
+             voicemailMaxSeconds
     }
 
     /// Settings added later default when a stored document lacks them.
@@ -49,13 +57,14 @@ public struct LineFeatures: Sendable, Equatable, Codable {
             forwardNoAnswer: try c.decodeIfPresent(String.self, forKey: .forwardNoAnswer),
             callWaiting: try c.decodeIfPresent(Bool.self, forKey: .callWaiting) ?? true,
             voicemail: try c.decodeIfPresent(Bool.self, forKey: .voicemail) ?? false,
-            voicemailPIN: try c.decodeIfPresent(String.self, forKey: .voicemailPIN))
+            voicemailPIN: try c.decodeIfPresent(String.self, forKey: .voicemailPIN),
+            voicemailMaxSeconds: try c.decodeIfPresent(Int.self, forKey: .voicemailMaxSeconds))
     }
 
     /// Nothing set: the line rings as usual.
     public var isDefault: Bool {
         !doNotDisturb && forwardAlways == nil && forwardBusy == nil && forwardNoAnswer == nil && callWaiting && !voicemail
-            && voicemailPIN == nil
+            && voicemailPIN == nil && voicemailMaxSeconds == nil
     }
 
     /// A forward target: 1 to 20 digits, an optional leading `+`.

@@ -103,6 +103,10 @@ public enum CallFlowRules {
         if let pin = features.voicemailPIN, !(4...12).contains(pin.count) || !pin.allSatisfy(\.isASCII) || !pin.allSatisfy(\.isNumber) {
             return "a voicemail PIN is 4 to 12 digits"
         }
+        if let seconds = features.voicemailMaxSeconds, !LineFeatures.voicemailMaxRange.contains(seconds) {
+            let range = LineFeatures.voicemailMaxRange
+            return "a voicemail message's maximum length is \(range.lowerBound) to \(range.upperBound) seconds, got \(seconds)"
+        }
         for target in [features.forwardAlways, features.forwardBusy, features.forwardNoAnswer].compactMap({ $0 }) {
             guard LineFeatures.isValidTarget(target) else { return "forward target '\(target)' must be an extension or a number" }
             guard target != features.extensionNumber else { return "line \(target) cannot forward to itself" }

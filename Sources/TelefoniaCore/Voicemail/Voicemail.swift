@@ -38,29 +38,45 @@ public protocol VoicemailBoxes: Sendable {
     func delete(_ message: VoicemailMessage) throws
 }
 
-/// The voicemail box's side of a call (T5): the line's greeting (its own audio
-/// `vm-<ext>` when the tenant uploaded one, else "deixe sua mensagem após o sinal"),
-/// the beep, then what the caller says until `#`, 4 s of silence or `maxSeconds`
-/// (hanging up keeps it too); a message under a second is not kept.
+/// The voicemail box's side of a call (T5): the line's greeting — its busy one when the
+/// line was busy (the tenant's audio `vm-<ext>-ocupado`, else "o ramal está ocupado,
+/// deixe sua mensagem após o sinal"), its unavailable one otherwise (`vm-<ext>`, else
+/// "deixe sua mensagem após o sinal") — the beep, then what the caller says until `#`,
+/// 4 s of silence or the line's maximum length (`LineFeatures.voicemailMaxSeconds`;
+/// hanging up keeps it too); a message under a second is not kept.
 public struct VoicemailDeposit: Sendable {
     public let boxes: any VoicemailBoxes
-    public var maxSeconds = 120
+    /// The longest message a line's box takes, by line; nil or a failed read: the default.
+    private let maxSeconds: @Sendable (_ tenantID: String, _ extensionNumber: String) throws -> Int?
 
-    public init(boxes: any VoicemailBoxes) {
-        self.boxes = boxes
+    /// Why the call reached the box, which picks the greeting.
+    public enum Reason: String, Sendable {
+        case busy
+        case unavailable
     }
 
-    /// The greeting a line's box plays: the tenant's audio file `vm-EXT` if any.
+    public init(boxes: any VoicemailBoxes,
+                maxSeconds: @escaping @Sendable (_ tenantID: String, _ extensionNumber: String) throws -> Int? = { _, _ in nil }) {
+        self.boxes = boxes
+        self.maxSeconds = maxSeconds
+    }
+
+    /// The greeting a line's box plays when unavailable: the tenant's audio file `vm-EXT` if any.
     public static func greeting(extensionNumber: String) -> String { "vm-" + extensionNumber }
+    /// The greeting a line's box plays when the line is busy: the tenant's audio file `vm-EXT-ocupado` if any.
+    public static func busyGreeting(extensionNumber: String) -> String { "vm-" + extensionNumber + "-ocupado" }
 
     /// Runs on `channel`; true when a message was kept.
     @discardableResult
-    public func run(tenantID: String, extensionNumber: String, caller: String, on channel: any CallChannel, logger: Logger) async -> Bool {
+    public func run(tenantID: String, extensionNumber: String, caller: String, reason: Reason = .unavailable,
+                    on channel: any CallChannel, logger: Logger) async -> Bool {
+        let limit = ((try? maxSeconds(tenantID, extensionNumber)) ?? nil) ?? LineFeatures.defaultVoicemailMaxSeconds
         do {
             do {
-                try await channel.play(.prompt(Self.greeting(extensionNumber: extensionNumber)), bargeIn: false)
+                let own = reason == .busy ? Self.busyGreeting(extensionNumber: extensionNumber) : Self.greeting(extensionNumber: extensionNumber)
+                try await channel.play(.prompt(own), bargeIn: false)
             } catch ChannelError.unknownPrompt {
-                try await channel.play(.prompt(Prompts.leaveMessage), bargeIn: false)
+                try await channel.play(.prompt(reason == .busy ? Prompts.busyLeaveMessage : Prompts.leaveMessage), bargeIn: false)
             }
             try await channel.beep()
         } catch {
@@ -68,7 +84,7 @@ public struct VoicemailDeposit: Sendable {
         }
         let recorded: RecordedAudio
         do {
-            recorded = try await channel.record(RecordingOptions(maxSeconds: maxSeconds, stopOnPound: true, silenceSeconds: 4))
+            recorded = try await channel.record(RecordingOptions(maxSeconds: limit, stopOnPound: true, silenceSeconds: 4))
         } catch {
             return false
         }
@@ -88,32 +104,38 @@ public struct VoicemailDeposit: Sendable {
     }
 }
 
-/// A call that goes to a line's voicemail box (the engine's "voicemail:<tenant>:<ext>").
+/// A call that goes to a line's voicemail box (the engine's
+/// "voicemail:<tenant>:<ext>[:busy]").
 public struct VoicemailDepositApplication: CallApplication {
     public let name: String
     let deposit: VoicemailDeposit
     let tenantID: String
     let extensionNumber: String
     let caller: String
+    let reason: VoicemailDeposit.Reason
 
     public static let prefix = "voicemail:"
 
-    public static func name(tenantID: String, extensionNumber: String) -> String { prefix + tenantID + ":" + extensionNumber }
+    public static func name(tenantID: String, extensionNumber: String, reason: VoicemailDeposit.Reason = .unavailable) -> String {
+        prefix + tenantID + ":" + extensionNumber + (reason == .busy ? ":busy" : "")
+    }
 
     /// The application for an engine's name; nil for other names.
-    public init?(named name: String, caller: String, boxes: any VoicemailBoxes) {
+    public init?(named name: String, caller: String, deposit: VoicemailDeposit) {
         guard name.hasPrefix(Self.prefix) else { return nil }
         let parts = name.dropFirst(Self.prefix.count).split(separator: ":").map(String.init)
-        guard parts.count == 2, Line.isValidExtension(parts[1]) else { return nil }
+        guard parts.count == 2 || (parts.count == 3 && parts[2] == "busy"), Line.isValidExtension(parts[1]) else { return nil }
         self.name = name
         self.tenantID = parts[0]
         self.extensionNumber = parts[1]
+        self.reason = parts.count == 3 ? .busy : .unavailable
         self.caller = caller
-        self.deposit = VoicemailDeposit(boxes: boxes)
+        self.deposit = deposit
     }
 
     public func run(on channel: any CallChannel, logger: Logger) async {
-        await deposit.run(tenantID: tenantID, extensionNumber: extensionNumber, caller: caller, on: channel, logger: logger)
+        await deposit.run(tenantID: tenantID, extensionNumber: extensionNumber, caller: caller, reason: reason, on: channel,
+                          logger: logger)
     }
 }
 

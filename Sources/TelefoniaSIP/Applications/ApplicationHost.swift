@@ -193,9 +193,15 @@ final class ApplicationHost: @unchecked Sendable {
             changed: { tenantID, ext in loop.execute { mwi?.changed(tenantID: tenantID, extensionNumber: ext) } })
     }
 
+    /// Deposits into the boxes, each line's maximum length read (in the application's task) from its features.
+    private var voicemailDeposit: VoicemailDeposit {
+        let store = self.store
+        return VoicemailDeposit(boxes: voicemailBoxes) { try store.lineFeatures(tenantID: $0, extensionNumber: $1).voicemailMaxSeconds }
+    }
+
     /// A voicemail deposit ("voicemail:<tenant>:<ext>") or retrieval ("voicemail-retrieve:…"); nil for other names.
     private func voicemailApplication(named name: String, call: B2BCall) -> (any CallApplication)? {
-        if let deposit = VoicemailDepositApplication(named: name, caller: call.aInvite.from.uri.user ?? "", boxes: voicemailBoxes) {
+        if let deposit = VoicemailDepositApplication(named: name, caller: call.aInvite.from.uri.user ?? "", deposit: voicemailDeposit) {
             return deposit
         }
         let store = self.store
@@ -275,7 +281,7 @@ final class ApplicationHost: @unchecked Sendable {
         let delivery = CallDelivery(
             groups: { try store.callGroup(tenantID: $0, name: $1) },
             ringer: SIPLineRinger(host: self, call: call, loop: context.loop),
-            voicemail: VoicemailDeposit(boxes: voicemailBoxes), logger: context.logger)
+            voicemail: voicemailDeposit, logger: context.logger)
         return IVRApplication(
             tenantID: tenantID, start: start, callID: call.id.rawValue, caller: call.aInvite.from.uri.user ?? "",
             directory: StoreIVRDirectory(store: store), connector: delivery,
