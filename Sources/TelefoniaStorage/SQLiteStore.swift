@@ -287,6 +287,11 @@ public final class SQLiteStore: Store, @unchecked Sendable {
             ).isEmpty {
                 throw StoreError(.invalid, "tenant \(did.tenantID) has no call group \(name)")
             }
+            if case .voicemail(let ext)? = did.route, try database.query(
+                "SELECT 1 FROM lines WHERE tenant_id = ? AND extension = ?", did.tenantID, ext, row: { _ in 1 }
+            ).isEmpty {
+                throw StoreError(.invalid, "tenant \(did.tenantID) has no line \(ext) (for its voicemail)")
+            }
             try database.execute(
                 """
                 INSERT INTO dids (number, tenant_id, extension, route) VALUES (?, ?, ?, ?)

@@ -72,11 +72,13 @@ struct DIDCommand: ParsableCommand {
     }
 
     struct Route: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Send a DID's calls to an IVR menu, or back to its line.")
+        static let configuration = CommandConfiguration(
+            abstract: "Send a DID's calls to an IVR menu, a call group or a line's voicemail, or back to its line.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Number.") var number: String
         @Option(help: "IVR menu that answers the number.") var ivr: String?
         @Option(help: "Call group that rings for the number.") var group: String?
+        @Option(help: "Line whose voicemail box answers the number.") var voicemail: String?
         @Flag(help: "Ring the DID's line again.") var line = false
 
         func run() throws {
@@ -85,11 +87,12 @@ struct DIDCommand: ParsableCommand {
             guard var did = try store.did(number: number) else {
                 throw CLIError("unknown DID \(number); see `telefonia did list`")
             }
-            guard [ivr != nil, group != nil, line].filter({ $0 }).count == 1 else {
-                throw CLIError("give one of --ivr N, --group NAME or --line")
+            guard [ivr != nil, group != nil, voicemail != nil, line].filter({ $0 }).count == 1 else {
+                throw CLIError("give one of --ivr N, --group NAME, --voicemail EXT or --line")
             }
             did.route = try ivr.map { try DIDCommand.route(ivr: $0, tenantID: did.tenantID, global: global) }
                 ?? group.map { try DIDCommand.route(group: $0, tenantID: did.tenantID, global: global) }
+                ?? voicemail.map { try DIDCommand.route(voicemail: $0, tenantID: did.tenantID, global: global) }
             try store.save(did)
             print("DID \(number) now " + (did.route.map { "reaches \($0)" } ?? "rings line \(did.extensionNumber)"))
         }
@@ -102,6 +105,14 @@ struct DIDCommand: ParsableCommand {
             throw CLIError("tenant \(tenantID) has no IVR \(menu); see `telefonia ivr list \(tenantID)`")
         }
         return .ivr(menu)
+    }
+
+    /// The route to line `ext`'s voicemail box, checked.
+    static func route(voicemail ext: String, tenantID: String, global: GlobalOptions) throws -> DIDRoute {
+        guard Line.isValidExtension(ext), try global.openStore().line(tenantID: tenantID, extensionNumber: ext) != nil else {
+            throw CLIError("tenant \(tenantID) has no line \(ext); see `telefonia line list --tenant \(tenantID)`")
+        }
+        return .voicemail(ext)
     }
 
     /// The route to call group `name` of the tenant, checked.

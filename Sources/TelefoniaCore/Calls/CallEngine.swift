@@ -440,6 +440,14 @@ public final class CallEngine {
             }
             return try dialApplication(IVRDialling.groupApplicationName(tenantID: did.tenantID, name: name), offer.callID, state)
         }
+        if case .voicemail(let ext)? = did.route {
+            // T3, T5: the DID is answered by a line's voicemail box.
+            guard try data.line(tenantID: did.tenantID, extensionNumber: ext) != nil else {
+                return reject(offer.callID, state, status: 404, disposition: .failed, reason: "DID \(e164) points to a missing line")
+            }
+            state.note = "voicemail of \(ext) (DID)"
+            return try dialApplication(VoicemailDepositApplication.name(tenantID: did.tenantID, extensionNumber: ext), offer.callID, state)
+        }
         guard let target = try data.line(tenantID: did.tenantID, extensionNumber: did.extensionNumber) else {
             return reject(offer.callID, state, status: 404, disposition: .failed, reason: "DID \(e164) points to a missing line")
         }

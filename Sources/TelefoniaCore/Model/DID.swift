@@ -17,12 +17,15 @@ public struct DID: Sendable, Equatable, Codable {
     }
 }
 
-/// Where a DID sends calls other than its line (set by the operator). Written `ivr:1`, `group:vendas`.
+/// Where a DID sends calls other than its line (set by the operator). Written `ivr:1`,
+/// `group:vendas`, `voicemail:1001`.
 public enum DIDRoute: Sendable, Hashable, TextCodable {
     /// An IVR menu of the tenant, by number.
     case ivr(String)
     /// A call group of the tenant, by name.
     case group(String)
+    /// The voicemail box of a line of the tenant (T5), by extension.
+    case voicemail(String)
 
     public init?(parsing text: String) {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
@@ -30,6 +33,7 @@ public enum DIDRoute: Sendable, Hashable, TextCodable {
         switch parts[0].lowercased() {
         case "ivr" where IVRMenu.isValidNumber(parts[1]): self = .ivr(parts[1])
         case "group" where CallGroup.isValidName(parts[1]): self = .group(parts[1])
+        case "voicemail" where Line.isValidExtension(parts[1]): self = .voicemail(parts[1])
         default: return nil
         }
     }
@@ -38,6 +42,7 @@ public enum DIDRoute: Sendable, Hashable, TextCodable {
         switch self {
         case .ivr(let number): "ivr:\(number)"
         case .group(let name): "group:\(name)"
+        case .voicemail(let ext): "voicemail:\(ext)"
         }
     }
 

@@ -201,6 +201,9 @@ public final class MemoryStore: Store, @unchecked Sendable {
             if case .group(let name)? = did.route, state.callGroups[did.tenantID]?[name] == nil {
                 throw StoreError(.invalid, "tenant \(did.tenantID) has no call group \(name)")
             }
+            if case .voicemail(let ext)? = did.route, state.lines[LineKey(tenantID: did.tenantID, extensionNumber: ext)] == nil {
+                throw StoreError(.invalid, "tenant \(did.tenantID) has no line \(ext) (for its voicemail)")
+            }
             state.dids[did.number] = did
         }
     }
