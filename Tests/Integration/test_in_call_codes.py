@@ -111,3 +111,29 @@ def test_star23_three_way(pbx, phones, ports, tmp_path):
     assert h.analyse_wav(second.last_heard(), 440).seconds_present >= 2.5, "1002 hears 1000"
     row = pbx.wait_cdr(lambda r: r["dialled"] == "1000", what="the three-way call's CDR")
     assert row["disposition"] == "ANSWERED", row
+
+
+def test_blind_transfer_by_the_callers_phone(pbx, phones):
+    """1000 (440 Hz) calls 1001 (700 Hz), which answers; 1000's phone transfers the call to
+    1002 (1000 Hz) with its own transfer button (REFER in the caller's dialog): 1001 waits
+    on hold, 1002 rings and answers, 1000's call ends, and 1001 and 1002 hear each other.
+    The record says the call was transferred to 1002."""
+    caller = phones.line("1000", pbx, tone_hz=440)
+    callee = phones.line("1001", pbx, tone_hz=700, answermode="auto")
+    target = phones.line("1002", pbx, tone_hz=1000, answermode="auto")
+    caller.dial(pbx.uri("1001"))
+    caller.wait_for("CALL_ESTABLISHED", 10)
+    callee.wait_for("CALL_ESTABLISHED", 5)
+    time.sleep(1.5)
+    caller.command("transfer", pbx.uri("1002"))
+    target.wait_for("CALL_ESTABLISHED", 10)
+    caller.wait_for("CALL_CLOSED", 10)
+    time.sleep(2.5)
+    assert callee.find("CALL_CLOSED") is None and target.find("CALL_CLOSED") is None, "the transferred call goes on"
+    callee.hangup()
+    callee.wait_for("CALL_CLOSED", 5)
+    target.wait_for("CALL_CLOSED", 5)
+    assert h.analyse_wav(callee.last_heard(), 1000).seconds_present >= 1.5, "1001 hears 1002 after the transfer"
+    assert h.analyse_wav(target.last_heard(), 700).seconds_present >= 1.5, "1002 hears 1001"
+    row = pbx.wait_cdr(lambda r: r["dialled"] == "1001", what="the transferred call's CDR")
+    assert row["disposition"] == "ANSWERED" and "transferred to 1002" in row["reason"], row

@@ -68,6 +68,9 @@ extension B2BUA {
             context.transactions.respond(to: request, with: request.response(400, "Bad Refer-To", toTag: tag), peer: peer)
             return
         }
+        if side == .a, call.answeredAt != nil, call.tenantID != nil, call.transfer == nil, call.joined == nil {
+            return callerTransfer(request, call: call, peer: peer, tag: tag, to: ext)
+        }
         guard side == .b, call.answeredAt != nil, call.relay != nil, call.channel == nil, call.transfer == nil, call.connection == nil,
               call.joined == nil, call.split == nil,
               let bFrom = call.bFrom, let bTo = call.bTo, let bTarget = call.bRemoteTarget, let bPeer = call.bPeer,
@@ -106,6 +109,30 @@ extension B2BUA {
             dialer.dial(call, target: .line(tenantID: tenantID, extensionNumber: ext, contacts: contacts, domain: domain),
                         callerID: call.aInvite.from.uri.user ?? "anonymous")
         }
+    }
+
+    /// The caller's phone transfers the callee (REFER in the A dialog): the call is split
+    /// on the server (`SplitCall`), the target rung while the callee waits on hold, and
+    /// once it answers the caller's leg is hung up and the target takes its place. The
+    /// caller's phone hears how it goes by NOTIFY.
+    private func callerTransfer(_ request: SIPMessage, call: B2BCall, peer: SIPPeer, tag: String, to ext: String) {
+        guard let split = call.split ?? SplitCall.split(call, b2bua: self) else {
+            context.transactions.respond(to: request, with: request.response(403, "Transfer not available here", toTag: tag), peer: peer)
+            return
+        }
+        context.transactions.respond(to: request, with: request.response(202, "Accepted", toTag: tag), peer: peer)
+        let notify: (String, Bool) -> Void = { [weak self, weak call] status, done in
+            guard let self, let call, !call.gone.contains(.a) || done,
+                  var notify = call.inDialogRequest("NOTIFY", to: .a, context: context) else { return }
+            notify.setHeader("Event", "refer")
+            notify.setHeader("Subscription-State", done ? "terminated;reason=noresource" : "active;expires=60")
+            notify.contacts = [context.ourContact(call.aPeer.kind)]
+            notify.contentType = "message/sipfrag;version=2.0"
+            notify.body = Array("SIP/2.0 \(status)\r\n".utf8)
+            context.transactions.sendRequest(notify, to: call.aPeer) { _ in }
+        }
+        notify("100 Trying", false)
+        split.transfer(to: ext, from: .a, report: notify)
     }
 
     /// The new leg answered (the old B leg gets BYE) or failed (the call stays with it).

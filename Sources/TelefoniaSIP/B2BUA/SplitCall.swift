@@ -46,6 +46,9 @@ final class SplitCall: @unchecked Sendable {
         let bridge = ConferenceBridge()
         let leg: B2BCall
         var answered = false
+        /// A blind transfer (REFER from the caller's phone): told how it goes (NOTIFY),
+        /// and the transferor leaves as soon as the target answers.
+        var report: ((_ status: String, _ done: Bool) -> Void)?
     }
 
     private unowned let b2bua: B2BUA
@@ -128,15 +131,24 @@ final class SplitCall: @unchecked Sendable {
 
     // MARK: - Feature codes
 
+    /// A blind transfer asked by `side`'s phone (REFER): `ext` is rung, the others wait
+    /// on hold; when it answers the transferor's leg is hung up and `ext` takes its place.
+    /// `report` hears "200 OK" or why not (the call then goes on as it was).
+    func transfer(to ext: String, from side: LegSide, report: @escaping (_ status: String, _ done: Bool) -> Void) {
+        consult(ext, from: side, report: report)
+    }
+
     /// `*1`+`ext` from `side`: hold the others, ring `ext` for the transferor.
-    func consult(_ ext: String, from side: LegSide) {
+    func consult(_ ext: String, from side: LegSide, report: ((_ status: String, _ done: Bool) -> Void)? = nil) {
         let transferor = PartyID.side(side)
         guard !finished, consultation == nil, let party = parties[transferor] else {
             logger.info("*1 ignored: a consultation is under way", metadata: ["tel.call_id": "\(call.id)"])
+            report?("491 Request Pending", true)
             return
         }
         guard Line.isValidExtension(ext), ext != party.line else {
             party.audio.play(unavailable, loop: false)
+            report?("404 Not Found", true)
             return
         }
         var invite = call.aInvite
@@ -144,7 +156,8 @@ final class SplitCall: @unchecked Sendable {
         invite.from = NameAddress(uri: SIPURI(user: party.line, host: invite.from.uri.host)).withTag(SignallingContext.newTag())
         let leg = B2BCall(id: CallID("consult-" + SignallingContext.randomHex(8)), aInvite: invite, aPeer: call.aPeer, aOffer: call.aOffer)
         leg.tenantID = tenantID
-        let consultation = Consultation(transferor: transferor, target: ext, leg: leg)
+        var consultation = Consultation(transferor: transferor, target: ext, leg: leg)
+        consultation.report = report
         self.consultation = consultation
         party.audio.join(consultation.bridge)
         party.audio.play(SIPLineRinger.ringback, loop: true)
@@ -171,8 +184,17 @@ final class SplitCall: @unchecked Sendable {
             let id = PartyID.leg(leg.id)
             add(id, Party(channel: channel, port: nil, audio: PartyAudio(), line: consultation.target, leg: leg), to: consultation.bridge)
             connection.onHangUp = { [weak self] in self?.left(id) }
+            if let report = consultation.report, case .side(let side) = consultation.transferor {
+                // Blind: the target answered, the transferor's part is over.
+                report("200 OK", true)
+                if let bye = call.inDialogRequest("BYE", to: side, context: context), let peer = side == .a ? call.aPeer : call.bPeer {
+                    context.transactions.sendRequest(bye, to: peer) { _ in }
+                }
+                _ = sideLeft(side)
+            }
         case .failed(let why):
             logger.info("consultation failed", metadata: ["tel.call_id": "\(call.id)", "line": "\(consultation.target)", "why": "\(why)"])
+            consultation.report?(why.contains("busy") ? "486 Busy Here" : "480 Temporarily Unavailable", true)
             self.consultation = nil
             b2bua.forget(leg)
             transferor.audio.join(main)
