@@ -123,13 +123,8 @@ extension B2BUA {
         context.transactions.respond(to: request, with: request.response(202, "Accepted", toTag: tag), peer: peer)
         let notify: (String, Bool) -> Void = { [weak self, weak call] status, done in
             guard let self, let call, !call.gone.contains(.a) || done,
-                  var notify = call.inDialogRequest("NOTIFY", to: .a, context: context) else { return }
-            notify.setHeader("Event", "refer")
-            notify.setHeader("Subscription-State", done ? "terminated;reason=noresource" : "active;expires=60")
-            notify.contacts = [context.ourContact(call.aPeer.kind)]
-            notify.contentType = "message/sipfrag;version=2.0"
-            notify.body = Array("SIP/2.0 \(status)\r\n".utf8)
-            context.transactions.sendRequest(notify, to: call.aPeer) { _ in }
+                  let notify = call.inDialogRequest("NOTIFY", to: .a, context: context) else { return }
+            sendReferNotify(notify, status: status, done: done, to: call.aPeer)
         }
         notify("100 Trying", false)
         split.transfer(to: ext, from: .a, report: notify)
@@ -156,13 +151,19 @@ extension B2BUA {
 
     /// NOTIFY (Event: refer) with the new leg's status line, to the phone that referred.
     private func notifyReferrer(_ call: B2BCall, _ transfer: BlindTransfer, status: String, done: Bool) {
-        var notify = transfer.request("NOTIFY", context: context)
+        sendReferNotify(transfer.request("NOTIFY", context: context), status: status, done: done, to: transfer.oldPeer)
+    }
+
+    /// Sends `notify` (a NOTIFY in the REFER's dialog) as the refer subscription's news:
+    /// the status line of the transfer's new leg as `message/sipfrag` (RFC 3515 §2.4.5).
+    private func sendReferNotify(_ notify: SIPMessage, status: String, done: Bool, to peer: SIPPeer) {
+        var notify = notify
         notify.setHeader("Event", "refer")
         notify.setHeader("Subscription-State", done ? "terminated;reason=noresource" : "active;expires=60")
-        notify.contacts = [context.ourContact(transfer.oldPeer.kind)]
+        notify.contacts = [context.ourContact(peer.kind)]
         notify.contentType = "message/sipfrag;version=2.0"
         notify.body = Array("SIP/2.0 \(status)\r\n".utf8)
-        context.transactions.sendRequest(notify, to: transfer.oldPeer) { _ in }
+        context.transactions.sendRequest(notify, to: peer) { _ in }
     }
 
     // MARK: - Attended transfer (REFER with Replaces, RFC 3891)
@@ -206,13 +207,8 @@ extension B2BUA {
         let joinedLine = other.bTargetLine ?? other.aInvite.requestURI?.user ?? "?"
         driver.feed(.transferred(call.id, to: joinedLine))
         // Tell the transferor it worked (NOTIFY in the dialog the REFER came in).
-        guard var notify = call.inDialogRequest("NOTIFY", to: side, context: context) else { return }
-        notify.setHeader("Event", "refer")
-        notify.setHeader("Subscription-State", "terminated;reason=noresource")
-        notify.contacts = [context.ourContact(peer.kind)]
-        notify.contentType = "message/sipfrag;version=2.0"
-        notify.body = Array("SIP/2.0 200 OK\r\n".utf8)
-        context.transactions.sendRequest(notify, to: side == .a ? call.aPeer : (call.bPeer ?? peer)) { _ in }
+        guard let notify = call.inDialogRequest("NOTIFY", to: side, context: context) else { return }
+        sendReferNotify(notify, status: "200 OK", done: true, to: side == .a ? call.aPeer : (call.bPeer ?? peer))
         context.logger.info("attended transfer", metadata: ["tel.call_id": "\(call.id)", "joined": "\(other.id)"])
     }
 }
