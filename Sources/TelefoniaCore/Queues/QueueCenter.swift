@@ -1,0 +1,456 @@
+/// What the queue centre asks its host to do.
+public enum QueueAction: Sendable, Equatable {
+    /// Offer the caller to these agents' lines at once (their phones ring `seconds`);
+    /// report `answered` or `notAnswered`.
+    case ring(callID: String, agents: [String], seconds: Int)
+    /// Stop offering the caller (it left, timed out, or another agent answered).
+    case stopRinging(callID: String)
+    /// Tell the caller its place ("você é o 3º da fila") and, when set, the estimated wait.
+    case announce(callID: String, position: Int, estimatedWaitSeconds: Int?)
+    /// The caller waited the maximum: take it to the queue's overflow.
+    case overflow(callID: String, to: IVRDestination)
+}
+
+/// The queues of every tenant and their agents, as one state machine on a clock (C2,
+/// B5): callers enter, wait, are offered to agents round by round as each queue's
+/// strategy says, and leave answered, abandoned or to the overflow; agents log in, pause,
+/// take calls and wrap up. It decides; its host rings, plays and bridges, and reports
+/// back. Every decision is written to the event log (`drainEvents`).
+///
+/// An agent serving several queues gets the caller who has waited longest across them,
+/// the queue's weight breaking ties (B5). Not thread-safe: one owner, one thread (the
+/// server's signalling loop, or a simulation).
+public final class QueueCenter {
+    private struct QueueKey: Hashable {
+        var tenantID: String
+        var name: String
+    }
+
+    private struct AgentKey: Hashable {
+        var tenantID: String
+        var ext: String
+    }
+
+    private enum CallerState {
+        /// Waiting for an attempt due at that time.
+        case waiting(due: Int64)
+        /// Offered to `round`; `rest` are the rounds still to try in this attempt.
+        case ringing(round: [String], rest: [[String]])
+        case connected(agent: String, since: Int64)
+    }
+
+    private struct Caller {
+        var callID: String
+        var queue: QueueKey
+        var number: String
+        var enteredAt: Int64
+        var state: CallerState
+        var nextAnnounceAt: Int64?
+    }
+
+    private struct Agent {
+        var key: AgentKey
+        var mode: AgentMode
+        /// Queues the agent takes calls from (basic: the queues listing it; flex and power: those it logged into).
+        var queues: Set<String> = []
+        var loggedIn = true
+        var paused: String?
+        var lineBusy = false
+        var offeredTo: String?
+        var talkingWith: String?
+        var wrapUpUntil: Int64 = 0
+        var idleSince: Int64?
+        var answeredToday = 0
+        var missedInRow = 0
+        /// Order of arrival among logged-in agents (flex and power rank after members).
+        var joined: Int
+    }
+
+    private let clock: any WallClock
+    private var random: SeededGenerator
+    private var queues: [QueueKey: CallQueue] = [:]
+    private var agents: [AgentKey: Agent] = [:]
+    private var callers: [String: Caller] = [:]
+    /// Callers of each queue in the order they entered (connected ones removed).
+    private var lines: [QueueKey: [String]] = [:]
+    private var lastAnswered: [QueueKey: String] = [:]
+    /// Running talk-time average per queue (estimated wait), seconds.
+    private var handling: [QueueKey: (total: Double, count: Int)] = [:]
+    private var events: [QueueEvent] = []
+    private var joinCounter = 0
+
+    public init(clock: any WallClock, seed: UInt64 = 1) {
+        self.clock = clock
+        self.random = SeededGenerator(seed: seed)
+    }
+
+    // MARK: - Configuration
+
+    /// Sets (or replaces) a tenant's queues; member lines become basic agents of them.
+    /// Callers already waiting stay; a removed queue's callers stay until they leave.
+    public func configure(tenantID: String, queues configured: [CallQueue]) {
+        for key in queues.keys where key.tenantID == tenantID { queues[key] = nil }
+        for queue in configured { queues[QueueKey(tenantID: tenantID, name: queue.name)] = queue }
+        for key in Array(agents.keys) where key.tenantID == tenantID && agents[key]!.mode == .basic {
+            agents[key]!.queues = []
+        }
+        for queue in configured {
+            for member in queue.members {
+                let key = AgentKey(tenantID: tenantID, ext: member.extensionNumber)
+                if agents[key] == nil {
+                    joinCounter += 1
+                    agents[key] = Agent(key: key, mode: .basic, idleSince: clock.nowMillis(), joined: joinCounter)
+                }
+                agents[key]!.queues.insert(queue.name)
+            }
+        }
+    }
+
+    /// The queue `name` of `tenantID`, as configured.
+    public func queue(tenantID: String, name: String) -> CallQueue? { queues[QueueKey(tenantID: tenantID, name: name)] }
+
+    // MARK: - Callers
+
+    /// A caller enters queue `name`. Nil when there is no such queue (the host refuses the call).
+    public func enter(callID: String, tenantID: String, queue name: String, caller number: String) -> [QueueAction]? {
+        let key = QueueKey(tenantID: tenantID, name: name)
+        guard let queue = queues[key], callers[callID] == nil else { return nil }
+        let now = clock.nowMillis()
+        callers[callID] = Caller(callID: callID, queue: key, number: number, enteredAt: now, state: .waiting(due: now),
+                                 nextAnnounceAt: queue.announceEvery.map { now + Int64($0) * 1000 })
+        lines[key, default: []].append(callID)
+        log(.enter, key, callID: callID, caller: number, position: lines[key]!.count)
+        return dispatch()
+    }
+
+    /// The caller hung up (abandoned while waiting, or the end of its call with an agent).
+    public func hangUp(callID: String) -> [QueueAction] {
+        guard let caller = callers.removeValue(forKey: callID) else { return [] }
+        let now = clock.nowMillis()
+        var actions: [QueueAction] = []
+        switch caller.state {
+        case .connected(let agent, let since):
+            finishCall(caller, agent: agent, since: since)
+        case .ringing(let round, _):
+            actions.append(.stopRinging(callID: callID))
+            release(round, of: caller)
+            fallthrough
+        case .waiting:
+            let position = position(of: callID, in: caller.queue)
+            removeFromLine(callID, caller.queue)
+            log(.abandon, caller.queue, callID: callID, caller: caller.number, position: position,
+                wait: Double(now - caller.enteredAt) / 1000)
+        }
+        return actions + dispatch()
+    }
+
+    /// `agent` answered the caller's offer: they are connected.
+    public func answered(callID: String, by agent: String) -> [QueueAction] {
+        guard var caller = callers[callID], case .ringing(let round, _) = caller.state else { return [] }
+        let now = clock.nowMillis()
+        release(round.filter { $0 != agent }, of: caller)
+        let key = AgentKey(tenantID: caller.queue.tenantID, ext: agent)
+        agents[key]?.offeredTo = nil
+        agents[key]?.talkingWith = callID
+        agents[key]?.answeredToday += 1
+        agents[key]?.missedInRow = 0
+        caller.state = .connected(agent: agent, since: now)
+        callers[callID] = caller
+        removeFromLine(callID, caller.queue)
+        lastAnswered[caller.queue] = agent
+        log(.connect, caller.queue, callID: callID, caller: caller.number, agent: agent, wait: Double(now - caller.enteredAt) / 1000)
+        return dispatch()
+    }
+
+    /// Nobody of the caller's current round answered (ring time over, busy, refused):
+    /// the next round rings, or the caller waits the retry time.
+    public func notAnswered(callID: String) -> [QueueAction] {
+        guard var caller = callers[callID], case .ringing(let round, let rest) = caller.state,
+              let queue = queues[caller.queue] else { return [] }
+        for ext in round {
+            let key = AgentKey(tenantID: caller.queue.tenantID, ext: ext)
+            guard agents[key]?.offeredTo == callID else { continue }
+            agents[key]!.offeredTo = nil
+            agents[key]!.missedInRow += 1
+            log(.ringNoAnswer, caller.queue, callID: callID, caller: caller.number, agent: ext)
+            if let limit = queue.autoPauseAfter, agents[key]!.missedInRow >= limit, agents[key]!.paused == nil {
+                agents[key]!.paused = "auto"
+                log(.pause, caller.queue, agent: ext, reason: "auto")
+            }
+        }
+        caller.state = .waiting(due: clock.nowMillis())
+        callers[callID] = caller
+        if let next = nextRound(rest, for: caller) {
+            return ring(callID, next.round, rest: next.rest, queue: queue)
+        }
+        caller.state = .waiting(due: clock.nowMillis() + Int64(queue.retrySeconds) * 1000)
+        callers[callID] = caller
+        return dispatch()
+    }
+
+    // MARK: - Agents
+
+    /// A flex or power agent logs in at line `ext` (`*78`) to `queues` (every queue of the
+    /// tenant when empty). A basic member logging in again just leaves its pause.
+    public func login(tenantID: String, agent ext: String, mode: AgentMode, queues names: [String] = []) -> [QueueAction] {
+        let key = AgentKey(tenantID: tenantID, ext: ext)
+        let all = queues.keys.filter { $0.tenantID == tenantID }.map(\.name)
+        joinCounter += 1
+        var agent = agents[key] ?? Agent(key: key, mode: mode, joined: 1_000_000 + joinCounter)
+        if agent.mode != .basic { agent.mode = mode }
+        agent.queues.formUnion(names.isEmpty ? all : names)
+        agent.loggedIn = true
+        agent.idleSince = agent.idleSince ?? clock.nowMillis()
+        agents[key] = agent
+        log(.login, nil, tenantID: tenantID, agent: ext)
+        return dispatch()
+    }
+
+    /// The agent logs out (`*78` again, or the supervisor). A basic member cannot: it is paused instead.
+    public func logout(tenantID: String, agent ext: String) -> [QueueAction] {
+        let key = AgentKey(tenantID: tenantID, ext: ext)
+        guard var agent = agents[key], agent.loggedIn else { return [] }
+        if agent.mode == .basic { return pause(tenantID: tenantID, agent: ext, reason: "logout") }
+        agent.loggedIn = false
+        agent.queues = []
+        agents[key] = agent
+        log(.logout, nil, tenantID: tenantID, agent: ext)
+        return []
+    }
+
+    public func pause(tenantID: String, agent ext: String, reason: String) -> [QueueAction] {
+        let key = AgentKey(tenantID: tenantID, ext: ext)
+        guard agents[key]?.loggedIn == true, agents[key]?.paused == nil else { return [] }
+        agents[key]!.paused = reason
+        log(.pause, nil, tenantID: tenantID, agent: ext, reason: reason)
+        return []
+    }
+
+    public func unpause(tenantID: String, agent ext: String) -> [QueueAction] {
+        let key = AgentKey(tenantID: tenantID, ext: ext)
+        guard agents[key]?.paused != nil else { return [] }
+        agents[key]!.paused = nil
+        agents[key]!.missedInRow = 0
+        log(.unpause, nil, tenantID: tenantID, agent: ext)
+        return dispatch()
+    }
+
+    /// Whether the agent's line is in a call that is not the queue's (it then gets no
+    /// offer unless the queue rings lines in use).
+    public func setLineBusy(tenantID: String, agent ext: String, busy: Bool) -> [QueueAction] {
+        let key = AgentKey(tenantID: tenantID, ext: ext)
+        guard agents[key] != nil, agents[key]!.lineBusy != busy else { return [] }
+        agents[key]!.lineBusy = busy
+        return busy ? [] : dispatch()
+    }
+
+    // MARK: - Time
+
+    /// Carries out what fell due by now: announcements, maximum waits, retries, wrap-ups over.
+    public func advance() -> [QueueAction] {
+        let now = clock.nowMillis()
+        var actions: [QueueAction] = []
+        for id in callers.keys.sorted() {
+            guard let caller = callers[id], let queue = queues[caller.queue] else { continue }
+            if case .connected = caller.state { continue }
+            if let limit = queue.maxWaitSeconds, now - caller.enteredAt >= Int64(limit) * 1000 {
+                callers[id] = nil
+                if case .ringing(let round, _) = caller.state {
+                    actions.append(.stopRinging(callID: id))
+                    release(round, of: caller)
+                }
+                removeFromLine(id, caller.queue)
+                log(.timeout, caller.queue, callID: id, caller: caller.number, wait: Double(now - caller.enteredAt) / 1000)
+                actions.append(.overflow(callID: id, to: queue.overflow))
+                continue
+            }
+            if let at = caller.nextAnnounceAt, at <= now, let every = queue.announceEvery {
+                let position = position(of: id, in: caller.queue) ?? 1
+                actions.append(.announce(callID: id, position: position,
+                                         estimatedWaitSeconds: queue.announceWait ? estimatedWait(position: position, queue: caller.queue) : nil))
+                callers[id]!.nextAnnounceAt = at + Int64(every) * 1000
+            }
+        }
+        return actions + dispatch()
+    }
+
+    /// When `advance` next has something to do; nil: nothing is timed.
+    public var nextDeadline: Int64? {
+        var next: Int64?
+        func consider(_ at: Int64?) { if let at { next = min(next ?? at, at) } }
+        let now = clock.nowMillis()
+        var anyWaiting = false
+        for caller in callers.values {
+            guard let queue = queues[caller.queue] else { continue }
+            if case .connected = caller.state { continue }
+            anyWaiting = true
+            consider(caller.nextAnnounceAt)
+            consider(queue.maxWaitSeconds.map { caller.enteredAt + Int64($0) * 1000 })
+            if case .waiting(let due) = caller.state, due > now { consider(due) }
+        }
+        if anyWaiting {
+            for agent in agents.values where agent.wrapUpUntil > now { consider(agent.wrapUpUntil) }
+        }
+        return next
+    }
+
+    // MARK: - Reading
+
+    /// Events since the last call, oldest first.
+    public func drainEvents() -> [QueueEvent] {
+        defer { events.removeAll(keepingCapacity: true) }
+        return events
+    }
+
+    /// Callers waiting in a queue (not connected), in order.
+    public func waiting(tenantID: String, queue name: String) -> [String] { lines[QueueKey(tenantID: tenantID, name: name)] ?? [] }
+
+    /// Where an agent stands, for the consoles.
+    public func agentState(tenantID: String, agent ext: String) -> AgentState? {
+        guard let agent = agents[AgentKey(tenantID: tenantID, ext: ext)] else { return nil }
+        let now = clock.nowMillis()
+        let status: AgentState.Status
+        if !agent.loggedIn {
+            status = .loggedOut
+        } else if agent.talkingWith != nil {
+            status = .inCall
+        } else if agent.offeredTo != nil {
+            status = .ringing
+        } else if agent.paused != nil {
+            status = .paused
+        } else if agent.wrapUpUntil > now {
+            status = .wrapUp
+        } else if agent.lineBusy {
+            status = .unavailable
+        } else {
+            status = .available
+        }
+        return AgentState(extensionNumber: ext, mode: agent.mode, status: status, pauseReason: agent.paused,
+                          queues: agent.queues.sorted(), answeredToday: agent.answeredToday)
+    }
+
+    /// Starts a new day on the consoles: answered counters back to zero (the event log keeps the history).
+    public func resetDailyCounters() {
+        for key in agents.keys { agents[key]!.answeredToday = 0 }
+    }
+
+    // MARK: - Internals
+
+    /// Offers due callers to free agents: the longest waiting caller first across all
+    /// queues, ties to the heavier queue (B5).
+    private func dispatch() -> [QueueAction] {
+        let now = clock.nowMillis()
+        var due: [Caller] = []
+        for caller in callers.values {
+            if case .waiting(let at) = caller.state, at <= now { due.append(caller) }
+        }
+        guard !due.isEmpty else { return [] }
+        due.sort {
+            if $0.enteredAt != $1.enteredAt { return $0.enteredAt < $1.enteredAt }
+            let (w0, w1) = (queues[$0.queue]?.weight ?? 0, queues[$1.queue]?.weight ?? 0)
+            return w0 != w1 ? w0 > w1 : $0.callID < $1.callID
+        }
+        var actions: [QueueAction] = []
+        for caller in due {
+            guard let queue = queues[caller.queue] else { continue }
+            let candidates = freeAgents(of: caller.queue, queue: queue)
+            guard !candidates.isEmpty else { continue }
+            let rounds = queue.strategy.strategy.rounds(candidates, lastAnswered: lastAnswered[caller.queue], random: &random)
+            guard let first = nextRound(rounds, for: caller) else { continue }
+            actions += ring(caller.callID, first.round, rest: first.rest, queue: queue)
+        }
+        return actions
+    }
+
+    private func ring(_ callID: String, _ round: [String], rest: [[String]], queue: CallQueue) -> [QueueAction] {
+        guard var caller = callers[callID] else { return [] }
+        for ext in round { agents[AgentKey(tenantID: caller.queue.tenantID, ext: ext)]?.offeredTo = callID }
+        caller.state = .ringing(round: round, rest: rest)
+        callers[callID] = caller
+        return [.ring(callID: callID, agents: round, seconds: queue.ringSeconds)]
+    }
+
+    /// The first of `rounds` with agents still free, and the rounds after it.
+    private func nextRound(_ rounds: [[String]], for caller: Caller) -> (round: [String], rest: [[String]])? {
+        guard let queue = queues[caller.queue] else { return nil }
+        let free = Set(freeAgents(of: caller.queue, queue: queue).map(\.extensionNumber))
+        var rest = rounds[...]
+        while let round = rest.popFirst() {
+            let available = round.filter { free.contains($0) }
+            if !available.isEmpty { return (available, Array(rest)) }
+        }
+        return nil
+    }
+
+    private func freeAgents(of key: QueueKey, queue: CallQueue) -> [QueueCandidate] {
+        let now = clock.nowMillis()
+        let order = Dictionary(queue.members.enumerated().map { ($1.extensionNumber, ($0, $1.penalty)) }, uniquingKeysWith: { a, _ in a })
+        var candidates: [QueueCandidate] = []
+        for agent in agents.values where agent.key.tenantID == key.tenantID && agent.queues.contains(key.name) {
+            guard agent.loggedIn, agent.paused == nil, agent.offeredTo == nil, agent.talkingWith == nil,
+                  agent.wrapUpUntil <= now, !agent.lineBusy || queue.ringInUse else { continue }
+            let (position, penalty) = order[agent.key.ext] ?? (agent.joined, 0)
+            candidates.append(QueueCandidate(extensionNumber: agent.key.ext, order: position, penalty: penalty,
+                                             answeredToday: agent.answeredToday, idleSince: agent.idleSince))
+        }
+        return candidates
+    }
+
+    private func release(_ round: [String], of caller: Caller) {
+        for ext in round {
+            let key = AgentKey(tenantID: caller.queue.tenantID, ext: ext)
+            if agents[key]?.offeredTo == caller.callID { agents[key]!.offeredTo = nil }
+        }
+    }
+
+    private func finishCall(_ caller: Caller, agent ext: String, since: Int64) {
+        let now = clock.nowMillis()
+        let key = AgentKey(tenantID: caller.queue.tenantID, ext: ext)
+        let wrapUp = Int64(queues[caller.queue]?.wrapUpSeconds ?? 0) * 1000
+        if agents[key]?.talkingWith == caller.callID {
+            agents[key]!.talkingWith = nil
+            agents[key]!.wrapUpUntil = now + wrapUp
+            agents[key]!.idleSince = now + wrapUp
+        }
+        let talk = Double(now - since) / 1000
+        handling[caller.queue, default: (0, 0)].total += talk
+        handling[caller.queue, default: (0, 0)].count += 1
+        log(.complete, caller.queue, callID: caller.callID, caller: caller.number, agent: ext, talk: talk)
+    }
+
+    private func position(of callID: String, in key: QueueKey) -> Int? {
+        lines[key]?.firstIndex(of: callID).map { $0 + 1 }
+    }
+
+    private func removeFromLine(_ callID: String, _ key: QueueKey) {
+        lines[key]?.removeAll { $0 == callID }
+    }
+
+    /// Position × average talk time ÷ agents logged in to the queue (180 s before any call ended).
+    private func estimatedWait(position: Int, queue key: QueueKey) -> Int {
+        let average = handling[key].map { $0.count == 0 ? 180 : $0.total / Double($0.count) } ?? 180
+        let staffed = agents.values.filter { $0.key.tenantID == key.tenantID && $0.loggedIn && $0.paused == nil && $0.queues.contains(key.name) }.count
+        return Int((Double(position) * average / Double(max(staffed, 1))).rounded())
+    }
+
+    private func log(_ kind: QueueEvent.Kind, _ queue: QueueKey?, tenantID: String? = nil, callID: String? = nil, caller: String? = nil,
+                     agent: String? = nil, position: Int? = nil, wait: Double? = nil, talk: Double? = nil, reason: String? = nil) {
+        events.append(QueueEvent(at: clock.nowMillis(), tenantID: queue?.tenantID ?? tenantID ?? "", queue: queue?.name ?? "", kind: kind,
+                                 callID: callID, caller: caller, agent: agent, position: position, waitSeconds: wait,
+                                 talkSeconds: talk, reason: reason))
+    }
+}
+
+/// An agent as the supervisor console shows it (C4).
+public struct AgentState: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case available, ringing, inCall = "in-call", wrapUp = "wrap-up", paused, unavailable, loggedOut = "logged-out"
+    }
+
+    public var extensionNumber: String
+    public var mode: AgentMode
+    public var status: Status
+    public var pauseReason: String?
+    public var queues: [String]
+    public var answeredToday: Int
+}

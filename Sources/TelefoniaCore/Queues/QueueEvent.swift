@@ -1,0 +1,164 @@
+/// One thing that happened in a queue (C2), as the event log keeps it: the KPIs and the
+/// consoles are computed from these, and the reports read them back.
+public struct QueueEvent: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        /// A caller entered the queue.
+        case enter
+        /// An agent answered the caller (`waitSeconds` since entering).
+        case connect
+        /// The call with the agent ended (`talkSeconds`).
+        case complete
+        /// The caller hung up while waiting (`position`, `waitSeconds`).
+        case abandon
+        /// The caller waited the maximum and left to the overflow.
+        case timeout
+        /// An agent was offered the call and did not answer.
+        case ringNoAnswer
+        case login
+        case logout
+        /// An agent paused (`reason`; "auto" when the queue paused it after missed calls).
+        case pause
+        case unpause
+    }
+
+    /// Unix ms.
+    public var at: Int64
+    public var tenantID: String
+    /// The queue, or "" for agent events not tied to one (login, pause).
+    public var queue: String
+    public var kind: Kind
+    /// The call, for caller events.
+    public var callID: String?
+    /// The caller's number, for caller events.
+    public var caller: String?
+    /// The agent's extension, for agent events.
+    public var agent: String?
+    public var position: Int?
+    public var waitSeconds: Double?
+    public var talkSeconds: Double?
+    public var reason: String?
+
+    public init(at: Int64, tenantID: String, queue: String, kind: Kind, callID: String? = nil, caller: String? = nil,
+                agent: String? = nil, position: Int? = nil, waitSeconds: Double? = nil, talkSeconds: Double? = nil,
+                reason: String? = nil) {
+        self.at = at
+        self.tenantID = tenantID
+        self.queue = queue
+        self.kind = kind
+        self.callID = callID
+        self.caller = caller
+        self.agent = agent
+        self.position = position
+        self.waitSeconds = waitSeconds
+        self.talkSeconds = talkSeconds
+        self.reason = reason
+    }
+}
+
+/// A queue's figures over a span of its event log (C2 KPIs, B6 wallboard).
+public struct QueueStats: Sendable, Equatable {
+    public var queue: String
+    /// Callers who entered.
+    public var offered = 0
+    public var answered = 0
+    public var abandoned = 0
+    /// Abandoned within `shortAbandonSeconds` (not counted against the service level when excluded).
+    public var shortAbandoned = 0
+    /// Left to the overflow after the maximum wait.
+    public var timedOut = 0
+    /// Answered within the queue's threshold.
+    public var answeredInTime = 0
+    /// Sum of answered callers' waits and of completed talks, seconds.
+    public var totalAnswerWait = 0.0
+    public var totalTalk = 0.0
+    public var completed = 0
+    public var longestWait = 0.0
+
+    /// An abandon this quick is not held against the service level (caller dialled wrong).
+    public static let shortAbandonSeconds = 5.0
+
+    public init(queue: String) { self.queue = queue }
+
+    /// Answered in time over offered (0 when nothing was offered).
+    public var serviceLevel: Double { offered == 0 ? 0 : Double(answeredInTime) / Double(offered) }
+    /// The same, short abandons left out of the offered calls.
+    public var serviceLevelExcludingShortAbandons: Double {
+        let counted = offered - shortAbandoned
+        return counted <= 0 ? 0 : Double(answeredInTime) / Double(counted)
+    }
+    /// Average speed of answer, seconds.
+    public var averageSpeedOfAnswer: Double { answered == 0 ? 0 : totalAnswerWait / Double(answered) }
+    /// Average handling (talk) time, seconds.
+    public var averageHandlingTime: Double { completed == 0 ? 0 : totalTalk / Double(completed) }
+    public var abandonRate: Double { offered == 0 ? 0 : Double(abandoned) / Double(offered) }
+
+    /// The figures of every queue in `events`, each with its service level threshold
+    /// (`thresholds[queue]`, 20 s when missing).
+    public static func compute(_ events: [QueueEvent], thresholds: [String: Int] = [:]) -> [String: QueueStats] {
+        var stats: [String: QueueStats] = [:]
+        for event in events where !event.queue.isEmpty {
+            var s = stats[event.queue] ?? QueueStats(queue: event.queue)
+            let wait = event.waitSeconds ?? 0
+            switch event.kind {
+            case .enter:
+                s.offered += 1
+            case .connect:
+                s.answered += 1
+                s.totalAnswerWait += wait
+                if wait <= Double(thresholds[event.queue] ?? 20) { s.answeredInTime += 1 }
+                s.longestWait = max(s.longestWait, wait)
+            case .complete:
+                s.completed += 1
+                s.totalTalk += event.talkSeconds ?? 0
+            case .abandon:
+                s.abandoned += 1
+                if wait < shortAbandonSeconds { s.shortAbandoned += 1 }
+                s.longestWait = max(s.longestWait, wait)
+            case .timeout:
+                s.timedOut += 1
+                s.longestWait = max(s.longestWait, wait)
+            default:
+                break
+            }
+            stats[event.queue] = s
+        }
+        return stats
+    }
+}
+
+/// An agent's figures over a span of the event log (the supervisor console).
+public struct AgentStats: Sendable, Equatable {
+    public var agent: String
+    public var calls = 0
+    public var talkSeconds = 0.0
+    public var pauseSeconds = 0.0
+    public var missed = 0
+    /// Unix ms of the last call answered.
+    public var lastCallAt: Int64?
+
+    public init(agent: String) { self.agent = agent }
+
+    /// Per agent; a pause still open at `until` counts up to it.
+    public static func compute(_ events: [QueueEvent], until: Int64) -> [String: AgentStats] {
+        var stats: [String: AgentStats] = [:]
+        var pausedAt: [String: Int64] = [:]
+        for event in events {
+            guard let agent = event.agent else { continue }
+            var s = stats[agent] ?? AgentStats(agent: agent)
+            switch event.kind {
+            case .connect:
+                s.calls += 1
+                s.lastCallAt = event.at
+            case .complete: s.talkSeconds += event.talkSeconds ?? 0
+            case .ringNoAnswer: s.missed += 1
+            case .pause: pausedAt[agent] = pausedAt[agent] ?? event.at
+            case .unpause, .logout:
+                if let since = pausedAt.removeValue(forKey: agent) { s.pauseSeconds += Double(event.at - since) / 1000 }
+            default: break
+            }
+            stats[agent] = s
+        }
+        for (agent, since) in pausedAt { stats[agent]?.pauseSeconds += Double(until - since) / 1000 }
+        return stats
+    }
+}
