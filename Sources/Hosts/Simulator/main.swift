@@ -6,6 +6,8 @@
 //   telefonia-sim --tenant ID --db FILE [--day D] [--menu N] [--calls N] [--seed S]
 //                                            what-if (B2): a generated day of callers through the
 //                                            tenant's real IVR configuration
+//   telefonia-sim --queue-day N [--agents A] [--strategy S] [--seed S]
+//                                            a day of N callers through a queue of A agents: KPIs
 //
 // The host only parses arguments, reads the file and prints; the simulation lives in TelefoniaTesting.
 
@@ -17,6 +19,7 @@ let usage = """
     usage: telefonia-sim SCENARIO.json [--seed N]
            telefonia-sim --load N [--seed N]
            telefonia-sim --tenant ID --db FILE [--day YYYY-MM-DD] [--menu N] [--calls N] [--seed N]
+           telefonia-sim --queue-day N [--agents A] [--strategy S] [--seed N]
 
     Runs a scenario file (see Examples/scenarios/basic.json) on a virtual clock and
     prints its timeline and CDRs; exits 1 if an expectation of the file fails.
@@ -27,6 +30,10 @@ let usage = """
     none, sometimes giving up) through the tenant's IVR menus as configured in the SQLite
     file, on a virtual clock, and prints where the calls ended: the what-if before going
     live. The start menu is the one the tenant's first routed DID reaches, else menu 1.
+    With --queue-day, runs a business day of N callers (patience 20-240 s) through one
+    queue of A agents (10 by default; answer in 1-6 s, 5 % of offers missed, talk
+    60-300 s, 10 s wrap-up) on a virtual clock and prints the queue's KPIs and how long
+    the run took. Strategies: \(QueueStrategyKind.allCases.map(\.rawValue).joined(separator: ", ")).
     """
 
 /// Exit statuses: 1 is reserved for failed expectations so scripts can tell them apart.
@@ -47,6 +54,7 @@ var scenarioPath: String?
 var loadCount: Int?
 var seed: UInt64?
 var whatIf = WhatIfArguments()
+var queueDay: QueueDay.Setup?
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -63,6 +71,23 @@ while let argument = arguments.popFirst() {
             fail("--load needs a positive number of calls\n\n\(usage)", code: ExitCode.usage)
         }
         loadCount = number
+    case "--queue-day", "--agents", "--strategy":
+        guard let value = arguments.popFirst() else { fail("\(argument) needs a value\n\n\(usage)", code: ExitCode.usage) }
+        var setup = queueDay ?? QueueDay.Setup()
+        switch argument {
+        case "--queue-day":
+            guard let calls = Int(value), calls > 0 else { fail("--queue-day needs a positive number of callers", code: ExitCode.usage) }
+            setup.calls = calls
+        case "--agents":
+            guard let agents = Int(value), (1...5000).contains(agents) else { fail("--agents needs 1 to 5000", code: ExitCode.usage) }
+            setup.agents = agents
+        default:
+            guard let strategy = QueueStrategyKind(rawValue: value) else {
+                fail("--strategy must be one of \(QueueStrategyKind.allCases.map(\.rawValue).joined(separator: ", "))", code: ExitCode.usage)
+            }
+            setup.strategy = strategy
+        }
+        queueDay = setup
     case "--tenant", "--db", "--day", "--menu", "--calls":
         guard let value = arguments.popFirst() else { fail("\(argument) needs a value\n\n\(usage)", code: ExitCode.usage) }
         do {
@@ -93,6 +118,30 @@ if whatIf.tenant != nil {
     } catch {
         fail("\(error)", code: ExitCode.scenarioInvalid)
     }
+}
+
+// MARK: - Queue day
+
+if var setup = queueDay {
+    guard scenarioPath == nil, loadCount == nil, whatIf.tenant == nil else {
+        fail("--queue-day runs alone\n\n\(usage)", code: ExitCode.usage)
+    }
+    setup.seed = seed ?? setup.seed
+    let started = ContinuousClock.now
+    let day = QueueDay(setup: setup).run()
+    let elapsed = ContinuousClock.now - started
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let s = day.stats
+    func percent(_ value: Double) -> String { String(format: "%.1f %%", value * 100) }
+    print("""
+        queue day: \(setup.calls) callers, \(setup.agents) agents, \(setup.strategy.rawValue), seed \(setup.seed)
+          offered \(s.offered), answered \(s.answered), abandoned \(s.abandoned) (\(s.shortAbandoned) within 5 s), overflowed \(s.timedOut)
+          service level (20 s) \(percent(s.serviceLevel)), without short abandons \(percent(s.serviceLevelExcludingShortAbandons))
+          average speed of answer \(String(format: "%.1f", s.averageSpeedOfAnswer)) s, average handling \(String(format: "%.1f", s.averageHandlingTime)) s, \
+        longest wait \(String(format: "%.0f", s.longestWait)) s, abandon rate \(percent(s.abandonRate))
+          \(day.events.count) events in \(String(format: "%.2f", seconds)) s
+        """)
+    exit(0)
 }
 
 // MARK: - Load

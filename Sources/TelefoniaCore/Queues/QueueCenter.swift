@@ -66,14 +66,39 @@ public final class QueueCenter {
         var joined: Int
     }
 
+    /// Every agent, and the idle ones (logged in, not paused, not offered a call, not in
+    /// one) kept apart so finding a free agent does not walk a large call centre's
+    /// whole staff at every event. Wrap-up and a busy line are checked when asked.
+    private struct AgentTable {
+        private(set) var all: [AgentKey: Agent] = [:]
+        private(set) var idle: Set<AgentKey> = []
+
+        subscript(key: AgentKey) -> Agent? {
+            get { all[key] }
+            set {
+                all[key] = newValue
+                if let agent = newValue, agent.loggedIn, agent.paused == nil, agent.offeredTo == nil, agent.talkingWith == nil {
+                    idle.insert(key)
+                } else {
+                    idle.remove(key)
+                }
+            }
+        }
+
+        var keys: Dictionary<AgentKey, Agent>.Keys { all.keys }
+        var values: Dictionary<AgentKey, Agent>.Values { all.values }
+    }
+
     private let clock: any WallClock
     private var random: SeededGenerator
     private var queues: [QueueKey: CallQueue] = [:]
-    private var agents: [AgentKey: Agent] = [:]
+    private var agents = AgentTable()
     private var callers: [String: Caller] = [:]
     /// Callers of each queue in the order they entered (connected ones removed).
     private var lines: [QueueKey: [String]] = [:]
     private var lastAnswered: [QueueKey: String] = [:]
+    /// Each queue's members: their place in the list and their penalty.
+    private var memberOrder: [QueueKey: [String: (order: Int, penalty: Int)]] = [:]
     /// Running talk-time average per queue (estimated wait), seconds.
     private var handling: [QueueKey: (total: Double, count: Int)] = [:]
     private var events: [QueueEvent] = []
@@ -90,7 +115,13 @@ public final class QueueCenter {
     /// Callers already waiting stay; a removed queue's callers stay until they leave.
     public func configure(tenantID: String, queues configured: [CallQueue]) {
         for key in queues.keys where key.tenantID == tenantID { queues[key] = nil }
-        for queue in configured { queues[QueueKey(tenantID: tenantID, name: queue.name)] = queue }
+        for key in memberOrder.keys where key.tenantID == tenantID { memberOrder[key] = nil }
+        for queue in configured {
+            let key = QueueKey(tenantID: tenantID, name: queue.name)
+            queues[key] = queue
+            memberOrder[key] = Dictionary(queue.members.enumerated().map { ($1.extensionNumber, ($0, $1.penalty)) },
+                                          uniquingKeysWith: { first, _ in first })
+        }
         for key in Array(agents.keys) where key.tenantID == tenantID && agents[key]!.mode == .basic {
             agents[key]!.queues = []
         }
@@ -250,7 +281,9 @@ public final class QueueCenter {
     public func advance() -> [QueueAction] {
         let now = clock.nowMillis()
         var actions: [QueueAction] = []
-        for id in callers.keys.sorted() {
+        // Callers not connected, queue by queue in the order they came.
+        let waitingNow = lines.keys.sorted { ($0.tenantID, $0.name) < ($1.tenantID, $1.name) }.flatMap { lines[$0]! }
+        for id in waitingNow {
             guard let caller = callers[id], let queue = queues[caller.queue] else { continue }
             if case .connected = caller.state { continue }
             if let limit = queue.maxWaitSeconds, now - caller.enteredAt >= Int64(limit) * 1000 {
@@ -280,8 +313,8 @@ public final class QueueCenter {
         func consider(_ at: Int64?) { if let at { next = min(next ?? at, at) } }
         let now = clock.nowMillis()
         var anyWaiting = false
-        for caller in callers.values {
-            guard let queue = queues[caller.queue] else { continue }
+        for id in lines.values.joined() {
+            guard let caller = callers[id], let queue = queues[caller.queue] else { continue }
             if case .connected = caller.state { continue }
             anyWaiting = true
             consider(caller.nextAnnounceAt)
@@ -289,7 +322,9 @@ public final class QueueCenter {
             if case .waiting(let due) = caller.state, due > now { consider(due) }
         }
         if anyWaiting {
-            for agent in agents.values where agent.wrapUpUntil > now { consider(agent.wrapUpUntil) }
+            for key in agents.idle {
+                if let until = agents[key]?.wrapUpUntil, until > now { consider(until) }
+            }
         }
         return next
     }
@@ -350,14 +385,25 @@ public final class QueueCenter {
             let (w0, w1) = (queues[$0.queue]?.weight ?? 0, queues[$1.queue]?.weight ?? 0)
             return w0 != w1 ? w0 > w1 : $0.callID < $1.callID
         }
+        // Free agents are found once per queue; an offer takes its agents out of every list.
+        var free: [QueueKey: [QueueCandidate]] = [:]
+        var offered: Set<String> = []
         var actions: [QueueAction] = []
         for caller in due {
             guard let queue = queues[caller.queue] else { continue }
-            let candidates = freeAgents(of: caller.queue, queue: queue)
-            guard !candidates.isEmpty else { continue }
+            if free[caller.queue] == nil { free[caller.queue] = freeAgents(of: caller.queue, queue: queue) }
+            let candidates = free[caller.queue]!.filter { !offered.contains($0.extensionNumber) }
+            free[caller.queue] = candidates
+            guard !candidates.isEmpty else {
+                // Nobody free for this queue: the callers behind in it wait too.
+                if free.values.allSatisfy(\.isEmpty), free.count == Set(due.map(\.queue)).count { break }
+                continue
+            }
             let rounds = queue.strategy.strategy.rounds(candidates, lastAnswered: lastAnswered[caller.queue], random: &random)
-            guard let first = nextRound(rounds, for: caller) else { continue }
-            actions += ring(caller.callID, first.round, rest: first.rest, queue: queue)
+            guard let first = rounds.first(where: { !$0.isEmpty }) else { continue }
+            let rest = Array(rounds.drop { $0 != first }.dropFirst())
+            offered.formUnion(first)
+            actions += ring(caller.callID, first, rest: rest, queue: queue)
         }
         return actions
     }
@@ -384,10 +430,10 @@ public final class QueueCenter {
 
     private func freeAgents(of key: QueueKey, queue: CallQueue) -> [QueueCandidate] {
         let now = clock.nowMillis()
-        let order = Dictionary(queue.members.enumerated().map { ($1.extensionNumber, ($0, $1.penalty)) }, uniquingKeysWith: { a, _ in a })
+        let order = memberOrder[key] ?? [:]
         var candidates: [QueueCandidate] = []
-        for agent in agents.values where agent.key.tenantID == key.tenantID && agent.queues.contains(key.name) {
-            guard agent.loggedIn, agent.paused == nil, agent.offeredTo == nil, agent.talkingWith == nil,
+        for agentKey in agents.idle where agentKey.tenantID == key.tenantID {
+            guard let agent = agents[agentKey], agent.queues.contains(key.name),
                   agent.wrapUpUntil <= now, !agent.lineBusy || queue.ringInUse else { continue }
             let (position, penalty) = order[agent.key.ext] ?? (agent.joined, 0)
             candidates.append(QueueCandidate(extensionNumber: agent.key.ext, order: position, penalty: penalty,
