@@ -173,9 +173,11 @@ import TelefoniaTesting
     }
 
     @Test func flexAgentsLogInAndOut() {
-        let c = center([queue(.ringAll, members: [])])
-        _ = c.enter(callID: "a", tenantID: "t", queue: "suporte", caller: "1")
-        #expect(c.login(tenantID: "t", agent: "300", mode: .flex) == [.ring(callID: "a", agents: ["300"], seconds: 15)])
+        let c = center([queue(.ringAll, members: ["300"]) { $0.agentMode = .flex }])
+        #expect(c.agentState(tenantID: "t", agent: "300")?.status == .loggedOut)
+        #expect(c.enter(callID: "a", tenantID: "t", queue: "suporte", caller: "1") == [])
+        #expect(c.login(tenantID: "t", agent: "999") == nil)
+        #expect(c.login(tenantID: "t", agent: "300") == [.ring(callID: "a", agents: ["300"], seconds: 15)])
         _ = c.notAnswered(callID: "a")
         #expect(c.logout(tenantID: "t", agent: "300") == [])
         #expect(c.agentState(tenantID: "t", agent: "300")?.status == .loggedOut)

@@ -7,9 +7,13 @@ public struct CallQueue: Sendable, Equatable, Codable {
     /// Unique per tenant; see `isValidName`.
     public var name: String
     public var strategy: QueueStrategyKind
-    /// Lines that take the queue's calls (basic agents); flex and power agents log in
-    /// with `*78` on any line and are members while logged in.
+    /// Lines that take the queue's calls ("linhas que atenderão essa fila").
     public var members: [QueueMember]
+    /// How the members take part: always (basic), after `*78` (flex), or after `*78`
+    /// with the phone kept off hook and calls delivered with a beep (power).
+    public var agentMode: AgentMode
+    /// What a power agent hears between calls (tenant audio); nil: the default music.
+    public var agentMusic: String?
     /// Audio callers hear while waiting (tenant audio); nil: the default music on hold.
     public var musicOnHold: String?
     /// Audio the agent hears before being connected (tenant audio); nil: none.
@@ -39,7 +43,7 @@ public struct CallQueue: Sendable, Equatable, Codable {
     public var weight: Int
 
     public init(tenantID: String, name: String, strategy: QueueStrategyKind = .ringAll, members: [QueueMember] = [],
-                musicOnHold: String? = nil, agentAnnouncement: String? = nil, announceEvery: Int? = nil,
+                agentMode: AgentMode = .basic, agentMusic: String? = nil, musicOnHold: String? = nil, agentAnnouncement: String? = nil, announceEvery: Int? = nil,
                 announceWait: Bool = false, ringSeconds: Int = 15, retrySeconds: Int = 5, wrapUpSeconds: Int = 0,
                 maxWaitSeconds: Int? = nil, overflow: IVRDestination = .hangUp, ringInUse: Bool = false,
                 autoPauseAfter: Int? = nil, serviceLevelSeconds: Int = 20, weight: Int = 0) {
@@ -47,6 +51,8 @@ public struct CallQueue: Sendable, Equatable, Codable {
         self.name = name
         self.strategy = strategy
         self.members = members
+        self.agentMode = agentMode
+        self.agentMusic = agentMusic
         self.musicOnHold = musicOnHold
         self.agentAnnouncement = agentAnnouncement
         self.announceEvery = announceEvery
@@ -102,11 +108,11 @@ public struct QueueMember: Sendable, Equatable, Codable {
     }
 }
 
-/// How an agent takes part (the manual's "modo do agente").
+/// How a queue's members take part (the manual's "tipo de operação de agentes").
 public enum AgentMode: String, Sendable, Codable, CaseIterable {
-    /// The queue's member lines, always logged in.
+    /// Always available.
     case basic
-    /// Logs in and out with `*78` on any line.
+    /// Available once logged in with `*78` (and again `*78` to log out).
     case flex
     /// Like flex, and calls are answered automatically with a beep; music between calls.
     case power

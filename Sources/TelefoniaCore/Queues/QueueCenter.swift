@@ -50,10 +50,12 @@ public final class QueueCenter {
 
     private struct Agent {
         var key: AgentKey
-        var mode: AgentMode
+        /// Queues listing the agent's line, and whether each needs a login (flex, power).
+        var memberOf: [String: AgentMode] = [:]
         /// Queues the agent takes calls from (basic: the queues listing it; flex and power: those it logged into).
         var queues: Set<String> = []
-        var loggedIn = true
+        /// Logged in with `*78` (counts for the flex and power queues only).
+        var loggedIn = false
         var paused: String?
         var lineBusy = false
         var offeredTo: String?
@@ -62,8 +64,6 @@ public final class QueueCenter {
         var idleSince: Int64?
         var answeredToday = 0
         var missedInRow = 0
-        /// Order of arrival among logged-in agents (flex and power rank after members).
-        var joined: Int
     }
 
     /// Every agent, and the idle ones (logged in, not paused, not offered a call, not in
@@ -77,7 +77,7 @@ public final class QueueCenter {
             get { all[key] }
             set {
                 all[key] = newValue
-                if let agent = newValue, agent.loggedIn, agent.paused == nil, agent.offeredTo == nil, agent.talkingWith == nil {
+                if let agent = newValue, agent.paused == nil, agent.offeredTo == nil, agent.talkingWith == nil {
                     idle.insert(key)
                 } else {
                     idle.remove(key)
@@ -102,7 +102,6 @@ public final class QueueCenter {
     /// Running talk-time average per queue (estimated wait), seconds.
     private var handling: [QueueKey: (total: Double, count: Int)] = [:]
     private var events: [QueueEvent] = []
-    private var joinCounter = 0
 
     public init(clock: any WallClock, seed: UInt64 = 1) {
         self.clock = clock
@@ -122,17 +121,14 @@ public final class QueueCenter {
             memberOrder[key] = Dictionary(queue.members.enumerated().map { ($1.extensionNumber, ($0, $1.penalty)) },
                                           uniquingKeysWith: { first, _ in first })
         }
-        for key in Array(agents.keys) where key.tenantID == tenantID && agents[key]!.mode == .basic {
-            agents[key]!.queues = []
+        for key in Array(agents.keys) where key.tenantID == tenantID {
+            agents[key]!.memberOf = [:]
         }
         for queue in configured {
             for member in queue.members {
                 let key = AgentKey(tenantID: tenantID, ext: member.extensionNumber)
-                if agents[key] == nil {
-                    joinCounter += 1
-                    agents[key] = Agent(key: key, mode: .basic, idleSince: clock.nowMillis(), joined: joinCounter)
-                }
-                agents[key]!.queues.insert(queue.name)
+                if agents[key] == nil { agents[key] = Agent(key: key, idleSince: clock.nowMillis()) }
+                agents[key]!.memberOf[queue.name] = queue.agentMode
             }
         }
     }
@@ -221,37 +217,41 @@ public final class QueueCenter {
 
     // MARK: - Agents
 
-    /// A flex or power agent logs in at line `ext` (`*78`) to `queues` (every queue of the
-    /// tenant when empty). A basic member logging in again just leaves its pause.
-    public func login(tenantID: String, agent ext: String, mode: AgentMode, queues names: [String] = []) -> [QueueAction] {
+    /// Whether line `ext` is an agent of a flex or power queue (so `*78` means something to it).
+    public func needsLogin(tenantID: String, agent ext: String) -> Bool {
+        agents[AgentKey(tenantID: tenantID, ext: ext)]?.memberOf.values.contains { $0 != .basic } ?? false
+    }
+
+    /// Whether the agent is logged in (`*78`).
+    public func isLoggedIn(tenantID: String, agent ext: String) -> Bool {
+        agents[AgentKey(tenantID: tenantID, ext: ext)]?.loggedIn ?? false
+    }
+
+    /// A member of flex or power queues logs in (`*78`): it takes their calls from now.
+    /// Nil when the line is not such a member.
+    public func login(tenantID: String, agent ext: String) -> [QueueAction]? {
         let key = AgentKey(tenantID: tenantID, ext: ext)
-        let all = queues.keys.filter { $0.tenantID == tenantID }.map(\.name)
-        joinCounter += 1
-        var agent = agents[key] ?? Agent(key: key, mode: mode, joined: 1_000_000 + joinCounter)
-        if agent.mode != .basic { agent.mode = mode }
-        agent.queues.formUnion(names.isEmpty ? all : names)
-        agent.loggedIn = true
-        agent.idleSince = agent.idleSince ?? clock.nowMillis()
-        agents[key] = agent
+        guard needsLogin(tenantID: tenantID, agent: ext) else { return nil }
+        guard agents[key]?.loggedIn == false else { return [] }
+        agents[key]!.loggedIn = true
+        agents[key]!.idleSince = clock.nowMillis()
         log(.login, nil, tenantID: tenantID, agent: ext)
         return dispatch()
     }
 
-    /// The agent logs out (`*78` again, or the supervisor). A basic member cannot: it is paused instead.
+    /// The agent logs out (`*78` again, or the supervisor) of its flex and power queues;
+    /// a call it is in goes on.
     public func logout(tenantID: String, agent ext: String) -> [QueueAction] {
         let key = AgentKey(tenantID: tenantID, ext: ext)
-        guard var agent = agents[key], agent.loggedIn else { return [] }
-        if agent.mode == .basic { return pause(tenantID: tenantID, agent: ext, reason: "logout") }
-        agent.loggedIn = false
-        agent.queues = []
-        agents[key] = agent
+        guard agents[key]?.loggedIn == true else { return [] }
+        agents[key]!.loggedIn = false
         log(.logout, nil, tenantID: tenantID, agent: ext)
         return []
     }
 
     public func pause(tenantID: String, agent ext: String, reason: String) -> [QueueAction] {
         let key = AgentKey(tenantID: tenantID, ext: ext)
-        guard agents[key]?.loggedIn == true, agents[key]?.paused == nil else { return [] }
+        guard agents[key] != nil, agents[key]?.paused == nil else { return [] }
         agents[key]!.paused = reason
         log(.pause, nil, tenantID: tenantID, agent: ext, reason: reason)
         return []
@@ -345,7 +345,7 @@ public final class QueueCenter {
         guard let agent = agents[AgentKey(tenantID: tenantID, ext: ext)] else { return nil }
         let now = clock.nowMillis()
         let status: AgentState.Status
-        if !agent.loggedIn {
+        if !agent.loggedIn, !agent.memberOf.values.contains(.basic) {
             status = .loggedOut
         } else if agent.talkingWith != nil {
             status = .inCall
@@ -360,8 +360,8 @@ public final class QueueCenter {
         } else {
             status = .available
         }
-        return AgentState(extensionNumber: ext, mode: agent.mode, status: status, pauseReason: agent.paused,
-                          queues: agent.queues.sorted(), answeredToday: agent.answeredToday)
+        return AgentState(extensionNumber: ext, status: status, pauseReason: agent.paused,
+                          queues: agent.memberOf.keys.sorted(), answeredToday: agent.answeredToday)
     }
 
     /// Starts a new day on the consoles: answered counters back to zero (the event log keeps the history).
@@ -433,9 +433,9 @@ public final class QueueCenter {
         let order = memberOrder[key] ?? [:]
         var candidates: [QueueCandidate] = []
         for agentKey in agents.idle where agentKey.tenantID == key.tenantID {
-            guard let agent = agents[agentKey], agent.queues.contains(key.name),
+            guard let agent = agents[agentKey], agent.memberOf[key.name] != nil, queue.agentMode == .basic || agent.loggedIn,
                   agent.wrapUpUntil <= now, !agent.lineBusy || queue.ringInUse else { continue }
-            let (position, penalty) = order[agent.key.ext] ?? (agent.joined, 0)
+            let (position, penalty) = order[agent.key.ext] ?? (Int.max, 0)
             candidates.append(QueueCandidate(extensionNumber: agent.key.ext, order: position, penalty: penalty,
                                              answeredToday: agent.answeredToday, idleSince: agent.idleSince))
         }
@@ -475,7 +475,10 @@ public final class QueueCenter {
     /// Position × average talk time ÷ agents logged in to the queue (180 s before any call ended).
     private func estimatedWait(position: Int, queue key: QueueKey) -> Int {
         let average = handling[key].map { $0.count == 0 ? 180 : $0.total / Double($0.count) } ?? 180
-        let staffed = agents.values.filter { $0.key.tenantID == key.tenantID && $0.loggedIn && $0.paused == nil && $0.queues.contains(key.name) }.count
+        let mode = queues[key]?.agentMode ?? .basic
+        let staffed = agents.values.filter {
+            $0.key.tenantID == key.tenantID && $0.paused == nil && $0.memberOf[key.name] != nil && (mode == .basic || $0.loggedIn)
+        }.count
         return Int((Double(position) * average / Double(max(staffed, 1))).rounded())
     }
 
@@ -494,7 +497,6 @@ public struct AgentState: Sendable, Equatable {
     }
 
     public var extensionNumber: String
-    public var mode: AgentMode
     public var status: Status
     public var pauseReason: String?
     public var queues: [String]
