@@ -14,6 +14,7 @@ struct DocumentTable: Sendable {
     static let callGroups = DocumentTable(name: "call_groups", key: "name")
     static let pickupGroups = DocumentTable(name: "pickup_groups", key: "name")
     static let lineFeatures = DocumentTable(name: "line_features", key: "extension")
+    static let callQueues = DocumentTable(name: "call_queues", key: "name")
 }
 
 extension SQLiteDatabase {
@@ -137,7 +138,8 @@ extension SQLiteStore: CallFlowStore {
                 menuExists: { try database.hasDocument(in: .ivrMenus, tenantID: tenant, key: $0) },
                 profileExists: { try database.hasDocument(in: .timeProfiles, tenantID: tenant, key: $0) },
                 lineExists: { try database.hasLine(tenantID: tenant, extensionNumber: $0) },
-                groupExists: { try database.hasDocument(in: .callGroups, tenantID: tenant, key: $0) }) {
+                groupExists: { try database.hasDocument(in: .callGroups, tenantID: tenant, key: $0) },
+                queueExists: { try database.hasDocument(in: .callQueues, tenantID: tenant, key: $0) }) {
                 throw StoreError(.invalid, problem)
             }
             try database.put(menu, in: .ivrMenus, tenantID: tenant, key: menu.number)
@@ -187,7 +189,8 @@ extension SQLiteStore: CallFlowStore {
                 with: group,
                 lineExists: { try database.hasLine(tenantID: tenant, extensionNumber: $0) },
                 groupExists: { try database.hasDocument(in: .callGroups, tenantID: tenant, key: $0) },
-                menuExists: { try database.hasDocument(in: .ivrMenus, tenantID: tenant, key: $0) }) {
+                menuExists: { try database.hasDocument(in: .ivrMenus, tenantID: tenant, key: $0) },
+                queueExists: { try database.hasDocument(in: .callQueues, tenantID: tenant, key: $0) }) {
                 throw StoreError(.invalid, problem)
             }
             try database.put(group, in: .callGroups, tenantID: tenant, key: group.name)

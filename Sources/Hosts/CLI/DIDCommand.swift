@@ -79,6 +79,7 @@ struct DIDCommand: ParsableCommand {
         @Option(help: "IVR menu that answers the number.") var ivr: String?
         @Option(help: "Call group that rings for the number.") var group: String?
         @Option(help: "Line whose voicemail box answers the number.") var voicemail: String?
+        @Option(help: "Queue whose agents answer the number.") var queue: String?
         @Flag(help: "Ring the DID's line again.") var line = false
 
         func run() throws {
@@ -87,12 +88,13 @@ struct DIDCommand: ParsableCommand {
             guard var did = try store.did(number: number) else {
                 throw CLIError("unknown DID \(number); see `telefonia did list`")
             }
-            guard [ivr != nil, group != nil, voicemail != nil, line].filter({ $0 }).count == 1 else {
-                throw CLIError("give one of --ivr N, --group NAME, --voicemail EXT or --line")
+            guard [ivr != nil, group != nil, voicemail != nil, queue != nil, line].filter({ $0 }).count == 1 else {
+                throw CLIError("give one of --ivr N, --group NAME, --queue NAME, --voicemail EXT or --line")
             }
             did.route = try ivr.map { try DIDCommand.route(ivr: $0, tenantID: did.tenantID, global: global) }
                 ?? group.map { try DIDCommand.route(group: $0, tenantID: did.tenantID, global: global) }
                 ?? voicemail.map { try DIDCommand.route(voicemail: $0, tenantID: did.tenantID, global: global) }
+                ?? queue.map { try DIDCommand.route(queue: $0, tenantID: did.tenantID, global: global) }
             try store.save(did)
             print("DID \(number) now " + (did.route.map { "reaches \($0)" } ?? "rings line \(did.extensionNumber)"))
         }
@@ -113,6 +115,14 @@ struct DIDCommand: ParsableCommand {
             throw CLIError("tenant \(tenantID) has no line \(ext); see `telefonia line list --tenant \(tenantID)`")
         }
         return .voicemail(ext)
+    }
+
+    /// The route to queue `name` of the tenant, checked.
+    static func route(queue name: String, tenantID: String, global: GlobalOptions) throws -> DIDRoute {
+        guard try global.openQueueStore().callQueue(tenantID: tenantID, name: name) != nil else {
+            throw CLIError("tenant \(tenantID) has no queue \(name); see `telefonia queue list \(tenantID)`")
+        }
+        return .queue(name)
     }
 
     /// The route to call group `name` of the tenant, checked.

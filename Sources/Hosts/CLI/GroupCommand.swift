@@ -19,7 +19,7 @@ struct GroupCommand: ParsableCommand {
         @Option(help: "ring-all, sequential or random.") var strategy = "ring-all"
         @Option(help: "Seconds each member rings (sequential, random; 5-300).") var memberRingTime = 15
         @Option(help: "Seconds the whole group rings (ring-all; 5-600).") var ringTime = 30
-        @Option(help: "Where unanswered calls go: hangup, line:EXT, group:NAME, voicemail:EXT or menu:N.") var noAnswer = "hangup"
+        @Option(help: "Where unanswered calls go: hangup, line:EXT, group:NAME, queue:NAME, voicemail:EXT or menu:N.") var noAnswer = "hangup"
         @Flag(help: "Keep the group but send its calls straight to --no-answer.") var disabled = false
 
         func run() throws {
@@ -29,7 +29,7 @@ struct GroupCommand: ParsableCommand {
                 throw CLIError("--strategy '\(strategy)' must be ring-all, sequential or random")
             }
             guard let overflow = IVRDestination(parsing: noAnswer) else {
-                throw CLIError("--no-answer '\(noAnswer)' must be hangup, line:EXT, group:NAME, voicemail:EXT or menu:N")
+                throw CLIError("--no-answer '\(noAnswer)' must be hangup, line:EXT, group:NAME, queue:NAME, voicemail:EXT or menu:N")
             }
             let list = members.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             let group = CallGroup(tenantID: owner.id, name: name, strategy: chosen, members: list, memberRingTime: memberRingTime,

@@ -14,6 +14,7 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
     private var rooms: [String: ConferenceRoom?] = [:]
     private var menus: [String: IVRMenu?] = [:]
     private var groups: [String: CallGroup?] = [:]
+    private var queues: [String: CallQueue?] = [:]
     private var features: [String: LineFeatures] = [:]
     private var pickups: [String: [PickupGroup]] = [:]
     private var dids: [String: DID?] = [:]
@@ -78,6 +79,10 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
 
     public func callGroup(tenantID: String, name: String) throws -> CallGroup? {
         try answer(&groups, tenantID + "|" + name) { try $0.callGroup(tenantID: tenantID, name: name) }
+    }
+
+    public func callQueue(tenantID: String, name: String) throws -> CallQueue? {
+        try answer(&queues, tenantID + "|" + name) { try $0.callQueue(tenantID: tenantID, name: name) }
     }
 
     public func did(number: String) throws -> DID? {

@@ -8,7 +8,9 @@ public struct CallEngineConfiguration: Sendable, Equatable {
     /// When set, replaces every line's own ring timeout.
     public var ringTimeoutOverride: Int?
     /// Codes a line dials to reach a server application, e.g. "*43" → "echo".
-    public var applications: [String: String] = ["*43": "echo", "*44": "playback", "*45": "record-test", "*55": "balance"]
+    public var applications: [String: String] = [
+        "*43": "echo", "*44": "playback", "*45": "record-test", "*55": "balance", "*78": "queue-login", "*79": "queue-pause",
+    ]
     /// Toll-fraud limits on calls to the public network (B8), on by default.
     public var fraud = FraudLimits()
     /// Offset of the tenants' local time from UTC, for "today" of the daily spend caps
@@ -439,6 +441,13 @@ public final class CallEngine {
                 return reject(offer.callID, state, status: 404, disposition: .failed, reason: "DID \(e164) points to a missing group")
             }
             return try dialApplication(IVRDialling.groupApplicationName(tenantID: did.tenantID, name: name), offer.callID, state)
+        }
+        if case .queue(let name)? = did.route {
+            // T3, C2: the DID's callers wait in a queue of its tenant.
+            guard try data.callQueue(tenantID: did.tenantID, name: name) != nil else {
+                return reject(offer.callID, state, status: 404, disposition: .failed, reason: "DID \(e164) points to a missing queue")
+            }
+            return try dialApplication(IVRDialling.queueApplicationName(tenantID: did.tenantID, name: name), offer.callID, state)
         }
         if case .voicemail(let ext)? = did.route {
             // T3, T5: the DID is answered by a line's voicemail box.

@@ -2,6 +2,13 @@ import Logging
 
 /// Rings lines for a call the server answered and bridges the first to answer: the
 /// host's one primitive for handing calls on (the SIP server dials the lines' phones).
+/// Puts a caller into a queue (C2) and keeps it there until an agent took the call and
+/// one of them hung up, the caller gave up, or the maximum wait sent it to the overflow.
+/// The host implements it (the SIP server runs a `QueueCenter`).
+public protocol QueueConnector: Sendable {
+    func wait(in queue: String, tenantID: String, caller: String, on channel: any CallChannel) async -> IVRConnectOutcome
+}
+
 public protocol LineRinger: Sendable {
     /// Rings `extensions` of `tenantID` at once, for `seconds` (nil: the line's own ring
     /// time), presenting `caller`; the caller hears ringback meanwhile. Once one answers
@@ -21,11 +28,15 @@ public struct CallDelivery: IVRConnector {
     public let voicemail: VoicemailDeposit?
     private let logger: Logger
 
+    /// Takes callers into queues (C2); nil: queues are not available.
+    public let queues: (any QueueConnector)?
+
     public init(groups: @escaping @Sendable (_ tenantID: String, _ name: String) throws -> CallGroup?, ringer: any LineRinger,
-                voicemail: VoicemailDeposit? = nil, logger: Logger = Logger(label: "telefonia.delivery")) {
+                voicemail: VoicemailDeposit? = nil, queues: (any QueueConnector)? = nil, logger: Logger = Logger(label: "telefonia.delivery")) {
         self.groups = groups
         self.ringer = ringer
         self.voicemail = voicemail
+        self.queues = queues
         self.logger = logger
     }
 
@@ -48,6 +59,9 @@ public struct CallDelivery: IVRConnector {
             guard let voicemail else { return .failed("voicemail is not available") }
             await voicemail.run(tenantID: tenantID, extensionNumber: ext, caller: caller, on: channel, logger: logger)
             return .answered
+        case .queue(let name):
+            guard let queues else { return .failed("queues are not available here") }
+            return await queues.wait(in: name, tenantID: tenantID, caller: caller, on: channel)
         default:
             return .failed("\(destination) is not built yet")
         }

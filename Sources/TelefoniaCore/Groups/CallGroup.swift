@@ -51,7 +51,7 @@ public struct CallGroup: Sendable, Equatable, Codable {
         guard (5...300).contains(memberRingTime) else { return "member ring time must be 5 to 300 seconds, got \(memberRingTime)" }
         guard (5...600).contains(ringTime) else { return "ring time must be 5 to 600 seconds, got \(ringTime)" }
         switch noAnswer {
-        case .invalid, .portal, .queue: return "a group's no-answer destination must be hangup, line:EXT, group:NAME, voicemail:EXT or menu:N"
+        case .invalid, .portal: return "a group's no-answer destination must be hangup, line:EXT, group:NAME, queue:NAME, voicemail:EXT or menu:N"
         case .group(let other) where other == name: return "a group cannot overflow to itself"
         default: return nil
         }

@@ -26,6 +26,8 @@ public enum DIDRoute: Sendable, Hashable, TextCodable {
     case group(String)
     /// The voicemail box of a line of the tenant (T5), by extension.
     case voicemail(String)
+    /// A call-centre queue of the tenant (C2), by name.
+    case queue(String)
 
     public init?(parsing text: String) {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
@@ -34,6 +36,7 @@ public enum DIDRoute: Sendable, Hashable, TextCodable {
         case "ivr" where IVRMenu.isValidNumber(parts[1]): self = .ivr(parts[1])
         case "group" where CallGroup.isValidName(parts[1]): self = .group(parts[1])
         case "voicemail" where Line.isValidExtension(parts[1]): self = .voicemail(parts[1])
+        case "queue" where CallQueue.isValidName(parts[1]): self = .queue(parts[1])
         default: return nil
         }
     }
@@ -43,6 +46,7 @@ public enum DIDRoute: Sendable, Hashable, TextCodable {
         case .ivr(let number): "ivr:\(number)"
         case .group(let name): "group:\(name)"
         case .voicemail(let ext): "voicemail:\(ext)"
+        case .queue(let name): "queue:\(name)"
         }
     }
 

@@ -14,6 +14,8 @@ public protocol CallDataSource: AnyObject {
     func pickupGroups(tenantID: String) throws -> [PickupGroup]
     /// A call group of the tenant (a DID leads to it).
     func callGroup(tenantID: String, name: String) throws -> CallGroup?
+    /// A queue of the tenant (a DID leads to it).
+    func callQueue(tenantID: String, name: String) throws -> CallQueue?
     func did(number: String) throws -> DID?
     func trunk(id: String) throws -> Trunk?
     func trunks() throws -> [Trunk]

@@ -55,7 +55,8 @@ public protocol CallFlowStore: AnyObject, Sendable {
 public enum CallFlowRules {
     /// Why `menu` cannot be saved given the tenant's menus, profiles and lines, or nil.
     public static func problem(with menu: IVRMenu, menuExists: (String) throws -> Bool, profileExists: (String) throws -> Bool,
-                               lineExists: (String) throws -> Bool, groupExists: (String) throws -> Bool) rethrows -> String? {
+                               lineExists: (String) throws -> Bool, groupExists: (String) throws -> Bool,
+                               queueExists: (String) throws -> Bool) rethrows -> String? {
         if let problem = menu.problem() { return problem }
         if let profile = menu.timeProfile, try !profileExists(profile) {
             return "tenant \(menu.tenantID) has no time profile \(profile)"
@@ -68,8 +69,8 @@ public enum CallFlowRules {
                 if try !lineExists(ext) { return "tenant \(menu.tenantID) has no line \(ext)" }
             case .group(let name):
                 if try !groupExists(name) { return "tenant \(menu.tenantID) has no call group \(name)" }
-            case .queue:
-                return "\(destination): queues are not available yet"
+            case .queue(let name):
+                if try !queueExists(name) { return "tenant \(menu.tenantID) has no queue \(name)" }
             case .portal:
                 return "the voice portal is not available yet"
             default:
@@ -81,7 +82,7 @@ public enum CallFlowRules {
 
     /// Why `group` cannot be saved given the tenant's lines, groups and menus, or nil.
     public static func problem(with group: CallGroup, lineExists: (String) throws -> Bool, groupExists: (String) throws -> Bool,
-                               menuExists: (String) throws -> Bool) rethrows -> String? {
+                               menuExists: (String) throws -> Bool, queueExists: (String) throws -> Bool) rethrows -> String? {
         if let problem = group.problem() { return problem }
         for member in group.members where try !lineExists(member) { return "tenant \(group.tenantID) has no line \(member)" }
         switch group.noAnswer {
@@ -91,6 +92,8 @@ public enum CallFlowRules {
             if try !groupExists(name) { return "tenant \(group.tenantID) has no call group \(name)" }
         case .menu(let number):
             if try !menuExists(number) { return "tenant \(group.tenantID) has no IVR \(number)" }
+        case .queue(let name):
+            if try !queueExists(name) { return "tenant \(group.tenantID) has no queue \(name)" }
         default:
             break
         }

@@ -27,6 +27,8 @@ public enum FeatureCodes {
         Entry(code: "*1N", feature: "P5", description: "during a call: hold the other party and call line N (# or a pause ends N); hang up to transfer"),
         Entry(code: "*23", feature: "P5", description: "during a call, once N answered after *1N: join everyone (three-way; repeat to add more)"),
         Entry(code: "*33N / *34N / *35N", feature: "C4", description: "listen to / assist / barge into line N's call (P6 permission)"),
+        Entry(code: "*78", feature: "C2", description: "log in to / out of your flex and power queues"),
+        Entry(code: "*79", feature: "C2", description: "pause / unpause as a queue agent"),
         Entry(code: "*43", feature: "L2", description: "echo test"),
         Entry(code: "*44", feature: "L2", description: "playback test (the tenant's music on hold)"),
         Entry(code: "*45", feature: "L2", description: "record test: say something after the beep, # to hear it"),

@@ -32,6 +32,24 @@ public enum IVRDialling {
         return (tenantID, number)
     }
 
+    /// Start of the application names of queues a DID is routed to.
+    public static let queueApplicationPrefix = "queue:"
+
+    /// The application that puts a DID's caller in queue `name` of `tenantID` ("queue:demo:suporte").
+    public static func queueApplicationName(tenantID: String, name: String) -> String {
+        queueApplicationPrefix + tenantID + ":" + name
+    }
+
+    /// Tenant and queue of a queue application name; nil for other applications.
+    public static func queue(inApplication name: String) -> (tenantID: String, name: String)? {
+        guard name.hasPrefix(queueApplicationPrefix) else { return nil }
+        let rest = name.dropFirst(queueApplicationPrefix.count)
+        guard let colon = rest.firstIndex(of: ":") else { return nil }
+        let tenantID = String(rest[..<colon]), queue = String(rest[rest.index(after: colon)...])
+        guard !tenantID.isEmpty, CallQueue.isValidName(queue) else { return nil }
+        return (tenantID, queue)
+    }
+
     /// Start of the application names of call groups a DID is routed to.
     public static let groupApplicationPrefix = "group:"
 

@@ -46,7 +46,8 @@ extension MemoryStore: CallFlowStore {
                 menuExists: { state.ivrMenus[menu.tenantID]?[$0] != nil },
                 profileExists: { state.timeProfiles[menu.tenantID]?[$0] != nil },
                 lineExists: { state.lines[LineKey(tenantID: menu.tenantID, extensionNumber: $0)] != nil },
-                groupExists: { state.callGroups[menu.tenantID]?[$0] != nil }) {
+                groupExists: { state.callGroups[menu.tenantID]?[$0] != nil },
+                queueExists: { state.callQueues[menu.tenantID]?[$0] != nil }) {
                 throw StoreError(.invalid, problem)
             }
             state.ivrMenus[menu.tenantID, default: [:]][menu.number] = menu
@@ -107,7 +108,8 @@ extension MemoryStore: CallFlowStore {
                 with: group,
                 lineExists: { state.lines[LineKey(tenantID: group.tenantID, extensionNumber: $0)] != nil },
                 groupExists: { state.callGroups[group.tenantID]?[$0] != nil },
-                menuExists: { state.ivrMenus[group.tenantID]?[$0] != nil }) {
+                menuExists: { state.ivrMenus[group.tenantID]?[$0] != nil },
+                queueExists: { state.callQueues[group.tenantID]?[$0] != nil }) {
                 throw StoreError(.invalid, problem)
             }
             state.callGroups[group.tenantID, default: [:]][group.name] = group

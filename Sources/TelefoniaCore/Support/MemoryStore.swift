@@ -47,6 +47,10 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var voicemail: [String: VoicemailMessage] = [:]
         /// IVR visits (R3), history kept like CDRs.
         var ivrVisits: [IVRVisit] = []
+        /// Tenant id → name → queue (`MemoryStore+Queues.swift`).
+        var callQueues: [String: [String: CallQueue]] = [:]
+        /// Queue events (C2), in order.
+        var queueEvents: [QueueEvent] = []
     }
 
     struct LineKey: Hashable {
@@ -124,6 +128,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
             state.ivrMenus[id] = nil
             state.callGroups[id] = nil
             state.pickupGroups[id] = nil
+            state.callQueues[id] = nil
             state.lineFeatures = state.lineFeatures.filter { $0.key.tenantID != id }
             state.audioFiles[id] = nil
         }

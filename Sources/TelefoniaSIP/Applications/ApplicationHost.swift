@@ -18,6 +18,8 @@ final class ApplicationHost: @unchecked Sendable {
     let mediaClock = MediaClock()
     /// Conference rooms with people in them (F6).
     private let conferences = ConferenceRooms()
+    /// The call centre's queues (C2), created with the host.
+    private(set) lazy var queues = QueueService(context: context, host: self, b2bua: b2bua)
 
     init(context: SignallingContext, b2bua: B2BUA, store: any PBXStore, applications: [any CallApplication], prompts: any PromptProvider) {
         self.context = context
@@ -32,7 +34,8 @@ final class ApplicationHost: @unchecked Sendable {
         let driver = b2bua.driver
         guard let application = applications[name] ?? conferenceApplication(named: name) ?? listenApplication(named: name)
             ?? ivrApplication(named: name, call: call) ?? FeatureCodeApplication(named: name, store: store)
-            ?? pickupApplication(named: name, call: call) ?? voicemailApplication(named: name, call: call) else {
+            ?? pickupApplication(named: name, call: call) ?? voicemailApplication(named: name, call: call)
+            ?? agentApplication(named: name, call: call) else {
             driver.feed(.rejected(call.id, status: 404))
             return
         }
@@ -95,6 +98,7 @@ final class ApplicationHost: @unchecked Sendable {
     /// Stops what the call had here: its channel (and port), the leg an application
     /// placed (ringing forks cancelled), and the supervisors listening to it.
     func detach(_ call: B2BCall) {
+        queues.callEnded(call)
         for listener in call.listeners { listener.stop() }
         if let channel = call.channel {
             channel.close()
@@ -147,10 +151,12 @@ final class ApplicationHost: @unchecked Sendable {
                 return completion(.failed("no free media port"))
             }
             mediaClock.add(channel)
+            let lineOfContact = Dictionary(contacts.map { ($0.contact, $0.extensionNumber) }, uniquingKeysWith: { first, _ in first })
             let connection = LegConnection(channel: channel, port: port) { [weak self, weak call] result in
                 guard let self, let call else { return completion(result) }
                 switch result {
                 case .answered:
+                    call.connection?.answeredLine = call.winner?.contact.flatMap { lineOfContact[$0] } ?? ext
                     if let answer = call.bAnswer, let host = answer.connectionAddress, let remotePort = answer.audioPort, host != "0.0.0.0" {
                         channel.setRemote(host: host, port: remotePort)
                     }
@@ -181,6 +187,14 @@ final class ApplicationHost: @unchecked Sendable {
         }
     }
 
+    /// Gives up the leg an application is ringing (its forks cancelled); the attempt
+    /// ends as failed. Nothing when no leg rings.
+    func cancelConnection(_ call: B2BCall) {
+        guard let connection = call.connection, connection.isPending else { return }
+        b2bua.dialer.cancelForks(of: call)
+        connection.finish(.failed("cancelled"))
+    }
+
     /// Tells subscribed phones when a voicemail box changes (set by the stack).
     var messageWaiting: MessageWaiting?
 
@@ -208,6 +222,13 @@ final class ApplicationHost: @unchecked Sendable {
         let tenantID = call.tenantID ?? "", ext = call.aInvite.from.uri.user ?? ""
         return VoicemailRetrievalApplication(
             named: name, pin: { try store.lineFeatures(tenantID: tenantID, extensionNumber: ext).voicemailPIN }, boxes: voicemailBoxes)
+    }
+
+    /// `*78` (log in / out of the line's flex and power queues) and `*79` (pause / unpause), C2.
+    private func agentApplication(named name: String, call: B2BCall) -> (any CallApplication)? {
+        guard name == QueueAgentApplication.login || name == QueueAgentApplication.pause,
+              let tenantID = call.tenantID, let ext = call.aInvite.from.uri.user else { return nil }
+        return QueueAgentApplication(name: name, tenantID: tenantID, agent: ext, service: queues, loop: context.loop)
     }
 
     /// The pickup application of a picker's call ("pickup:<ringing call id>"); nil for other names.
@@ -274,6 +295,8 @@ final class ApplicationHost: @unchecked Sendable {
             (tenantID, start) = (menu.tenantID, .menu(menu.number))
         } else if let group = IVRDialling.group(inApplication: name) {
             (tenantID, start) = (group.tenantID, .group(group.name))
+        } else if let queue = IVRDialling.queue(inApplication: name) {
+            (tenantID, start) = (queue.tenantID, .queue(queue.name))
         } else {
             return nil
         }
@@ -281,7 +304,8 @@ final class ApplicationHost: @unchecked Sendable {
         let delivery = CallDelivery(
             groups: { try store.callGroup(tenantID: $0, name: $1) },
             ringer: SIPLineRinger(host: self, call: call, loop: context.loop),
-            voicemail: voicemailDeposit, logger: context.logger)
+            voicemail: voicemailDeposit, queues: SIPQueueConnector(service: queues, call: call, loop: context.loop),
+            logger: context.logger)
         return IVRApplication(
             tenantID: tenantID, start: start, callID: call.id.rawValue, caller: call.aInvite.from.uri.user ?? "",
             directory: StoreIVRDirectory(store: store), connector: delivery,

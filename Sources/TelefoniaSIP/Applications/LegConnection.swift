@@ -20,6 +20,8 @@ final class LegConnection: @unchecked Sendable {
     var ringTimer: Scheduled<Void>?
     /// The line answered (the dialog is up).
     private(set) var answered = false
+    /// The line whose phone answered (several ring at once for a queue's round).
+    var answeredLine: String?
     /// Called when the answered line hangs up (its BYE), after the channel closed.
     var onHangUp: (() -> Void)?
 

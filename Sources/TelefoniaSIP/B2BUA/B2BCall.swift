@@ -94,13 +94,16 @@ final class B2BCall: @unchecked Sendable {
 final class BBranch: @unchecked Sendable {
     let invite: SIPMessage
     let peer: SIPPeer
+    /// The registered contact this fork rings (nil for a trunk).
+    let contact: String?
     var provisional = false
     var finalStatus: Int?
     var cancelPending = false
     var cancelled = false
 
-    init(invite: SIPMessage, peer: SIPPeer) {
+    init(invite: SIPMessage, peer: SIPPeer, contact: String? = nil) {
         self.invite = invite
         self.peer = peer
+        self.contact = contact
     }
 }

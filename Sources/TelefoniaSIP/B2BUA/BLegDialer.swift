@@ -22,7 +22,7 @@ final class BLegDialer {
             return
         }
         let domain: String
-        var destinations: [(SIPURI, SIPPeer)] = []
+        var destinations: [(SIPURI, SIPPeer, String?)] = []
         let toURI: SIPURI
         switch target {
         case .line(let tenantID, let ext, let contacts, let tenantDomain):
@@ -32,7 +32,7 @@ final class BLegDialer {
             toURI = SIPURI(user: ext, host: domain)
             for registration in contacts {
                 guard let uri = SIPURIParser.parse(registration.contact), let peer = SIPPeer(registration.source) else { continue }
-                destinations.append((uri, peer))
+                destinations.append((uri, peer, registration.contact))
             }
         case .application:
             return
@@ -43,7 +43,7 @@ final class BLegDialer {
             let kind: SIPPeer.Kind = trunk.transport.lowercased() == "tcp" ? .tcp : .udp
             // Trunks are configured by IP address; a host name would need a resolver off the loop.
             if let address = try? SocketAddress(ipAddress: trunk.host, port: trunk.port) {
-                destinations.append((uri, SIPPeer(kind: kind, address: address)))
+                destinations.append((uri, SIPPeer(kind: kind, address: address), nil))
             } else {
                 context.logger.error("trunk host is not an IP address", metadata: ["trunk": "\(trunk.id)", "host": "\(trunk.host)"])
             }
@@ -56,14 +56,14 @@ final class BLegDialer {
                                uri: SIPURI(user: callerID, host: domain)).withTag(call.bFromTag)
         call.bFrom = from
         b2bua.indexBLeg(call)
-        for (uri, peer) in destinations {
+        for (uri, peer, contact) in destinations {
             let invite = SIPMessage(
                 startLine: .request(method: "INVITE", uri: uri), vias: [context.ourVia(peer.kind)],
                 from: from, to: NameAddress(uri: toURI), callID: call.bCallID, cseq: call.bLocalCSeq, cseqMethod: "INVITE",
                 contacts: [context.ourContact(peer.kind)], contentType: "application/sdp",
                 otherHeaders: [("Max-Forwards", "70"), ("User-Agent", "Telefonia"), ("Allow", SignallingContext.allow)],
                 body: Array(offer.utf8))
-            let branch = BBranch(invite: invite, peer: peer)
+            let branch = BBranch(invite: invite, peer: peer, contact: contact)
             call.branches.append(branch)
             context.transactions.sendRequest(invite, to: peer) { [weak self] response in
                 self?.branchResponse(response, branch: branch, call: call)

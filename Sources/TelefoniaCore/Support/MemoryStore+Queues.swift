@@ -1,0 +1,63 @@
+/// Queues (C2) and their event log, in memory; the rules of `QueueStore`.
+extension MemoryStore: QueueStore {
+    public func callQueues(tenantID: String) throws -> [CallQueue] {
+        withState { state in (state.callQueues[tenantID] ?? [:]).values.sorted { $0.name < $1.name } }
+    }
+
+    public func callQueue(tenantID: String, name: String) throws -> CallQueue? {
+        withState { $0.callQueues[tenantID]?[name] }
+    }
+
+    public func save(_ queue: CallQueue) throws {
+        try withState { state in
+            guard state.tenants[queue.tenantID] != nil else { throw StoreError(.notFound, "unknown tenant \(queue.tenantID)") }
+            let tenant = queue.tenantID
+            if let problem = CallFlowRules.problem(
+                with: queue,
+                lineExists: { state.lines[LineKey(tenantID: tenant, extensionNumber: $0)] != nil },
+                groupExists: { state.callGroups[tenant]?[$0] != nil },
+                menuExists: { state.ivrMenus[tenant]?[$0] != nil },
+                queueExists: { state.callQueues[tenant]?[$0] != nil }) {
+                throw StoreError(.invalid, problem)
+            }
+            state.callQueues[tenant, default: [:]][queue.name] = queue
+        }
+    }
+
+    @discardableResult
+    public func removeCallQueue(tenantID: String, name: String) throws -> CallQueue {
+        try withState { state in
+            guard let queue = state.callQueues[tenantID]?[name] else {
+                throw StoreError(.notFound, "tenant \(tenantID) has no queue \(name)")
+            }
+            let menus = (state.ivrMenus[tenantID] ?? [:]).values.sorted { IVRMenu.precedes($0, $1) }
+            let groups = (state.callGroups[tenantID] ?? [:]).values.sorted { $0.name < $1.name }
+            let queues = (state.callQueues[tenantID] ?? [:]).values.sorted { $0.name < $1.name }
+            if let user = CallFlowRules.user(ofQueue: name, menus: menus, groups: groups, queues: queues) {
+                throw StoreError(.invalid, "\(user) leads to queue \(name)")
+            }
+            if let did = state.dids.values.sorted(by: { $0.number < $1.number })
+                .first(where: { $0.tenantID == tenantID && $0.route == .queue(name) }) {
+                throw StoreError(.invalid, "DID \(did.number) is routed to queue \(name)")
+            }
+            state.callQueues[tenantID]?[name] = nil
+            return queue
+        }
+    }
+
+    public func record(_ events: [QueueEvent]) throws {
+        withState { $0.queueEvents += events }
+    }
+
+    public func queueEvents(tenantID: String, from: Int64?, to: Int64?, queue: String?) throws -> [QueueEvent] {
+        withState { state in
+            state.queueEvents.filter { (event: QueueEvent) -> Bool in
+                guard event.tenantID == tenantID else { return false }
+                if let from, event.at < from { return false }
+                if let to, event.at >= to { return false }
+                if let queue, event.queue != queue { return false }
+                return true
+            }
+        }
+    }
+}

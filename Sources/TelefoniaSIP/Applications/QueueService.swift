@@ -1,0 +1,325 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import TelefoniaCore
+
+/// The server's call centre (C2): one `QueueCenter` on the signalling loop deciding for
+/// every tenant's queues, and the hands it needs — agents' phones rung through the
+/// caller's own B leg (`ApplicationHost.connect`, several lines at once for a round),
+/// callers told their place, the event log written to the store. A tenant's queues are
+/// read again at every caller entering and every `*78`, so changes apply at once.
+final class QueueService: @unchecked Sendable {
+    /// What a waiting caller's application hears from the centre.
+    enum Notice: Sendable {
+        case announce(position: Int, estimatedWaitSeconds: Int?)
+        case connected(RTPChannel, agent: String)
+        case overflow(IVRDestination)
+        /// The caller's call ended (BYE) while it waited.
+        case gone
+    }
+
+    private let context: SignallingContext
+    private unowned let host: ApplicationHost
+    private unowned let b2bua: B2BUA
+    let center: QueueCenter
+    /// Waiting callers' notice streams, by call id.
+    private var waiters: [String: AsyncStream<Notice>.Continuation] = [:]
+    /// The offer in progress per caller (so a late failure of a cancelled one is ignored).
+    private var attempts: [String: Int] = [:]
+    private var attemptCounter = 0
+    private var timer: Scheduled<Void>?
+
+    init(context: SignallingContext, host: ApplicationHost, b2bua: B2BUA) {
+        self.context = context
+        self.host = host
+        self.b2bua = b2bua
+        self.center = QueueCenter(clock: context.clock, seed: UInt64.random(in: 0...UInt64.max))
+    }
+
+    // MARK: - Callers
+
+    /// Puts `call` into queue `name` (on the loop): the notices come on the returned
+    /// stream, nil when the tenant has no such queue.
+    func enter(_ call: B2BCall, queue name: String, tenantID: String, caller: String)
+        -> EventLoopFuture<(notices: AsyncStream<Notice>, music: String)?> {
+        reload(tenantID).map { [self] in
+            guard !call.ended, let queue = center.queue(tenantID: tenantID, name: name) else { return nil }
+            let callID = call.id.rawValue
+            let (stream, continuation) = AsyncStream<Notice>.makeStream()
+            waiters[callID] = continuation
+            guard let actions = center.enter(callID: callID, tenantID: tenantID, queue: name, caller: caller) else {
+                waiters[callID] = nil
+                return nil
+            }
+            context.logger.info("queue: caller in", metadata: ["tel.call_id": "\(callID)", "queue": "\(name)"])
+            carryOut(actions)
+            return (stream, queue.musicOnHold ?? Prompts.musicOnHold)
+        }
+    }
+
+    /// The caller's part is over (it hung up, or its call with the agent ended).
+    func leave(_ callID: String) {
+        waiters.removeValue(forKey: callID)?.finish()
+        attempts[callID] = nil
+        carryOut(center.hangUp(callID: callID))
+    }
+
+    /// The call ended while in the queue (its BYE): the waiting caller's application is told.
+    func callEnded(_ call: B2BCall) {
+        guard let waiter = waiters[call.id.rawValue] else { return }
+        waiter.yield(.gone)
+    }
+
+    // MARK: - Agents
+
+    enum LoginResult { case loggedIn, loggedOut, notAnAgent }
+
+    /// `*78` from line `ext`: logs it in or out of its flex and power queues.
+    func toggleLogin(tenantID: String, agent ext: String) -> EventLoopFuture<LoginResult> {
+        reload(tenantID).map { [self] in
+            if center.isLoggedIn(tenantID: tenantID, agent: ext) {
+                carryOut(center.logout(tenantID: tenantID, agent: ext))
+                return .loggedOut
+            }
+            guard let actions = center.login(tenantID: tenantID, agent: ext) else { return .notAnAgent }
+            carryOut(actions)
+            return .loggedIn
+        }
+    }
+
+    /// `*79` from line `ext`: pauses or unpauses it; nil when it is not an agent.
+    func togglePause(tenantID: String, agent ext: String) -> EventLoopFuture<Bool?> {
+        reload(tenantID).map { [self] in
+            guard let state = center.agentState(tenantID: tenantID, agent: ext) else { return nil }
+            if state.status == .paused {
+                carryOut(center.unpause(tenantID: tenantID, agent: ext))
+                return false
+            }
+            carryOut(center.pause(tenantID: tenantID, agent: ext, reason: "agent"))
+            return true
+        }
+    }
+
+    // MARK: - Internals
+
+    /// Reads the tenant's queues (storage thread) and hands them to the centre (loop).
+    private func reload(_ tenantID: String) -> EventLoopFuture<Void> {
+        context.storage.submit(on: context.loop) { store in try store.callQueues(tenantID: tenantID) }
+            .map { [self] queues in center.configure(tenantID: tenantID, queues: queues) }
+            .recover { [self] error in
+                context.logger.error("queue: configuration unreadable", metadata: ["tel.tenant": "\(tenantID)", "error": "\(error)"])
+            }
+    }
+
+    private func carryOut(_ actions: [QueueAction]) {
+        for action in actions {
+            switch action {
+            case .ring(let callID, let agents, let seconds):
+                ring(callID, agents: agents, seconds: seconds)
+            case .stopRinging(let callID):
+                attempts[callID] = nil
+                if let call = b2bua.calls[CallID(callID)] { host.cancelConnection(call) }
+            case .announce(let callID, let position, let wait):
+                waiters[callID]?.yield(.announce(position: position, estimatedWaitSeconds: wait))
+            case .overflow(let callID, let destination):
+                attempts[callID] = nil
+                if let call = b2bua.calls[CallID(callID)] { host.cancelConnection(call) }
+                waiters.removeValue(forKey: callID).map {
+                    $0.yield(.overflow(destination))
+                    $0.finish()
+                }
+            }
+        }
+        let events = center.drainEvents()
+        if !events.isEmpty {
+            let logger = context.logger
+            context.storage.submit(on: context.loop) { store in try store.record(events) }.whenFailure { error in
+                logger.error("queue events not written", metadata: ["error": "\(error)"])
+            }
+        }
+        schedule()
+    }
+
+    private func ring(_ callID: String, agents: [String], seconds: Int) {
+        guard let call = b2bua.calls[CallID(callID)], let channel = call.channel, let tenantID = call.tenantID ?? call.bTargetTenant
+            ?? tenantOf(callID) else {
+            carryOut(center.hangUp(callID: callID))
+            return
+        }
+        attemptCounter += 1
+        let attempt = attemptCounter
+        attempts[callID] = attempt
+        let caller = call.aInvite.from.uri.user ?? "anonymous"
+        host.connect(call, tenantID: tenantID, lines: agents, seconds: seconds, callerID: caller,
+                     media: (channel.law, channel.telephoneEventPayloadType != nil)) { [weak self] result in
+            guard let self else { return }
+            context.loop.execute { self.offered(callID, attempt: attempt, result: result, call: call) }
+        }
+    }
+
+    private func offered(_ callID: String, attempt: Int, result: LegConnection.Result, call: B2BCall) {
+        guard attempts[callID] == attempt else {
+            // Cancelled meanwhile (the caller left, timed out): an answer is hung up.
+            if case .answered = result, let bye = call.inDialogRequest("BYE", to: .b, context: context), let peer = call.bPeer {
+                context.transactions.sendRequest(bye, to: peer) { _ in }
+            }
+            return
+        }
+        attempts[callID] = nil
+        switch result {
+        case .answered(let agentChannel):
+            let agent = call.connection?.answeredLine ?? "?"
+            context.logger.info("queue: agent answered", metadata: ["tel.call_id": "\(callID)", "agent": "\(agent)"])
+            carryOut(center.answered(callID: callID, by: agent))
+            waiters[callID]?.yield(.connected(agentChannel, agent: agent))
+        case .failed(let why):
+            context.logger.debug("queue: offer not taken", metadata: ["tel.call_id": "\(callID)", "why": "\(why)"])
+            carryOut(center.notAnswered(callID: callID))
+        }
+    }
+
+    /// The tenant of a caller the centre knows (DID callers have no calling line).
+    private func tenantOf(_ callID: String) -> String? { nil }
+
+    private func schedule() {
+        timer?.cancel()
+        timer = nil
+        guard let deadline = center.nextDeadline else { return }
+        let wait = max(0, deadline - context.clock.nowMillis())
+        timer = context.loop.scheduleTask(in: .milliseconds(wait)) { [weak self] in
+            guard let self else { return }
+            timer = nil
+            carryOut(center.advance())
+        }
+    }
+}
+
+/// The IVR's (and a DID's) way into a queue: the caller hears music on hold and its place
+/// while the centre offers it to agents; once one answers they are bridged.
+struct SIPQueueConnector: QueueConnector, @unchecked Sendable {
+    let service: QueueService
+    let call: B2BCall
+    let loop: any EventLoop
+
+    func wait(in queue: String, tenantID: String, caller: String, on channel: any CallChannel) async -> IVRConnectOutcome {
+        typealias Entered = (notices: AsyncStream<QueueService.Notice>, music: String)?
+        let entered = await withCheckedContinuation { (continuation: CheckedContinuation<Entered, Never>) in
+            loop.execute {
+                service.enter(call, queue: queue, tenantID: tenantID, caller: caller).whenComplete {
+                    continuation.resume(returning: (try? $0.get()) ?? nil)
+                }
+            }
+        }
+        guard let (notices, holdMusic) = entered else { return .failed("queue \(queue) does not exist") }
+        let callID = call.id.rawValue
+        let playing = HoldMusic(channel: channel, prompt: holdMusic)
+        playing.start()
+        for await notice in notices {
+            await playing.stop()
+            switch notice {
+            case .announce(let position, let wait):
+                var words = PortugueseSpeech.queuePosition(position)
+                if let wait { words += PortugueseSpeech.estimatedWait(seconds: wait) }
+                for word in words { _ = try? await channel.play(.prompt(word), bargeIn: false) }
+                playing.start()
+            case .connected(let agent, _):
+                do {
+                    try await channel.bridge(to: agent)
+                    loop.execute { service.leave(callID) }
+                    return .answeredAndLeft
+                } catch {
+                    loop.execute { service.leave(callID) }
+                    return .answered
+                }
+            case .overflow(let destination):
+                return .overflow(destination, "maximum wait in queue \(queue)")
+            case .gone:
+                loop.execute { service.leave(callID) }
+                return .answered
+            }
+        }
+        await playing.stop()
+        return .failed("queue \(queue) ended")
+    }
+}
+
+/// Music on hold on a channel, started and stopped as the queue's notices come.
+final class HoldMusic: @unchecked Sendable {
+    private let channel: any CallChannel
+    private let prompt: String
+    private let lock = NIOLock()
+    private var playing: (task: Task<Void, Never>, done: NIOLockedValueBox<Bool>)?
+
+    init(channel: any CallChannel, prompt: String) {
+        self.channel = channel
+        self.prompt = prompt
+    }
+
+    func start() {
+        lock.withLock {
+            guard playing == nil else { return }
+            let (channel, prompt) = (self.channel, self.prompt)
+            let done = NIOLockedValueBox(false)
+            let task = Task {
+                do {
+                    try await channel.playLoop(.prompt(prompt))
+                } catch TelefoniaCore.ChannelError.unknownPrompt {
+                    try? await channel.playLoop(.prompt(Prompts.musicOnHold))
+                } catch {}
+                done.withLockedValue { $0 = true }
+            }
+            playing = (task, done)
+        }
+    }
+
+    /// Stops the music and returns once it is silent (the loop may not have begun when asked).
+    func stop() async {
+        guard let running = lock.withLock({ () -> (task: Task<Void, Never>, done: NIOLockedValueBox<Bool>)? in
+            defer { playing = nil }
+            return playing
+        }) else { return }
+        while !running.done.withLockedValue({ $0 }) {
+            channel.stop()
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}
+
+/// `*78` logs the calling line in or out of its flex and power queues, `*79` pauses or
+/// unpauses it: the line hears "serviço ativado" / "serviço desativado" ("indisponível"
+/// when it is no queue's agent), then the server hangs up.
+struct QueueAgentApplication: CallApplication, @unchecked Sendable {
+    static let login = "queue-login"
+    static let pause = "queue-pause"
+
+    let name: String
+    let tenantID: String
+    let agent: String
+    let service: QueueService
+    let loop: any EventLoop
+
+    func run(on channel: any CallChannel, logger: Logger) async {
+        let on: Bool? = await withCheckedContinuation { continuation in
+            loop.execute {
+                if name == Self.login {
+                    service.toggleLogin(tenantID: tenantID, agent: agent).whenComplete { result in
+                        switch try? result.get() {
+                        case .loggedIn: continuation.resume(returning: true)
+                        case .loggedOut: continuation.resume(returning: false)
+                        default: continuation.resume(returning: nil)
+                        }
+                    }
+                } else {
+                    // Paused = the service is off for the agent.
+                    service.togglePause(tenantID: tenantID, agent: agent).whenComplete {
+                        continuation.resume(returning: ((try? $0.get()) ?? nil).map { !$0 })
+                    }
+                }
+            }
+        }
+        logger.info("queue agent code", metadata: ["code": "\(name)", "agent": "\(agent)", "on": "\(on.map(String.init) ?? "not an agent")"])
+        let prompt = on.map { $0 ? Prompts.serviceOn : Prompts.serviceOff } ?? Prompts.unavailable
+        _ = try? await channel.play(.prompt(prompt), bargeIn: false)
+        _ = try? await channel.play(.silence(milliseconds: 300), bargeIn: false)
+    }
+}

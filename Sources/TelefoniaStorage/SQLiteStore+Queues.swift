@@ -1,0 +1,109 @@
+import TelefoniaCore
+
+/// Queues (C2) as documents, their events as rows; the rules of `QueueStore`, the same as `MemoryStore`.
+extension SQLiteStore: QueueStore {
+    public func callQueues(tenantID: String) throws -> [CallQueue] {
+        try withDatabase { try $0.documents(CallQueue.self, in: .callQueues, tenantID: tenantID) }
+    }
+
+    public func callQueue(tenantID: String, name: String) throws -> CallQueue? {
+        try withDatabase { try $0.document(CallQueue.self, in: .callQueues, tenantID: tenantID, key: name) }
+    }
+
+    public func save(_ queue: CallQueue) throws {
+        try write { database in
+            try database.requireTenant(queue.tenantID)
+            let tenant = queue.tenantID
+            if let problem = try CallFlowRules.problem(
+                with: queue,
+                lineExists: { try database.hasLine(tenantID: tenant, extensionNumber: $0) },
+                groupExists: { try database.hasDocument(in: .callGroups, tenantID: tenant, key: $0) },
+                menuExists: { try database.hasDocument(in: .ivrMenus, tenantID: tenant, key: $0) },
+                queueExists: { $0 == queue.name ? true : try database.hasDocument(in: .callQueues, tenantID: tenant, key: $0) }) {
+                throw StoreError(.invalid, problem)
+            }
+            try database.put(queue, in: .callQueues, tenantID: tenant, key: queue.name)
+        }
+    }
+
+    @discardableResult
+    public func removeCallQueue(tenantID: String, name: String) throws -> CallQueue {
+        try write { database in
+            let queues = try database.documents(CallQueue.self, in: .callQueues, tenantID: tenantID)
+            guard let queue = queues.first(where: { $0.name == name }) else {
+                throw StoreError(.notFound, "tenant \(tenantID) has no queue \(name)")
+            }
+            let menus = try database.documents(IVRMenu.self, in: .ivrMenus, tenantID: tenantID)
+            let groups = try database.documents(CallGroup.self, in: .callGroups, tenantID: tenantID)
+            if let user = CallFlowRules.user(ofQueue: name, menus: menus, groups: groups, queues: queues) {
+                throw StoreError(.invalid, "\(user) leads to queue \(name)")
+            }
+            if let did = try database.did(routedTo: .queue(name), tenantID: tenantID) {
+                throw StoreError(.invalid, "DID \(did) is routed to queue \(name)")
+            }
+            try database.deleteDocument(in: .callQueues, tenantID: tenantID, key: name)
+            return queue
+        }
+    }
+
+    public func record(_ events: [QueueEvent]) throws {
+        guard !events.isEmpty else { return }
+        let rows = try events.map { try SQLiteDatabase.encode($0) }
+        try write { database in
+            for (event, row) in zip(events, rows) {
+                _ = try database.execute("INSERT INTO queue_events (tenant_id, queue, at, event) VALUES (?, ?, ?, ?)",
+                                         event.tenantID, event.queue, event.at, row)
+            }
+        }
+    }
+
+    public func queueEvents(tenantID: String, from: Int64?, to: Int64?, queue: String?) throws -> [QueueEvent] {
+        var sql = "SELECT event FROM queue_events WHERE tenant_id = ?"
+        var arguments: [any SQLiteBindable] = [tenantID]
+        if let from {
+            sql += " AND at >= ?"
+            arguments.append(from)
+        }
+        if let to {
+            sql += " AND at < ?"
+            arguments.append(to)
+        }
+        if let queue {
+            sql += " AND queue = ?"
+            arguments.append(queue)
+        }
+        sql += " ORDER BY at, id"
+        let rows = try withDatabase { database in try database.query(sql, values: arguments) { $0.text(0) } }
+        return try rows.map { try SQLiteDatabase.decode(QueueEvent.self, $0) }
+    }
+}
+
+extension SQLiteStore {
+    /// Call centre (issue 10): queues, the queue event log.
+    static let queueMigrations: [SQLiteMigration] = [
+        SQLiteMigration(
+            name: "700-call-queues",
+            sql: """
+                CREATE TABLE call_queues (
+                    tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    definition TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, name)
+                );
+                """
+        ),
+        SQLiteMigration(
+            name: "701-queue-events",
+            sql: """
+                CREATE TABLE queue_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tenant_id TEXT NOT NULL,
+                    queue TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    event TEXT NOT NULL
+                );
+                CREATE INDEX queue_events_tenant_time ON queue_events (tenant_id, at);
+                """
+        ),
+    ]
+}
