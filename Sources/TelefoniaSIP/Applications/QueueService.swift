@@ -64,10 +64,13 @@ final class QueueService: @unchecked Sendable {
         carryOut(center.hangUp(callID: callID))
     }
 
-    /// The call ended while in the queue (its BYE): the waiting caller's application is told.
+    /// The call ended (its BYE) while in the queue or with an agent: the centre hears it
+    /// at once (abandon, or the end of the agent's call), and the caller's application stops.
     func callEnded(_ call: B2BCall) {
-        guard let waiter = waiters[call.id.rawValue] else { return }
+        let callID = call.id.rawValue
+        guard let waiter = waiters[callID] else { return }
         waiter.yield(.gone)
+        leave(callID)
     }
 
     // MARK: - Agents

@@ -1,0 +1,153 @@
+"""Call-centre queues (C2) with real phones: baresip agents, callers reaching the queue
+through an IVR menu whose no-key option is the queue."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+
+import pytest
+
+import telefonia_harness as h
+from pjsua_phone import PjPhones
+
+
+def queue_events(pbx) -> list[dict[str, str]]:
+    text = pbx.server.cli("queue", "events", pbx.tenant, "--csv").stdout
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def menu_to_queue(pbx, queue: str = "suporte") -> None:
+    """Menu 1: no greeting, 1 s to press a key, no key → the queue."""
+    pbx.server.cli("ivr", "set", pbx.tenant, "1", "--response-timeout", "1", "--option", f"T=queue:{queue}")
+
+
+def connects(pbx, kind: str = "connect") -> list[dict[str, str]]:
+    return [e for e in queue_events(pbx) if e["EVENT"] == kind]
+
+
+@pytest.mark.timeout(150)
+@pytest.mark.parametrize("strategy,expected", [
+    ("sequential", ["1001"] * 6),
+    ("fewest-answered", ["1001", "1002", "1001", "1002", "1001", "1002"]),
+])
+def test_strategies_distribute_six_calls(pbx, phones, strategy, expected):
+    """Six calls one after the other into a queue of 1001 (700 Hz) and 1002 (1000 Hz),
+    both answering at once: sequential gives every call to the first member, fewest
+    answered alternates. Each caller hears the agent who took it, and the event log
+    says who that was."""
+    pbx.server.cli("queue", "set", pbx.tenant, "suporte", "--members", "1001,1002", "--strategy", strategy)
+    menu_to_queue(pbx)
+    agents = {"1001": phones.line("1001", pbx, tone_hz=700, answermode="auto"),
+              "1002": phones.line("1002", pbx, tone_hz=1000, answermode="auto")}
+    caller = phones.line("1000", pbx, tone_hz=440)
+    heard_by_call = []
+    for _ in range(6):
+        marks = {ext: len(agent.events) for ext, agent in agents.items()}
+        mark = len(caller.events)
+        caller.dial(pbx.uri("*921"))
+        caller.wait_for("CALL_ESTABLISHED", 10, since=mark)
+        answered = h.wait_until(
+            lambda: next((ext for ext, agent in agents.items() if agent.find("CALL_ESTABLISHED", since=marks[ext])), None),
+            15, what="an agent answering")
+        time.sleep(2.0)
+        caller.hangup()
+        caller.wait_for("CALL_CLOSED", 5, since=mark)
+        agents[answered].wait_for("CALL_CLOSED", 5, since=marks[answered])
+        heard_by_call.append((answered, caller.last_heard()))
+        time.sleep(0.3)
+    assert [ext for ext, _ in heard_by_call] == expected
+    for ext, heard in heard_by_call:
+        tone = 700 if ext == "1001" else 1000
+        assert h.analyse_wav(heard, tone).seconds_present >= 1.0, f"the caller hears agent {ext}"
+    logged = [e["AGENT"] for e in connects(pbx)]
+    assert logged == expected, logged
+    assert len(connects(pbx, "complete")) == 6
+
+
+@pytest.mark.timeout(120)
+def test_hold_music_position_announcement_and_overflow(pbx, phones, ports, tmp_path):
+    """Nobody answers queue "suporte" (1001 only rings): the caller hears music on hold,
+    after 30 s "você é o primeiro na fila", and at the 40 s maximum wait goes to the
+    overflow (1002, which answers, 1000 Hz). The log has enter, ring-no-answer and timeout."""
+    pbx.server.cli("queue", "set", pbx.tenant, "suporte", "--members", "1001", "--announce-every", "30",
+                   "--max-wait", "40", "--overflow", "line:1002", "--ring", "10", "--retry", "2")
+    menu_to_queue(pbx)
+    phones.line("1001", pbx, tone_hz=700)
+    overflow = phones.line("1002", pbx, tone_hz=1000, answermode="auto")
+    heard = tmp_path / "caller.wav"
+    pj_phones = PjPhones(ports.block(1, 10))
+    try:
+        caller = pj_phones.phone("1000", "secret1000", pbx.domain, pbx.registrar, record_path=heard)
+        caller.wait_registered()
+        call = caller.dial(pbx.uri("*921"))
+        assert call.confirmed.wait(10)
+        overflow.wait_for("CALL_ESTABLISHED", 50)
+        time.sleep(2.0)
+        caller.hangup()
+        assert call.disconnected.wait(5)
+        time.sleep(0.3)
+    finally:
+        pj_phones.close()
+    rate, samples = h.read_wav(heard)
+    waiting = samples[int(3 * rate):int(28 * rate)]
+    assert h.rms(waiting) > 0.01, "music on hold while waiting"
+    assert h.tone_presence(waiting, rate, 700).seconds_present < 0.5, "the agent never answered"
+    template = h.prompt_samples("voce-e-o", rate)
+    position, score = h.locate_prompt(samples, template, start=int(25 * rate))
+    assert score > 0.5 and 28 <= position / rate <= 36, f"'você é o' near 30 s (at {position / rate:.1f} s, score {score:.2f})"
+    assert h.tone_presence(samples[int(40 * rate):], rate, 1000).seconds_present >= 1.0, "the overflow line answered"
+    kinds = [e["EVENT"] for e in queue_events(pbx)]
+    assert kinds[0] == "enter" and "ringNoAnswer" in kinds and kinds[-1] == "timeout", kinds
+
+
+@pytest.mark.timeout(120)
+def test_flex_login_auto_pause_and_wrap_up(pbx, phones):
+    """Flex queue "vendas" of 1001 and 1002, sequential, 5 s offers, auto-pause after one
+    missed offer, 6 s wrap-up. Nobody is logged in: a caller waits. 1001 (never answers)
+    and 1002 (answers) dial *78: the caller is offered to 1001, which misses it and is
+    paused, then to 1002. A second caller right after 1002's call ends waits out its
+    wrap-up (6 s) before 1002 rings again. 1002 dials *78 again: logged out."""
+    pbx.server.cli("queue", "set", pbx.tenant, "vendas", "--members", "1001,1002", "--mode", "flex", "--strategy",
+                   "sequential", "--ring", "5", "--retry", "1", "--auto-pause", "1", "--wrap-up", "6")
+    menu_to_queue(pbx, "vendas")
+    missing = phones.line("1001", pbx, tone_hz=700, answermode="manual")
+    taking = phones.line("1002", pbx, tone_hz=1000, answermode="auto")
+    caller = phones.line("1000", pbx, tone_hz=440)
+    caller.dial(pbx.uri("*921"))
+    caller.wait_for("CALL_ESTABLISHED", 10)
+    time.sleep(3.0)
+    assert missing.find("CALL_INCOMING") is None and taking.find("CALL_INCOMING") is None, "nobody logged in yet"
+    for agent in (missing, taking):
+        mark = len(agent.events)
+        agent.dial(pbx.uri("*78"))
+        agent.wait_for("CALL_CLOSED", 10, since=mark)
+    mark_taking = len(taking.events)
+    missing.wait_for("CALL_INCOMING", 10)
+    taking.wait_for("CALL_ESTABLISHED", 15, since=mark_taking)
+    time.sleep(1.5)
+    taking.hangup()
+    ended = time.monotonic()
+    caller.wait_for("CALL_CLOSED", 10)
+
+    second_mark = len(caller.events)
+    mark_taking = len(taking.events)
+    caller.dial(pbx.uri("*921"))
+    caller.wait_for("CALL_ESTABLISHED", 10, since=second_mark)
+    taking.wait_for("CALL_ESTABLISHED", 20, since=mark_taking)
+    rested = time.monotonic() - ended
+    caller.hangup()
+    caller.wait_for("CALL_CLOSED", 5, since=second_mark)
+    assert rested >= 6.0, f"1002 got its next call {rested:.1f} s after the last: the wrap-up is 6 s"
+
+    mark = len(taking.events)
+    taking.dial(pbx.uri("*78"))
+    taking.wait_for("CALL_CLOSED", 10, since=mark)
+    events = queue_events(pbx)
+    kinds = [(e["EVENT"], e["AGENT"]) for e in events if e["AGENT"]]
+    assert ("login", "1001") in kinds and ("login", "1002") in kinds
+    assert ("ringNoAnswer", "1001") in kinds
+    assert any(e["EVENT"] == "pause" and e["AGENT"] == "1001" and e["REASON"] == "auto" for e in events)
+    assert [a for k, a in kinds if k == "connect"] == ["1002", "1002"]
+    assert kinds[-1] == ("logout", "1002")
