@@ -105,5 +105,86 @@ extension SQLiteStore {
                 CREATE INDEX queue_events_tenant_time ON queue_events (tenant_id, at);
                 """
         ),
+        SQLiteMigration(
+            name: "702-queue-live",
+            sql: """
+                CREATE TABLE queue_live (
+                    node TEXT NOT NULL,
+                    tenant_id TEXT NOT NULL,
+                    taken_at INTEGER NOT NULL,
+                    snapshot TEXT NOT NULL,
+                    PRIMARY KEY (node, tenant_id)
+                );
+                CREATE TABLE queue_commands (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tenant_id TEXT NOT NULL,
+                    agent TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    reason TEXT,
+                    created_at INTEGER NOT NULL,
+                    done_at INTEGER,
+                    result TEXT
+                );
+                CREATE INDEX queue_commands_pending ON queue_commands (done_at);
+                """
+        ),
     ]
+}
+
+/// The consoles' live view and the supervisors' commands, shared with other processes.
+extension SQLiteStore {
+    public func replaceQueueSnapshots(node: String, snapshots: [QueueSnapshot]) throws {
+        let rows = try snapshots.map { ($0, try SQLiteDatabase.encode($0)) }
+        try write { database in
+            _ = try database.execute("DELETE FROM queue_live WHERE node = ?", node)
+            for (snapshot, row) in rows {
+                _ = try database.execute("INSERT INTO queue_live (node, tenant_id, taken_at, snapshot) VALUES (?, ?, ?, ?)",
+                                         node, snapshot.tenantID, snapshot.takenAt, row)
+            }
+        }
+    }
+
+    public func queueSnapshot(tenantID: String) throws -> QueueSnapshot? {
+        let row = try withDatabase { database in
+            try database.query("SELECT snapshot FROM queue_live WHERE tenant_id = ? ORDER BY taken_at DESC LIMIT 1", tenantID) { $0.text(0) }
+        }.first
+        return try row.map { try SQLiteDatabase.decode(QueueSnapshot.self, $0) }
+    }
+
+    public func file(_ command: SupervisorCommand) throws -> SupervisorCommand {
+        try write { database in
+            _ = try database.execute(
+                "INSERT INTO queue_commands (tenant_id, agent, action, reason, created_at) VALUES (?, ?, ?, ?, ?)",
+                command.tenantID, command.agent, command.action.rawValue, command.reason, command.createdAt)
+            var filed = command
+            filed.id = try database.query("SELECT last_insert_rowid()") { $0.int64(0) }.first ?? 0
+            return filed
+        }
+    }
+
+    public func pendingQueueCommands() throws -> [SupervisorCommand] {
+        try queueCommands(where: "done_at IS NULL")
+    }
+
+    public func complete(queueCommand id: Int64, at: Int64, result: String) throws {
+        try write { database in
+            _ = try database.execute("UPDATE queue_commands SET done_at = ?, result = ? WHERE id = ?", at, result, id)
+        }
+    }
+
+    public func queueCommand(id: Int64) throws -> SupervisorCommand? {
+        try queueCommands(where: "id = \(id)").first
+    }
+
+    private func queueCommands(where condition: String) throws -> [SupervisorCommand] {
+        try withDatabase { database in
+            try database.query(
+                "SELECT id, tenant_id, agent, action, reason, created_at, done_at, result FROM queue_commands WHERE \(condition) ORDER BY id"
+            ) { row in
+                SupervisorCommand(id: row.int64(0), tenantID: row.text(1), agent: row.text(2),
+                             action: SupervisorCommand.Action(rawValue: row.text(3)) ?? .pause, reason: row.optionalText(4),
+                             createdAt: row.int64(5), doneAt: row.optionalInt64(6), result: row.optionalText(7))
+            }
+        }
+    }
 }

@@ -151,3 +151,42 @@ def test_flex_login_auto_pause_and_wrap_up(pbx, phones):
     assert any(e["EVENT"] == "pause" and e["AGENT"] == "1001" and e["REASON"] == "auto" for e in events)
     assert [a for k, a in kinds if k == "connect"] == ["1002", "1002"]
     assert kinds[-1] == ("logout", "1002")
+
+
+@pytest.mark.timeout(90)
+def test_supervisor_pauses_an_agent_and_the_consoles_show_it(pbx, phones):
+    """Basic queue "suporte" of 1001 and 1002 (ring all). The supervisor pauses 1001 from
+    the CLI (`queue agent pause`, carried out by the running server): the supervisor
+    console shows it paused with the reason, and the next caller rings 1002 only; the
+    receptionist console shows the caller waiting while it rings. Unpaused, 1001 is
+    available again."""
+    pbx.server.cli("queue", "set", pbx.tenant, "suporte", "--members", "1001,1002", "--ring", "20")
+    menu_to_queue(pbx)
+    first = phones.line("1001", pbx, tone_hz=700, answermode="auto")
+    second = phones.line("1002", pbx, tone_hz=1000, answermode="manual")
+    caller = phones.line("1000", pbx, tone_hz=440)
+    done = pbx.server.cli("queue", "agent", "pause", pbx.tenant, "1001", "--reason", "almoco")
+    assert "done" in done.stdout, done.stdout
+    console = h.wait_until(lambda: (lambda text: text if "paused (almoco)" in text else None)(
+        pbx.server.cli("console", "supervisor", "--tenant", pbx.tenant, "--once").stdout), 5, what="the console")
+    assert "live" in console and "1002" in console
+    caller.dial(pbx.uri("*921"))
+    caller.wait_for("CALL_ESTABLISHED", 10)
+    second.wait_for("CALL_INCOMING", 10)
+    waiting = h.wait_until(lambda: (lambda text: text if "(ringing)" in text else None)(
+        pbx.server.cli("console", "receptionist", "--tenant", pbx.tenant, "--once").stdout), 5, what="the caller on the console")
+    assert "suporte" in waiting and "1. 1000" in waiting, waiting
+    assert first.find("CALL_INCOMING") is None, "a paused agent is not offered calls"
+    caller.hangup()
+    caller.wait_for("CALL_CLOSED", 5)
+    done = pbx.server.cli("queue", "agent", "unpause", pbx.tenant, "1001")
+    assert "done" in done.stdout
+    console = h.wait_until(lambda: (lambda text: text if "paused" not in text else None)(
+        pbx.server.cli("console", "supervisor", "--tenant", pbx.tenant, "--once").stdout), 5, what="1001 unpaused")
+    assert "available" in console
+    refused = pbx.server.cli("queue", "agent", "logout", pbx.tenant, "1001", check=False)
+    assert refused.returncode != 0 and "not logged in" in refused.stderr
+    events = queue_events(pbx)
+    assert [(e["EVENT"], e["AGENT"], e["REASON"]) for e in events if e["EVENT"] in ("pause", "unpause")] == [
+        ("pause", "1001", "almoco"), ("unpause", "1001", "")]
+    assert [e["EVENT"] for e in events if e["CALL"]][-1] == "abandon"

@@ -9,7 +9,7 @@ struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
         abstract: "Manage call-centre queues (DAC): IVR option queue:NAME, did route --queue NAME, a group's --no-answer queue:NAME.",
-        subcommands: [Set.self, List.self, Remove.self, Stats.self, Events.self]
+        subcommands: [Set.self, List.self, Remove.self, Stats.self, Events.self, Agent.self]
     )
 
     struct Set: ParsableCommand {
@@ -102,6 +102,38 @@ struct QueueCommand: ParsableCommand {
         }
     }
 
+    /// A supervisor's action on an agent (C4), carried out by the running server within a second.
+    struct Agent: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pause, unpause or log out an agent (the running server does it within a second).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "pause, unpause or logout.") var action: String
+        @Argument(help: "Tenant id.") var tenant: String
+        @Argument(help: "The agent's extension.") var ext: String
+        @Option(help: "Why (pause), shown on the consoles.") var reason: String?
+
+        func run() throws {
+            let store = try global.openQueueStore()
+            let owner = try TenantCommand.existing(tenant, store: store)
+            guard let chosen = SupervisorCommand.Action(rawValue: action) else { throw CLIError("'\(action)' must be pause, unpause or logout") }
+            guard try store.line(tenantID: owner.id, extensionNumber: ext) != nil else {
+                throw CLIError("tenant \(owner.id) has no line \(ext)")
+            }
+            let filed = try store.file(SupervisorCommand(tenantID: owner.id, agent: ext, action: chosen, reason: reason,
+                                                    createdAt: Int64(Date().timeIntervalSince1970 * 1000)))
+            let deadline = Date().addingTimeInterval(5)
+            while Date() < deadline {
+                if let done = try store.queueCommand(id: filed.id), let result = done.result {
+                    guard result == "ok" else { throw CLIError("\(action) \(ext): \(result)") }
+                    print("\(action) \(ext) of tenant \(owner.id): done")
+                    return
+                }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            print("\(action) \(ext) of tenant \(owner.id): filed; the server carries it out when it runs")
+        }
+    }
+
     /// The queue KPIs (C2, B6) over a span of the event log.
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Queue and agent figures: offered, answered, abandoned, service level, ASA, AHT.")
@@ -179,7 +211,7 @@ struct QueueCommand: ParsableCommand {
 }
 
 extension GlobalOptions {
-    func openQueueStore() throws -> any Store & QueueStore {
+    func openQueueStore() throws -> any Store & QueueStore & LiveStore {
         try SQLiteStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
     }
 }

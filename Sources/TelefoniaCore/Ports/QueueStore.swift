@@ -15,6 +15,18 @@ public protocol QueueStore: AnyObject, Sendable {
     func record(_ events: [QueueEvent]) throws
     /// A tenant's events in `from..<to` (unix ms), of `queue` when set, oldest first.
     func queueEvents(tenantID: String, from: Int64?, to: Int64?, queue: String?) throws -> [QueueEvent]
+
+    /// Replaces what server `node` last wrote of its tenants' queues (the consoles' live view).
+    func replaceQueueSnapshots(node: String, snapshots: [QueueSnapshot]) throws
+    /// The newest snapshot of a tenant's queues, from whichever node wrote one.
+    func queueSnapshot(tenantID: String) throws -> QueueSnapshot?
+    /// Files a supervisor's command for the server; returns it with its id.
+    func file(_ command: SupervisorCommand) throws -> SupervisorCommand
+    /// Commands not carried out yet, oldest first.
+    func pendingQueueCommands() throws -> [SupervisorCommand]
+    /// Marks a command carried out, with what came of it.
+    func complete(queueCommand id: Int64, at: Int64, result: String) throws
+    func queueCommand(id: Int64) throws -> SupervisorCommand?
 }
 
 extension CallFlowRules {

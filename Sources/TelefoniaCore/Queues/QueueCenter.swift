@@ -64,6 +64,7 @@ public final class QueueCenter {
         var idleSince: Int64?
         var answeredToday = 0
         var missedInRow = 0
+        var lastCallAt: Int64?
     }
 
     /// Every agent, and the idle ones (logged in, not paused, not offered a call, not in
@@ -181,6 +182,7 @@ public final class QueueCenter {
         agents[key]?.talkingWith = callID
         agents[key]?.answeredToday += 1
         agents[key]?.missedInRow = 0
+        agents[key]?.lastCallAt = now
         caller.state = .connected(agent: agent, since: now)
         callers[callID] = caller
         removeFromLine(callID, caller.queue)
@@ -361,7 +363,34 @@ public final class QueueCenter {
             status = .available
         }
         return AgentState(extensionNumber: ext, status: status, pauseReason: agent.paused,
-                          queues: agent.memberOf.keys.sorted(), answeredToday: agent.answeredToday)
+                          queues: agent.memberOf.keys.sorted(), answeredToday: agent.answeredToday, lastCallAt: agent.lastCallAt)
+    }
+
+    /// Tenants with queues configured here.
+    public var tenants: [String] { Array(Set(queues.keys.map(\.tenantID))).sorted() }
+
+    /// A tenant's queues and agents now (the consoles' view).
+    public func snapshot(tenantID: String) -> QueueSnapshot {
+        let now = clock.nowMillis()
+        var connected: [String: Int] = [:]
+        for caller in callers.values where caller.queue.tenantID == tenantID {
+            if case .connected = caller.state { connected[caller.queue.name, default: 0] += 1 }
+        }
+        let names = queues.keys.filter { $0.tenantID == tenantID }.map(\.name).sorted()
+        let queueViews = names.map { name -> QueueSnapshot.Queue in
+            let key = QueueKey(tenantID: tenantID, name: name)
+            let waiting = (lines[key] ?? []).enumerated().compactMap { index, id -> QueueSnapshot.Waiting? in
+                guard let caller = callers[id] else { return nil }
+                let ringing: Bool
+                if case .ringing = caller.state { ringing = true } else { ringing = false }
+                return QueueSnapshot.Waiting(callID: id, caller: caller.number, position: index + 1,
+                                             waitedSeconds: Int((now - caller.enteredAt) / 1000), ringing: ringing)
+            }
+            return QueueSnapshot.Queue(name: name, waiting: waiting, connected: connected[name] ?? 0)
+        }
+        let agentViews = agents.keys.filter { $0.tenantID == tenantID }.map(\.ext).sorted()
+            .compactMap { agentState(tenantID: tenantID, agent: $0) }
+        return QueueSnapshot(tenantID: tenantID, takenAt: now, queues: queueViews, agents: agentViews)
     }
 
     /// Starts a new day on the consoles: answered counters back to zero (the event log keeps the history).
@@ -491,8 +520,8 @@ public final class QueueCenter {
 }
 
 /// An agent as the supervisor console shows it (C4).
-public struct AgentState: Sendable, Equatable {
-    public enum Status: String, Sendable {
+public struct AgentState: Sendable, Equatable, Codable {
+    public enum Status: String, Sendable, Codable {
         case available, ringing, inCall = "in-call", wrapUp = "wrap-up", paused, unavailable, loggedOut = "logged-out"
     }
 
@@ -501,4 +530,6 @@ public struct AgentState: Sendable, Equatable {
     public var pauseReason: String?
     public var queues: [String]
     public var answeredToday: Int
+    /// Unix ms the agent's current (or last) queue call was answered.
+    public var lastCallAt: Int64?
 }

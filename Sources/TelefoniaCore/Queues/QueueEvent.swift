@@ -162,3 +162,82 @@ public struct AgentStats: Sendable, Equatable {
         return stats
     }
 }
+
+/// A tenant's queues as they are now (C3, C4, B6): who waits where, and every agent's
+/// state. The server writes one per tenant every second; consoles in other processes
+/// read it.
+public struct QueueSnapshot: Sendable, Equatable, Codable {
+    public struct Waiting: Sendable, Equatable, Codable {
+        public var callID: String
+        public var caller: String
+        public var position: Int
+        public var waitedSeconds: Int
+        /// Being offered to agents right now.
+        public var ringing: Bool
+
+        public init(callID: String, caller: String, position: Int, waitedSeconds: Int, ringing: Bool) {
+            self.callID = callID
+            self.caller = caller
+            self.position = position
+            self.waitedSeconds = waitedSeconds
+            self.ringing = ringing
+        }
+    }
+
+    public struct Queue: Sendable, Equatable, Codable {
+        public var name: String
+        public var waiting: [Waiting]
+        /// Callers talking to an agent now.
+        public var connected: Int
+
+        public init(name: String, waiting: [Waiting], connected: Int) {
+            self.name = name
+            self.waiting = waiting
+            self.connected = connected
+        }
+    }
+
+    public var tenantID: String
+    /// Unix ms.
+    public var takenAt: Int64
+    public var queues: [Queue]
+    public var agents: [AgentState]
+
+    public init(tenantID: String, takenAt: Int64, queues: [Queue], agents: [AgentState]) {
+        self.tenantID = tenantID
+        self.takenAt = takenAt
+        self.queues = queues
+        self.agents = agents
+    }
+}
+
+/// A supervisor's action on an agent (C4), written by the CLI or the panel and carried
+/// out by the server that runs the queues.
+public struct SupervisorCommand: Sendable, Equatable, Codable {
+    public enum Action: String, Sendable, Codable, CaseIterable {
+        case pause, unpause, logout
+    }
+
+    public var id: Int64
+    public var tenantID: String
+    public var agent: String
+    public var action: Action
+    public var reason: String?
+    /// Unix ms.
+    public var createdAt: Int64
+    /// When the server carried it out, and what came of it ("ok", "not an agent"…).
+    public var doneAt: Int64?
+    public var result: String?
+
+    public init(id: Int64 = 0, tenantID: String, agent: String, action: Action, reason: String? = nil, createdAt: Int64,
+                doneAt: Int64? = nil, result: String? = nil) {
+        self.id = id
+        self.tenantID = tenantID
+        self.agent = agent
+        self.action = action
+        self.reason = reason
+        self.createdAt = createdAt
+        self.doneAt = doneAt
+        self.result = result
+    }
+}

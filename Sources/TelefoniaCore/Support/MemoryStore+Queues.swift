@@ -61,3 +61,40 @@ extension MemoryStore: QueueStore {
         }
     }
 }
+
+extension MemoryStore {
+    public func replaceQueueSnapshots(node: String, snapshots: [QueueSnapshot]) throws {
+        withState { state in
+            for snapshot in snapshots { state.queueSnapshots[snapshot.tenantID] = snapshot }
+        }
+    }
+
+    public func queueSnapshot(tenantID: String) throws -> QueueSnapshot? {
+        withState { $0.queueSnapshots[tenantID] }
+    }
+
+    public func file(_ command: SupervisorCommand) throws -> SupervisorCommand {
+        withState { state in
+            var filed = command
+            filed.id = Int64(state.queueCommands.count + 1)
+            state.queueCommands.append(filed)
+            return filed
+        }
+    }
+
+    public func pendingQueueCommands() throws -> [SupervisorCommand] {
+        withState { $0.queueCommands.filter { $0.doneAt == nil } }
+    }
+
+    public func complete(queueCommand id: Int64, at: Int64, result: String) throws {
+        withState { state in
+            guard let index = state.queueCommands.firstIndex(where: { $0.id == id }) else { return }
+            state.queueCommands[index].doneAt = at
+            state.queueCommands[index].result = result
+        }
+    }
+
+    public func queueCommand(id: Int64) throws -> SupervisorCommand? {
+        withState { $0.queueCommands.first { $0.id == id } }
+    }
+}

@@ -51,6 +51,10 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var callQueues: [String: [String: CallQueue]] = [:]
         /// Queue events (C2), in order.
         var queueEvents: [QueueEvent] = []
+        /// Tenant id → the newest live view of its queues.
+        var queueSnapshots: [String: QueueSnapshot] = [:]
+        /// Supervisors' commands, in order.
+        var queueCommands: [SupervisorCommand] = []
     }
 
     struct LineKey: Hashable {

@@ -103,6 +103,88 @@ final class QueueService: @unchecked Sendable {
         }
     }
 
+    // MARK: - Consoles and supervisors
+
+    private var publishing = false
+    private var ticks = 0
+
+    /// Every tenant's queues, read at start and every minute: the consoles show queues
+    /// and basic agents before anyone called.
+    private func loadAll() {
+        publishing = true
+        context.storage.submit(on: context.loop) { store in
+            try store.tenants().map { ($0.id, try store.callQueues(tenantID: $0.id)) }
+        }.whenComplete { [self] result in
+            publishing = false
+            if case .success(let all) = result {
+                for (tenant, queues) in all where !queues.isEmpty || center.tenants.contains(tenant) {
+                    center.configure(tenantID: tenant, queues: queues)
+                }
+            }
+        }
+    }
+    private var lastPublishedEmpty = false
+    private var nodeID: String { "\(context.localHost):\(context.localPort)" }
+
+    /// Once a second: the tenants' queues written for the consoles of other processes
+    /// (C3, C4), and supervisors' commands carried out (pause, unpause, log out; C4).
+    func tick() {
+        guard !publishing else { return }
+        ticks += 1
+        if ticks % 60 == 1 { return loadAll() }
+        let snapshots = center.tenants.map { center.snapshot(tenantID: $0) }
+        guard !(snapshots.isEmpty && lastPublishedEmpty) else { return pollCommands() }
+        publishing = true
+        let node = nodeID
+        context.storage.submit(on: context.loop) { store -> [SupervisorCommand] in
+            try store.replaceQueueSnapshots(node: node, snapshots: snapshots)
+            return try store.pendingQueueCommands()
+        }.whenComplete { [self] result in
+            publishing = false
+            lastPublishedEmpty = snapshots.isEmpty
+            switch result {
+            case .success(let commands): carryOut(commands)
+            case .failure(let error): context.logger.error("queue live view not written", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func pollCommands() {
+        publishing = true
+        context.storage.submit(on: context.loop) { store in try store.pendingQueueCommands() }.whenComplete { [self] result in
+            publishing = false
+            if case .success(let commands) = result { carryOut(commands) }
+        }
+    }
+
+    private func carryOut(_ commands: [SupervisorCommand]) {
+        guard !commands.isEmpty else { return }
+        for command in commands {
+            reload(command.tenantID).whenComplete { [self] _ in
+                let known = center.agentState(tenantID: command.tenantID, agent: command.agent) != nil
+                var outcome = known ? "ok" : "line \(command.agent) is no queue's agent"
+                if known {
+                    switch command.action {
+                    case .pause: carryOut(center.pause(tenantID: command.tenantID, agent: command.agent, reason: command.reason ?? "supervisor"))
+                    case .unpause: carryOut(center.unpause(tenantID: command.tenantID, agent: command.agent))
+                    case .logout:
+                        if center.isLoggedIn(tenantID: command.tenantID, agent: command.agent) {
+                            carryOut(center.logout(tenantID: command.tenantID, agent: command.agent))
+                        } else {
+                            outcome = "line \(command.agent) is not logged in"
+                        }
+                    }
+                }
+                context.logger.info("queue: supervisor command", metadata: [
+                    "tel.tenant": "\(command.tenantID)", "agent": "\(command.agent)", "action": "\(command.action.rawValue)", "result": "\(outcome)",
+                ])
+                let (id, now, result) = (command.id, context.clock.nowMillis(), outcome)
+                context.storage.submit(on: context.loop) { store in try store.complete(queueCommand: id, at: now, result: result) }
+                    .whenFailure { [self] error in context.logger.error("queue command not marked", metadata: ["error": "\(error)"]) }
+            }
+        }
+    }
+
     // MARK: - Internals
 
     /// Reads the tenant's queues (storage thread) and hands them to the centre (loop).
