@@ -532,4 +532,14 @@ public struct AgentState: Sendable, Equatable, Codable {
     public var answeredToday: Int
     /// Unix ms the agent's current (or last) queue call was answered.
     public var lastCallAt: Int64?
+
+    public init(extensionNumber: String, status: Status, pauseReason: String?, queues: [String], answeredToday: Int,
+                lastCallAt: Int64? = nil) {
+        self.extensionNumber = extensionNumber
+        self.status = status
+        self.pauseReason = pauseReason
+        self.queues = queues
+        self.answeredToday = answeredToday
+        self.lastCallAt = lastCallAt
+    }
 }
