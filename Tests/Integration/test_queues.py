@@ -190,3 +190,35 @@ def test_supervisor_pauses_an_agent_and_the_consoles_show_it(pbx, phones):
     assert [(e["EVENT"], e["AGENT"], e["REASON"]) for e in events if e["EVENT"] in ("pause", "unpause")] == [
         ("pause", "1001", "almoco"), ("unpause", "1001", "")]
     assert [e["EVENT"] for e in events if e["CALL"]][-1] == "abandon"
+
+
+@pytest.mark.timeout(90)
+def test_power_agent_stays_off_hook_and_gets_calls_with_a_beep(pbx, phones):
+    """Power queue "plantao" of 1001 (700 Hz). 1001 dials *78 and stays on the line
+    (music between calls). A caller (440 Hz) comes: 1001's phone gets no new call; it
+    hears the beep and the caller, the caller hears it. The caller hangs up: 1001 is
+    still on the line. 1001 hangs up: logged out."""
+    pbx.server.cli("queue", "set", pbx.tenant, "plantao", "--members", "1001", "--mode", "power")
+    menu_to_queue(pbx, "plantao")
+    agent = phones.line("1001", pbx, tone_hz=700)
+    caller = phones.line("1000", pbx, tone_hz=440)
+    agent.dial(pbx.uri("*78"))
+    agent.wait_for("CALL_ESTABLISHED", 10)
+    time.sleep(2.0)
+    caller.dial(pbx.uri("*921"))
+    caller.wait_for("CALL_ESTABLISHED", 10)
+    time.sleep(5.0)
+    caller.hangup()
+    caller.wait_for("CALL_CLOSED", 5)
+    time.sleep(1.5)
+    assert agent.find("CALL_CLOSED") is None, "the power agent stays on the line between calls"
+    assert agent.find("CALL_INCOMING") is None, "calls come on the open line, not as new calls"
+    agent.hangup()
+    agent.wait_for("CALL_CLOSED", 5)
+    time.sleep(0.5)
+    assert h.analyse_wav(caller.last_heard(), 700).seconds_present >= 1.5, "the caller hears the agent"
+    heard = agent.last_heard()
+    assert h.analyse_wav(heard, 440).seconds_present >= 1.5, "the agent hears the caller"
+    assert h.analyse_wav(heard, 1000, window=0.05).seconds_present >= 0.1, "the beep before the caller"
+    kinds = [(e["EVENT"], e["AGENT"]) for e in queue_events(pbx) if e["AGENT"]]
+    assert kinds[0] == ("login", "1001") and ("connect", "1001") in kinds and kinds[-1] == ("logout", "1001"), kinds

@@ -224,6 +224,14 @@ public final class QueueCenter {
         agents[AgentKey(tenantID: tenantID, ext: ext)]?.memberOf.values.contains { $0 != .basic } ?? false
     }
 
+    /// Whether the line is an agent of a power queue (its `*78` call stays up, calls come with a beep),
+    /// and the music it hears between calls (the first power queue's, nil: the default).
+    public func powerAgent(tenantID: String, agent ext: String) -> (isPower: Bool, music: String?) {
+        guard let agent = agents[AgentKey(tenantID: tenantID, ext: ext)] else { return (false, nil) }
+        let power = agent.memberOf.filter { $0.value == .power }.keys.sorted()
+        return (!power.isEmpty, power.first.flatMap { queues[QueueKey(tenantID: tenantID, name: $0)]?.agentMusic })
+    }
+
     /// Whether the agent is logged in (`*78`).
     public func isLoggedIn(tenantID: String, agent ext: String) -> Bool {
         agents[AgentKey(tenantID: tenantID, ext: ext)]?.loggedIn ?? false

@@ -228,7 +228,7 @@ final class ApplicationHost: @unchecked Sendable {
     private func agentApplication(named name: String, call: B2BCall) -> (any CallApplication)? {
         guard name == QueueAgentApplication.login || name == QueueAgentApplication.pause,
               let tenantID = call.tenantID, let ext = call.aInvite.from.uri.user else { return nil }
-        return QueueAgentApplication(name: name, tenantID: tenantID, agent: ext, service: queues, loop: context.loop)
+        return QueueAgentApplication(name: name, tenantID: tenantID, agent: ext, service: queues, loop: context.loop, call: call)
     }
 
     /// The pickup application of a picker's call ("pickup:<ringing call id>"); nil for other names.

@@ -28,6 +28,30 @@ final class QueueService: @unchecked Sendable {
     private var attempts: [String: Int] = [:]
     private var attemptCounter = 0
     private var timer: Scheduled<Void>?
+    /// Power agents' `*78` calls, kept up between queue calls, by tenant and extension.
+    private var power: [String: PowerSession] = [:]
+
+    /// A power agent waiting off hook: its channel and what the service tells its application.
+    final class PowerSession: @unchecked Sendable {
+        enum Event: Sendable {
+            /// A caller is coming: stop the music, beep, then call `ready`.
+            case call(ready: @Sendable () -> Void)
+            /// The queue call is over: music again.
+            case done
+        }
+        let channel: RTPChannel
+        let events: AsyncStream<Event>
+        let continuation: AsyncStream<Event>.Continuation
+        /// The caller it is with, if any.
+        var callID: String?
+
+        init(channel: RTPChannel) {
+            self.channel = channel
+            (events, continuation) = AsyncStream<Event>.makeStream()
+        }
+    }
+
+    private static func key(_ tenantID: String, _ ext: String) -> String { tenantID + "/" + ext }
 
     init(context: SignallingContext, host: ApplicationHost, b2bua: B2BUA) {
         self.context = context
@@ -61,12 +85,36 @@ final class QueueService: @unchecked Sendable {
     func leave(_ callID: String) {
         waiters.removeValue(forKey: callID)?.finish()
         attempts[callID] = nil
+        for session in power.values where session.callID == callID {
+            session.callID = nil
+            session.continuation.yield(.done)
+        }
         carryOut(center.hangUp(callID: callID))
+    }
+
+    /// A power agent's `*78` call, logged in and kept up: the session its application follows.
+    func powerSession(_ call: B2BCall, tenantID: String, agent ext: String) -> PowerSession? {
+        guard let channel = call.channel else { return nil }
+        let session = PowerSession(channel: channel)
+        power[Self.key(tenantID, ext)] = session
+        return session
+    }
+
+    /// The power agent hung up its `*78` call: logged out.
+    func powerEnded(tenantID: String, agent ext: String) {
+        guard let session = power.removeValue(forKey: Self.key(tenantID, ext)) else { return }
+        session.continuation.finish()
+        if let callID = session.callID { waiters[callID]?.yield(.gone) }
+        carryOut(center.logout(tenantID: tenantID, agent: ext))
     }
 
     /// The call ended (its BYE) while in the queue or with an agent: the centre hears it
     /// at once (abandon, or the end of the agent's call), and the caller's application stops.
     func callEnded(_ call: B2BCall) {
+        if let channel = call.channel, let (key, _) = power.first(where: { $0.value.channel === channel }) {
+            let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+            powerEnded(tenantID: parts[0], agent: parts[1])
+        }
         let callID = call.id.rawValue
         guard let waiter = waiters[callID] else { return }
         waiter.yield(.gone)
@@ -231,6 +279,24 @@ final class QueueService: @unchecked Sendable {
             carryOut(center.hangUp(callID: callID))
             return
         }
+        // A power agent off hook takes the call at once, after a beep.
+        if let agent = agents.first(where: { power[Self.key(tenantID, $0)]?.callID == nil && power[Self.key(tenantID, $0)] != nil }),
+           let session = power[Self.key(tenantID, agent)] {
+            attemptCounter += 1
+            let attempt = attemptCounter
+            attempts[callID] = attempt
+            session.callID = callID
+            let loop = context.loop
+            session.continuation.yield(.call(ready: { [weak self] in
+                loop.execute {
+                    guard let self, self.attempts[callID] == attempt else { return }
+                    self.attempts[callID] = nil
+                    self.carryOut(self.center.answered(callID: callID, by: agent))
+                    self.waiters[callID]?.yield(.connected(session.channel, agent: agent))
+                }
+            }))
+            return
+        }
         attemptCounter += 1
         let attempt = attemptCounter
         attempts[callID] = attempt
@@ -382,6 +448,7 @@ struct QueueAgentApplication: CallApplication, @unchecked Sendable {
     let agent: String
     let service: QueueService
     let loop: any EventLoop
+    let call: B2BCall
 
     func run(on channel: any CallChannel, logger: Logger) async {
         let on: Bool? = await withCheckedContinuation { continuation in
@@ -403,8 +470,37 @@ struct QueueAgentApplication: CallApplication, @unchecked Sendable {
             }
         }
         logger.info("queue agent code", metadata: ["code": "\(name)", "agent": "\(agent)", "on": "\(on.map(String.init) ?? "not an agent")"])
+        if name == Self.login, on == true, await stayOffHook(on: channel) { return }
         let prompt = on.map { $0 ? Prompts.serviceOn : Prompts.serviceOff } ?? Prompts.unavailable
         _ = try? await channel.play(.prompt(prompt), bargeIn: false)
         _ = try? await channel.play(.silence(milliseconds: 300), bargeIn: false)
+    }
+
+    /// A power agent's login call stays up: music until a caller comes, a beep, the caller
+    /// (bridged by the caller's side), music again; hanging up logs out. False when the
+    /// line is no power agent (the call then ends as usual).
+    private func stayOffHook(on channel: any CallChannel) async -> Bool {
+        let (session, music): (QueueService.PowerSession?, String?) = await withCheckedContinuation { continuation in
+            loop.execute {
+                let (isPower, music) = service.center.powerAgent(tenantID: tenantID, agent: agent)
+                continuation.resume(returning: isPower ? (service.powerSession(call, tenantID: tenantID, agent: agent), music) : (nil, nil))
+            }
+        }
+        guard let session else { return false }
+        _ = try? await channel.play(.prompt(Prompts.serviceOn), bargeIn: false)
+        let playing = HoldMusic(channel: channel, prompt: music ?? Prompts.musicOnHold)
+        playing.start()
+        for await event in session.events {
+            switch event {
+            case .call(let ready):
+                await playing.stop()
+                try? await channel.beep()
+                ready()
+            case .done:
+                playing.start()
+            }
+        }
+        await playing.stop()
+        return true
     }
 }
