@@ -222,3 +222,33 @@ def test_power_agent_stays_off_hook_and_gets_calls_with_a_beep(pbx, phones):
     assert h.analyse_wav(heard, 1000, window=0.05).seconds_present >= 0.1, "the beep before the caller"
     kinds = [(e["EVENT"], e["AGENT"]) for e in queue_events(pbx) if e["AGENT"]]
     assert kinds[0] == ("login", "1001") and ("connect", "1001") in kinds and kinds[-1] == ("logout", "1001"), kinds
+
+
+@pytest.mark.timeout(90)
+def test_supervisor_listens_to_a_queue_call(pbx, phones, ports, tmp_path):
+    """A queue call is bridged on the server (caller 440 Hz, agent 1001 1000 Hz); the
+    supervisor (PJSUA2 1002) dials *33 1001 and hears both parties."""
+    pbx.server.cli("line", "change", "1001", "--tenant", pbx.tenant, "--allow", "fixed,mobile,ldn,listen")
+    pbx.server.cli("queue", "set", pbx.tenant, "suporte", "--members", "1001")
+    menu_to_queue(pbx)
+    agent = phones.line("1001", pbx, tone_hz=1000, answermode="auto")
+    caller = phones.line("1000", pbx, tone_hz=440)
+    caller.dial(pbx.uri("*921"))
+    agent.wait_for("CALL_ESTABLISHED", 15)
+    heard = tmp_path / "supervisor.wav"
+    pj_phones = PjPhones(ports.block(1, 10))
+    try:
+        supervisor = pj_phones.phone("1002", "secret1002", pbx.domain, pbx.registrar, record_path=heard)
+        supervisor.wait_registered()
+        call = supervisor.dial(pbx.uri("*331001"))
+        assert call.confirmed.wait(10), f"*331001 not answered (status {call.last_status})"
+        time.sleep(3.0)
+        supervisor.hangup()
+        time.sleep(0.5)
+    finally:
+        pj_phones.close()
+    caller.hangup()
+    caller.wait_for("CALL_CLOSED", 5)
+    rate, samples = h.read_wav(heard)
+    assert h.tone_presence(samples, rate, 440, min_fraction=0.25).seconds_present >= 1.0, "the supervisor hears the caller"
+    assert h.tone_presence(samples, rate, 1000, min_fraction=0.25).seconds_present >= 1.0, "the supervisor hears the agent"

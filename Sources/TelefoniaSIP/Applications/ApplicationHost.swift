@@ -324,9 +324,27 @@ final class ApplicationHost: @unchecked Sendable {
     /// name is not a listening one.
     private func listenApplication(named name: String) -> (any CallApplication)? {
         guard let target = ListenDialling.target(inApplication: name) else { return nil }
-        guard let (call, side) = answeredCall(tenantID: target.tenantID, line: target.extensionNumber),
-              let relay = call.relaySession else {
+        guard let (call, side) = answeredCall(tenantID: target.tenantID, line: target.extensionNumber) else {
             return ListenApplication(listener: nil, detach: {})
+        }
+        guard let relay = call.relaySession else {
+            // A call bridged on the server (a queue's): the listener hears both channels.
+            guard let callerChannel = call.channel, let agentChannel = call.connection?.channel else {
+                return ListenApplication(listener: nil, detach: {})
+            }
+            let listener = CallListener(mode: target.mode, agentSide: side)
+            callerChannel.addMonitor(listener) { listener.channel(side: .a, received: $0) }
+            agentChannel.addMonitor(listener) { listener.channel(side: .b, received: $0) }
+            call.listeners.append(listener)
+            context.logger.info("listening", metadata: ["tel.call_id": "\(call.id)", "mode": "\(target.mode.rawValue)"])
+            let loop = context.loop
+            return ListenApplication(listener: listener, detach: {
+                loop.execute {
+                    callerChannel.removeMonitor(listener)
+                    agentChannel.removeMonitor(listener)
+                    call.listeners.removeAll { $0 === listener }
+                }
+            })
         }
         let listener = CallListener(mode: target.mode, agentSide: side)
         relay.add(tap: listener)
@@ -350,6 +368,10 @@ final class ApplicationHost: @unchecked Sendable {
     private func answeredCall(tenantID: String, line: String) -> (B2BCall, LegSide)? {
         for call in b2bua.calls.values where call.answeredAt != nil && call.relay != nil && !call.ended {
             if call.tenantID == tenantID, call.aInvite.from.uri.user == line { return (call, .a) }
+            if call.bTargetTenant == tenantID, call.bTargetLine == line { return (call, .b) }
+        }
+        // A queue's (or an IVR's) caller bridged on the server to the line's phone.
+        for call in b2bua.calls.values where !call.ended && call.channel != nil && call.connection?.channel.isUp == true {
             if call.bTargetTenant == tenantID, call.bTargetLine == line { return (call, .b) }
         }
         return nil

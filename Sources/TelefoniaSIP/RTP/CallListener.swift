@@ -47,6 +47,22 @@ final class CallListener: RelayTap, RelayRewriter, @unchecked Sendable {
         return audio.replacing(samples: mixed, allocator: allocator)
     }
 
+    // MARK: - Calls bridged on the server (media clock)
+
+    /// What the channel of `side` (talking to that side's phone) just received; returns
+    /// the supervisor's voice when that phone should hear it (whisper: the agent; barge: both).
+    func channel(side: LegSide, received: [Int16]?) -> [Int16]? {
+        lock.withLock {
+            guard active else { return nil }
+            if let received {
+                heard[side, default: []].append(received)
+                if heard[side]!.count > 5 { heard[side]!.removeFirst(heard[side]!.count - 5) }
+            }
+            guard mode == .barge || (mode == .whisper && side == agentSide) else { return nil }
+            return voice
+        }
+    }
+
     // MARK: - Listener side (media clock)
 
     /// Takes the listener's voice and returns 20 ms of both parties for it to hear.

@@ -39,6 +39,21 @@ final class RTPChannel: CallChannel, MediaClockParticipant, @unchecked Sendable 
     var onServerHangUp: (@Sendable () -> Void)?
     /// A mixer the channel feeds (a conference), see `setFrameExchange`.
     private var frameExchange: FrameExchange?
+    /// Listeners (C4) of a call bridged on the server: each hears what the channel
+    /// receives and may add audio to what it sends (whisper, barge).
+    private var monitors: [ObjectIdentifier: Monitor] = [:]
+
+    /// Called on the media clock thread with what the channel just received (nil: nothing);
+    /// returns audio to add to what it sends, or nil.
+    typealias Monitor = @Sendable (_ received: [Int16]?) -> [Int16]?
+
+    func addMonitor(_ owner: AnyObject, _ monitor: @escaping Monitor) {
+        lock.withLock { monitors[ObjectIdentifier(owner)] = monitor }
+    }
+
+    func removeMonitor(_ owner: AnyObject) {
+        _ = lock.withLock { monitors.removeValue(forKey: ObjectIdentifier(owner)) }
+    }
     /// Monotonic ms of the last packet received (of the channel's start before any).
     private var lastHeardMillis = RTPChannel.nowMillis()
     /// Frames sent and received, for tests and the benchmark.
@@ -258,13 +273,16 @@ final class RTPChannel: CallChannel, MediaClockParticipant, @unchecked Sendable 
         if received > 0 { framesReceived += 1 }
         rxTimestamp &+= 160
         var mixed: [Int16]?
-        let exchange = lock.withLock {
+        let (exchange, watching) = lock.withLock {
             if received > 0 { lastHeardMillis = nowMillis }
-            return frameExchange
+            return (frameExchange, monitors.isEmpty ? [] : Array(monitors.values))
         }
         let audio = received > 0 && Int(payloadType) == law.payloadType ? law.decode(payload.prefix(Int(received))) : nil
         if let exchange {
             mixed = exchange(audio, nowMillis)
+        }
+        for monitor in watching {
+            if let extra = monitor(audio) { mixed = ConferenceMixer.sum([mixed, extra].compactMap { $0 }) }
         }
         if let audio {
             lock.withLock { recordLocked(audio) }
