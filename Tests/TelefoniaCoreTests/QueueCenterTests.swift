@@ -194,6 +194,15 @@ import TelefoniaTesting
         #expect(inUse.enter(callID: "a", tenantID: "t", queue: "suporte", caller: "1") == [.ring(callID: "a", agents: ["201", "202"], seconds: 15)])
     }
 
+    /// The server tells which lines are in other calls; freeing one offers it the waiting caller.
+    @Test func busyLinesFromTheServer() {
+        let c = center([queue(.ringAll, members: ["201", "202"])])
+        #expect(c.setBusyLines(tenantID: "t", busy: ["201", "202"]) == [])
+        #expect(c.enter(callID: "a", tenantID: "t", queue: "suporte", caller: "1") == [])
+        #expect(c.agentState(tenantID: "t", agent: "201")?.status == .unavailable)
+        #expect(c.setBusyLines(tenantID: "t", busy: ["201"]) == [.ring(callID: "a", agents: ["202"], seconds: 15)])
+    }
+
     /// B5: an agent of two queues gets the caller who waited longest across them; callers
     /// who waited as long go by the queues' weight.
     @Test func sharedAgentTakesTheLongestWaitingCallerAcrossQueues() {

@@ -285,6 +285,18 @@ public final class QueueCenter {
         return busy ? [] : dispatch()
     }
 
+    /// Sets which of a tenant's agents' lines are in a call now (`busy`); the others are free.
+    public func setBusyLines(tenantID: String, busy: Set<String>) -> [QueueAction] {
+        var freed = false
+        for key in Array(agents.keys) where key.tenantID == tenantID {
+            let isBusy = busy.contains(key.ext)
+            guard agents[key]!.lineBusy != isBusy else { continue }
+            agents[key]!.lineBusy = isBusy
+            freed = freed || !isBusy
+        }
+        return freed ? dispatch() : []
+    }
+
     // MARK: - Time
 
     /// Carries out what fell due by now: announcements, maximum waits, retries, wrap-ups over.

@@ -68,6 +68,7 @@ final class QueueService: @unchecked Sendable {
         -> EventLoopFuture<(notices: AsyncStream<Notice>, music: String)?> {
         reload(tenantID).map { [self] in
             guard !call.ended, let queue = center.queue(tenantID: tenantID, name: name) else { return nil }
+            refreshBusyLines()
             let callID = call.id.rawValue
             let (stream, continuation) = AsyncStream<Notice>.makeStream()
             waiters[callID] = continuation
@@ -177,6 +178,7 @@ final class QueueService: @unchecked Sendable {
     /// Once a second: the tenants' queues written for the consoles of other processes
     /// (C3, C4), and supervisors' commands carried out (pause, unpause, log out; C4).
     func tick() {
+        refreshBusyLines()
         guard !publishing else { return }
         ticks += 1
         if ticks % 60 == 1 { return loadAll() }
@@ -233,6 +235,24 @@ final class QueueService: @unchecked Sendable {
         }
     }
 
+    /// Lines in a call that is not their queue call (the queue does not offer them calls
+    /// unless it rings lines in use): read from the calls in progress.
+    private func refreshBusyLines() {
+        var busy: [String: Set<String>] = [:]
+        let powerChannels = Set(power.values.map { ObjectIdentifier($0.channel) })
+        for call in b2bua.calls.values where !call.ended {
+            // A power agent's open line is where its queue calls come, not a call of its own.
+            if let channel = call.channel, powerChannels.contains(ObjectIdentifier(channel)) { continue }
+            if let tenant = call.tenantID, let ext = call.aInvite.from.uri.user { busy[tenant, default: []].insert(ext) }
+            if let tenant = call.bTargetTenant, let ext = call.bTargetLine, call.answeredAt != nil || call.connection != nil {
+                busy[tenant, default: []].insert(ext)
+            }
+        }
+        for tenant in center.tenants {
+            carryOut(center.setBusyLines(tenantID: tenant, busy: busy[tenant] ?? []), recording: false)
+        }
+    }
+
     // MARK: - Internals
 
     /// Reads the tenant's queues (storage thread) and hands them to the centre (loop).
@@ -244,7 +264,8 @@ final class QueueService: @unchecked Sendable {
             }
     }
 
-    private func carryOut(_ actions: [QueueAction]) {
+    private func carryOut(_ actions: [QueueAction], recording: Bool = true) {
+        if actions.isEmpty, !recording { return }
         for action in actions {
             switch action {
             case .ring(let callID, let agents, let seconds):
