@@ -14,8 +14,11 @@ import pjsua2 as pj
 
 
 class _Call(pj.Call):
-    def __init__(self, account, owner: "PjPhone"):
-        super().__init__(account)
+    def __init__(self, account, owner: "PjPhone", call_id: int | None = None):
+        if call_id is None:
+            super().__init__(account)
+        else:
+            super().__init__(account, call_id)
         self.owner = owner
         self.state = "NULL"
         self.last_status = 0
@@ -50,6 +53,23 @@ class _Account(pj.Account):
         super().__init__()
         self.registered = threading.Event()
         self.reg_status = 0
+        self.owner: "PjPhone | None" = None
+
+    def onIncomingCall(self, prm):
+        """Calls to the phone are answered at once when its owner says so (else refused busy)."""
+        owner = self.owner
+        call = _Call(self, owner, prm.callId)
+        answer = pj.CallOpParam(True)
+        if owner is not None and owner.auto_answer:
+            if owner.call is not None:
+                _KEEP.append(owner.call)
+            owner.call = call
+            owner.incoming.append(call)
+            answer.statusCode = 200
+        else:
+            _KEEP.append(call)
+            answer.statusCode = 486
+        call.answer(answer)
 
     def onRegState(self, prm):
         self.reg_status = prm.code
@@ -69,6 +89,9 @@ class PjPhone:
         cfg.sipConfig.proxies.append(f"sip:{host}:{port};lr")
         cfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", user, 0, password))
         self.account = _Account()
+        self.account.owner = self
+        self.auto_answer = False
+        self.incoming: list[_Call] = []
         self.account.create(cfg)
         self.call: _Call | None = None
 

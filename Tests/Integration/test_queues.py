@@ -252,3 +252,54 @@ def test_supervisor_listens_to_a_queue_call(pbx, phones, ports, tmp_path):
     rate, samples = h.read_wav(heard)
     assert h.tone_presence(samples, rate, 440, min_fraction=0.25).seconds_present >= 1.0, "the supervisor hears the caller"
     assert h.tone_presence(samples, rate, 1000, min_fraction=0.25).seconds_present >= 1.0, "the supervisor hears the agent"
+
+
+@pytest.mark.timeout(120)
+def test_callback_keeps_the_callers_place(pbx, phones, ports, tmp_path):
+    """B4. Queue "suporte" (agent 1001, 1000 Hz, paused; callbacks paid by line 1002).
+    1003 (PJSUA2) waits, presses * ("pedido de retorno registrado") and is hung up.
+    1000 (440 Hz) comes after it and waits. 1001 is unpaused: the server calls 1001
+    first, then 1003, and connects them — 1003 before 1000, whose call comes next."""
+    pbx.server.cli("queue", "set", pbx.tenant, "suporte", "--members", "1001", "--callback-line", "1002")
+    menu_to_queue(pbx)
+    agent = phones.line("1001", pbx, tone_hz=1000, answermode="auto")
+    later = phones.line("1000", pbx, tone_hz=440)
+    assert "done" in pbx.server.cli("queue", "agent", "pause", pbx.tenant, "1001").stdout
+    heard = tmp_path / "callback.wav"
+    pj_phones = PjPhones(ports.block(1, 10))
+    try:
+        first = pj_phones.phone("1003", "secret1003", pbx.domain, pbx.registrar, record_path=heard)
+        first.wait_registered()
+        first.auto_answer = True
+        call = first.dial(pbx.uri("*921"))
+        assert call.confirmed.wait(10)
+        time.sleep(3.0)
+        first.send_dtmf("*")
+        assert call.disconnected.wait(15), "the server hangs up once the callback is booked"
+        later.dial(pbx.uri("*921"))
+        later.wait_for("CALL_ESTABLISHED", 10)
+        time.sleep(1.0)
+        assert "done" in pbx.server.cli("queue", "agent", "unpause", pbx.tenant, "1001").stdout
+        h.wait_until(lambda: first.incoming, 20, what="the callback reaching 1003")
+        callback = first.incoming[0]
+        assert callback.confirmed.wait(10)
+        time.sleep(3.0)
+        assert later.find("CALL_CLOSED") is None
+        callback.hangup(__import__("pjsua2").CallOpParam(True))
+        assert callback.disconnected.wait(5)
+        # Then 1000, who came later, gets the agent.
+        h.wait_until(lambda: len([e for e in queue_events(pbx) if e["EVENT"] == "connect"]) >= 2, 20,
+                     what="the second caller connected")
+        time.sleep(1.0)
+        later.hangup()
+        later.wait_for("CALL_CLOSED", 5)
+    finally:
+        pj_phones.close()
+    assert h.analyse_wav(heard, 1000).seconds_present >= 1.5, "1003 talks to the agent on the callback"
+    events = queue_events(pbx)
+    callers_connected = [e["CALLER"] for e in events if e["EVENT"] == "connect"]
+    assert callers_connected == ["1003", "1000"], callers_connected
+    assert any(e["EVENT"] == "callback" and e["CALLER"] == "1003" for e in events)
+    assert not any(e["EVENT"] == "abandon" for e in events)
+    rows = pbx.server.cdr_rows()
+    assert any("placed by queue suporte callback" in r["reason"] and r["dialled"] == "1003" for r in rows), rows

@@ -203,6 +203,32 @@ import TelefoniaTesting
         #expect(c.setBusyLines(tenantID: "t", busy: ["201"]) == [.ring(callID: "a", agents: ["202"], seconds: 15)])
     }
 
+    /// B4: a caller who asked to be called back keeps its place: the next free agent is
+    /// offered to it before callers who came after it; its hang-up is not an abandon.
+    @Test func callbackKeepsThePlace() {
+        let c = center([queue(.ringAll, members: ["201"]) { $0.callbackLine = "299"; $0.maxWaitSeconds = 60 }])
+        _ = c.pause(tenantID: "t", agent: "201", reason: "x")
+        _ = c.enter(callID: "a", tenantID: "t", queue: "suporte", caller: "1001")
+        _ = c.enter(callID: "b", tenantID: "t", queue: "suporte", caller: "1002")
+        #expect(c.requestCallback(callID: "a") == [])
+        #expect(c.hangUp(callID: "a") == [])
+        #expect(c.callback(callID: "a")?.number == "1001")
+        #expect(c.waiting(tenantID: "t", queue: "suporte") == ["a", "b"])
+        clock.advance(by: 61)
+        // The maximum wait sends b on, not the callback.
+        #expect(c.advance() == [.overflow(callID: "b", to: .hangUp)])
+        #expect(c.unpause(tenantID: "t", agent: "201") == [.ring(callID: "a", agents: ["201"], seconds: 15)])
+        _ = c.answered(callID: "a", by: "201")
+        _ = c.hangUp(callID: "a")
+        let kinds = c.drainEvents().map(\.kind)
+        #expect(kinds.contains(.callback) && kinds.contains(.complete) && !kinds.contains(.abandon))
+        // A callback nobody answers leaves with why.
+        _ = c.enter(callID: "c", tenantID: "t", queue: "suporte", caller: "1003")
+        _ = c.requestCallback(callID: "c")
+        _ = c.dropCallback(callID: "c", reason: "callback not answered")
+        #expect(c.drainEvents().last.map { ($0.kind, $0.reason) } ?? (.enter, nil) == (.abandon, "callback not answered"))
+    }
+
     /// B5: an agent of two queues gets the caller who waited longest across them; callers
     /// who waited as long go by the queues' weight.
     @Test func sharedAgentTakesTheLongestWaitingCallerAcrossQueues() {

@@ -34,6 +34,8 @@ struct QueueCommand: ParsableCommand {
         @Option(help: "Pause an agent after N offers missed in a row (1-20).") var autoPause: Int?
         @Option(help: "Service level threshold in seconds.") var serviceLevel = 20
         @Option(help: "Weight against the agent's other queues when callers waited as long (higher first).") var weight = 0
+        @Option(help: "Line whose calls call waiting callers back (B4); unset: no callback.") var callbackLine: String?
+        @Option(help: "Key a waiting caller presses to be called back.") var callbackKey = "*"
 
         func run() throws {
             let store = try global.openQueueStore()
@@ -59,7 +61,8 @@ struct QueueCommand: ParsableCommand {
                 members: list.map { QueueMember(extensionNumber: $0, penalty: penaltyOf[$0] ?? 0) }, agentMode: agentMode,
                 musicOnHold: music, agentAnnouncement: agentAnnouncement, announceEvery: announceEvery, announceWait: announceWait,
                 ringSeconds: ring, retrySeconds: retry, wrapUpSeconds: wrapUp, maxWaitSeconds: maxWait, overflow: destination,
-                ringInUse: ringInUse, autoPauseAfter: autoPause, serviceLevelSeconds: serviceLevel, weight: weight)
+                ringInUse: ringInUse, autoPauseAfter: autoPause, serviceLevelSeconds: serviceLevel, weight: weight,
+                callbackLine: callbackLine, callbackKey: callbackKey)
             if let problem = queue.problem() { throw CLIError(problem) }
             let existed = try store.callQueue(tenantID: owner.id, name: name) != nil
             try store.save(queue)

@@ -41,6 +41,8 @@ public enum Prompts {
     public static let serviceOff = "servico-desativado"
     /// "Deixe sua mensagem após o sinal." (a voicemail box without its own greeting).
     public static let leaveMessage = "deixe-sua-mensagem"
+    /// "Pedido de retorno registrado. Ligaremos para você quando chegar a sua vez." (B4).
+    public static let callbackBooked = "retorno-registrado"
     /// "O ramal está ocupado. Deixe sua mensagem após o sinal." (a box's default busy greeting).
     public static let busyLeaveMessage = "ramal-ocupado-deixe-sua-mensagem"
     /// "Mensagem gravada. Obrigado."
@@ -77,7 +79,7 @@ public enum Prompts {
     /// Phrases, sounds and keys above.
     public static let phrases: [String] = [
         enterNumberThenPound, invalidOption, youAre, inQueue, estimatedWait, thereAre, participantsInRoom, aloneInRoom,
-        yourBalanceIs, unavailable, surveyQuestion, thankYou, closed, serviceOn, serviceOff, leaveMessage, busyLeaveMessage, messageKept, enterPassword, youHave, newMessages, messageFrom, deleteOrKeep,
+        yourBalanceIs, unavailable, surveyQuestion, thankYou, closed, serviceOn, serviceOff, leaveMessage, busyLeaveMessage, callbackBooked, messageKept, enterPassword, youHave, newMessages, messageFrom, deleteOrKeep,
         messageDeleted, noMoreMessages, beep, musicOnHold, star, pound,
     ]
 

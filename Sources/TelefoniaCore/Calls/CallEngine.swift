@@ -314,6 +314,7 @@ public final class CallEngine {
             tenantID: tenantID, line: ext, direction: .internalCall, caller: ext, dialled: offer.dialled,
             normalized: dialled, numberClass: .internalCall, trunkID: nil, startedAt: now, answeredAt: nil, phase: .dialling)
         state.recorded = line.permissions.contains(.record)
+        state.note = offer.placedBy.map { "placed by \($0)" }
         if let application = configuration.applications[dialled] {
             return try dialApplication(application, offer.callID, state)
         }

@@ -26,12 +26,16 @@ public struct CallOffer: Sendable, Equatable {
     public var caller: String
     /// Dialled number (Request-URI user part).
     public var dialled: String
+    /// The facility that placed the call on the line's behalf (a queue callback, a
+    /// campaign, click2call), noted on its record; nil for a call a phone placed.
+    public var placedBy: String?
 
-    public init(callID: CallID, origin: CallOrigin, caller: String, dialled: String) {
+    public init(callID: CallID, origin: CallOrigin, caller: String, dialled: String, placedBy: String? = nil) {
         self.callID = callID
         self.origin = origin
         self.caller = caller
         self.dialled = dialled
+        self.placedBy = placedBy
     }
 }
 

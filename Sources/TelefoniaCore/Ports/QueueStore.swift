@@ -37,6 +37,7 @@ extension CallFlowRules {
         for member in queue.members where try !lineExists(member.extensionNumber) {
             return "tenant \(queue.tenantID) has no line \(member.extensionNumber)"
         }
+        if let line = queue.callbackLine, try !lineExists(line) { return "tenant \(queue.tenantID) has no line \(line)" }
         switch queue.overflow {
         case .line(let ext), .voicemail(let ext):
             if try !lineExists(ext) { return "tenant \(queue.tenantID) has no line \(ext)" }

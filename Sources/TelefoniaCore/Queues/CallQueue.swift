@@ -41,12 +41,18 @@ public struct CallQueue: Sendable, Equatable, Codable {
     /// An agent in several queues takes the longest waiting caller across them; among
     /// callers who waited as long, the queue with the higher weight first (B5).
     public var weight: Int
+    /// B4: the line whose calls call waiting callers back (its permissions and rates
+    /// apply); nil: no callback.
+    public var callbackLine: String?
+    /// The key a waiting caller presses to be called back.
+    public var callbackKey: String
 
     public init(tenantID: String, name: String, strategy: QueueStrategyKind = .ringAll, members: [QueueMember] = [],
                 agentMode: AgentMode = .basic, agentMusic: String? = nil, musicOnHold: String? = nil, agentAnnouncement: String? = nil, announceEvery: Int? = nil,
                 announceWait: Bool = false, ringSeconds: Int = 15, retrySeconds: Int = 5, wrapUpSeconds: Int = 0,
                 maxWaitSeconds: Int? = nil, overflow: IVRDestination = .hangUp, ringInUse: Bool = false,
-                autoPauseAfter: Int? = nil, serviceLevelSeconds: Int = 20, weight: Int = 0) {
+                autoPauseAfter: Int? = nil, serviceLevelSeconds: Int = 20, weight: Int = 0, callbackLine: String? = nil,
+                callbackKey: String = "*") {
         self.tenantID = tenantID
         self.name = name
         self.strategy = strategy
@@ -66,6 +72,39 @@ public struct CallQueue: Sendable, Equatable, Codable {
         self.autoPauseAfter = autoPauseAfter
         self.serviceLevelSeconds = serviceLevelSeconds
         self.weight = weight
+        self.callbackLine = callbackLine
+        self.callbackKey = callbackKey
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case tenantID, name, strategy, members, agentMode, agentMusic, musicOnHold, agentAnnouncement, announceEvery, announceWait,
+             ringSeconds, retrySeconds, wrapUpSeconds, maxWaitSeconds, overflow, ringInUse, autoPauseAfter, serviceLevelSeconds, weight,
+             callbackLine, callbackKey
+    }
+
+    /// Settings added later default when a stored queue lacks them.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            tenantID: try c.decode(String.self, forKey: .tenantID), name: try c.decode(String.self, forKey: .name),
+            strategy: try c.decode(QueueStrategyKind.self, forKey: .strategy), members: try c.decode([QueueMember].self, forKey: .members),
+            agentMode: try c.decodeIfPresent(AgentMode.self, forKey: .agentMode) ?? .basic,
+            agentMusic: try c.decodeIfPresent(String.self, forKey: .agentMusic),
+            musicOnHold: try c.decodeIfPresent(String.self, forKey: .musicOnHold),
+            agentAnnouncement: try c.decodeIfPresent(String.self, forKey: .agentAnnouncement),
+            announceEvery: try c.decodeIfPresent(Int.self, forKey: .announceEvery),
+            announceWait: try c.decodeIfPresent(Bool.self, forKey: .announceWait) ?? false,
+            ringSeconds: try c.decodeIfPresent(Int.self, forKey: .ringSeconds) ?? 15,
+            retrySeconds: try c.decodeIfPresent(Int.self, forKey: .retrySeconds) ?? 5,
+            wrapUpSeconds: try c.decodeIfPresent(Int.self, forKey: .wrapUpSeconds) ?? 0,
+            maxWaitSeconds: try c.decodeIfPresent(Int.self, forKey: .maxWaitSeconds),
+            overflow: try c.decodeIfPresent(IVRDestination.self, forKey: .overflow) ?? .hangUp,
+            ringInUse: try c.decodeIfPresent(Bool.self, forKey: .ringInUse) ?? false,
+            autoPauseAfter: try c.decodeIfPresent(Int.self, forKey: .autoPauseAfter),
+            serviceLevelSeconds: try c.decodeIfPresent(Int.self, forKey: .serviceLevelSeconds) ?? 20,
+            weight: try c.decodeIfPresent(Int.self, forKey: .weight) ?? 0,
+            callbackLine: try c.decodeIfPresent(String.self, forKey: .callbackLine),
+            callbackKey: try c.decodeIfPresent(String.self, forKey: .callbackKey) ?? "*")
     }
 
     /// 1 to 64 letters, digits, "-", "_" and ".", not starting with "." or "-".
@@ -88,6 +127,8 @@ public struct CallQueue: Sendable, Equatable, Codable {
         if let wait = maxWaitSeconds, !(10...7200).contains(wait) { return "maximum wait must be 10 to 7200 seconds, got \(wait)" }
         if let after = autoPauseAfter, !(1...20).contains(after) { return "auto-pause after 1 to 20 missed calls, got \(after)" }
         guard (1...3600).contains(serviceLevelSeconds) else { return "service level threshold must be 1 to 3600 seconds" }
+        if let line = callbackLine, !Line.isValidExtension(line) { return "callback line '\(line)' is not an extension" }
+        guard callbackKey.count == 1, "0123456789*#".contains(callbackKey) else { return "the callback key is one of 0-9, * or #" }
         switch overflow {
         case .invalid, .portal: return "a queue's overflow must be hangup, line:EXT, group:NAME, queue:NAME, voicemail:EXT or menu:N"
         case .queue(let other) where other == name: return "a queue cannot overflow to itself"

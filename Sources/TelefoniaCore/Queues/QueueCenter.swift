@@ -46,6 +46,8 @@ public final class QueueCenter {
         var enteredAt: Int64
         var state: CallerState
         var nextAnnounceAt: Int64?
+        /// B4: hung up to be called back at this number when its turn comes.
+        var callback: String?
     }
 
     private struct Agent {
@@ -151,8 +153,55 @@ public final class QueueCenter {
         return dispatch()
     }
 
+    /// B4: the waiting caller asked to be called back and hangs up; it keeps its place.
+    /// Its offers then reserve an agent first (`callbackNumber` tells the host to call the
+    /// agent, then the caller). Nil when the caller is not waiting.
+    public func requestCallback(callID: String) -> [QueueAction]? {
+        guard var caller = callers[callID], caller.callback == nil else { return nil }
+        var actions: [QueueAction] = []
+        switch caller.state {
+        case .connected: return nil
+        case .ringing(let round, _):
+            actions.append(.stopRinging(callID: callID))
+            release(round, of: caller)
+        case .waiting: break
+        }
+        caller.callback = caller.number
+        caller.state = .waiting(due: clock.nowMillis())
+        caller.nextAnnounceAt = nil
+        callers[callID] = caller
+        log(.callback, caller.queue, callID: callID, caller: caller.number, position: position(of: callID, in: caller.queue))
+        return actions + dispatch()
+    }
+
+    /// The number to call back for a caller that asked for it, with its queue; nil for a caller on the line.
+    public func callback(callID: String) -> (queue: CallQueue, number: String)? {
+        guard let caller = callers[callID], let number = caller.callback, let queue = queues[caller.queue] else { return nil }
+        return (queue, number)
+    }
+
+    /// The callback could not reach the caller: it leaves the queue (an abandon, with why).
+    public func dropCallback(callID: String, reason: String) -> [QueueAction] {
+        guard let caller = callers[callID], caller.callback != nil else { return [] }
+        if case .ringing(let round, _) = caller.state { release(round, of: caller) }
+        if case .connected(let agent, _) = caller.state {
+            let key = AgentKey(tenantID: caller.queue.tenantID, ext: agent)
+            agents[key]?.talkingWith = nil
+        }
+        callers[callID] = nil
+        let position = position(of: callID, in: caller.queue)
+        removeFromLine(callID, caller.queue)
+        log(.abandon, caller.queue, callID: callID, caller: caller.number, position: position,
+            wait: Double(clock.nowMillis() - caller.enteredAt) / 1000, reason: reason)
+        return dispatch()
+    }
+
     /// The caller hung up (abandoned while waiting, or the end of its call with an agent).
+    /// A caller waiting for its callback keeps its place.
     public func hangUp(callID: String) -> [QueueAction] {
+        if let waiting = callers[callID], waiting.callback != nil {
+            if case .connected = waiting.state {} else { return [] }
+        }
         guard let caller = callers.removeValue(forKey: callID) else { return [] }
         let now = clock.nowMillis()
         var actions: [QueueAction] = []
@@ -308,7 +357,7 @@ public final class QueueCenter {
         for id in waitingNow {
             guard let caller = callers[id], let queue = queues[caller.queue] else { continue }
             if case .connected = caller.state { continue }
-            if let limit = queue.maxWaitSeconds, now - caller.enteredAt >= Int64(limit) * 1000 {
+            if caller.callback == nil, let limit = queue.maxWaitSeconds, now - caller.enteredAt >= Int64(limit) * 1000 {
                 callers[id] = nil
                 if case .ringing(let round, _) = caller.state {
                     actions.append(.stopRinging(callID: id))

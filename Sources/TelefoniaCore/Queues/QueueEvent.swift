@@ -19,6 +19,8 @@ public struct QueueEvent: Sendable, Equatable, Codable {
         /// An agent paused (`reason`; "auto" when the queue paused it after missed calls).
         case pause
         case unpause
+        /// The caller asked to be called back and hung up, keeping its place (B4).
+        case callback
     }
 
     /// Unix ms.

@@ -13,6 +13,8 @@ final class QueueService: @unchecked Sendable {
     enum Notice: Sendable {
         case announce(position: Int, estimatedWaitSeconds: Int?)
         case connected(RTPChannel, agent: String)
+        /// B4: the caller's callback is booked; it may hang up, keeping its place.
+        case callbackBooked
         case overflow(IVRDestination)
         /// The caller's call ended (BYE) while it waited.
         case gone
@@ -65,7 +67,7 @@ final class QueueService: @unchecked Sendable {
     /// Puts `call` into queue `name` (on the loop): the notices come on the returned
     /// stream, nil when the tenant has no such queue.
     func enter(_ call: B2BCall, queue name: String, tenantID: String, caller: String)
-        -> EventLoopFuture<(notices: AsyncStream<Notice>, music: String)?> {
+        -> EventLoopFuture<(notices: AsyncStream<Notice>, music: String, callbackKey: Character?)?> {
         reload(tenantID).map { [self] in
             guard !call.ended, let queue = center.queue(tenantID: tenantID, name: name) else { return nil }
             refreshBusyLines()
@@ -78,7 +80,7 @@ final class QueueService: @unchecked Sendable {
             }
             context.logger.info("queue: caller in", metadata: ["tel.call_id": "\(callID)", "queue": "\(name)"])
             carryOut(actions)
-            return (stream, queue.musicOnHold ?? Prompts.musicOnHold)
+            return (stream, queue.musicOnHold ?? Prompts.musicOnHold, queue.callbackLine == nil ? nil : queue.callbackKey.first)
         }
     }
 
@@ -120,6 +122,73 @@ final class QueueService: @unchecked Sendable {
         guard let waiter = waiters[callID] else { return }
         waiter.yield(.gone)
         leave(callID)
+    }
+
+    /// B4: the caller pressed the callback key: it keeps its place and may hang up.
+    func requestCallback(_ callID: String) {
+        guard let actions = center.requestCallback(callID: callID) else { return }
+        context.logger.info("queue: callback booked", metadata: ["tel.call_id": "\(callID)"])
+        attempts[callID] = nil
+        if let call = b2bua.calls[CallID(callID)] { host.cancelConnection(call) }
+        waiters.removeValue(forKey: callID).map {
+            $0.yield(.callbackBooked)
+            $0.finish()
+        }
+        carryOut(actions)
+    }
+
+    /// B4: a callback's turn came with `agent` free: the agent is called first (reserved),
+    /// and once it answered, the caller; then they are bridged.
+    private func ringCallback(_ callID: String, queue: CallQueue, number: String, agent: String) {
+        guard let line = queue.callbackLine else { return carryOut(center.notAnswered(callID: callID)) }
+        attemptCounter += 1
+        let attempt = attemptCounter
+        attempts[callID] = attempt
+        let tenantID = queue.tenantID, placedBy = "queue \(queue.name) callback", loop = context.loop
+        context.storage.submit(on: loop) { store in try store.tenant(id: tenantID)?.domain ?? tenantID }.whenComplete { [self] result in
+            guard attempts[callID] == attempt, case .success(let domain) = result else {
+                return carryOut(center.notAnswered(callID: callID))
+            }
+            var agentLeg: B2BCall?
+            agentLeg = b2bua.originate(tenantID: tenantID, line: line, number: agent, domain: domain, placedBy: placedBy) { [self] outcome in
+                loop.execute { [self] in
+                    guard let agentCall = agentLeg else { return }
+                    guard attempts[callID] == attempt else {
+                        b2bua.hangUpOriginated(agentCall)
+                        return
+                    }
+                    guard case .answered(let agentChannel) = outcome else {
+                        attempts[callID] = nil
+                        return carryOut(center.notAnswered(callID: callID))
+                    }
+                    // The agent hears ringback while the caller is called.
+                    let ringback = HoldMusic(channel: agentChannel, audio: .pcm(SIPLineRinger.ringback))
+                    ringback.start()
+                    var callerLeg: B2BCall?
+                    callerLeg = b2bua.originate(tenantID: tenantID, line: line, number: number, domain: domain, placedBy: placedBy) { [self] reached in
+                        loop.execute { [self] in
+                            attempts[callID] = nil
+                            guard case .answered(let callerChannel) = reached, let callerCall = callerLeg else {
+                                b2bua.hangUpOriginated(agentCall)
+                                return carryOut(center.dropCallback(callID: callID, reason: "callback not answered"))
+                            }
+                            context.logger.info("queue: callback connected", metadata: ["tel.call_id": "\(callID)", "agent": "\(agent)"])
+                            carryOut(center.answered(callID: callID, by: agent))
+                            Task {
+                                await ringback.stop()
+                                try? await agentChannel.bridge(to: callerChannel)
+                                loop.execute { [self] in
+                                    b2bua.hangUpOriginated(agentCall)
+                                    b2bua.hangUpOriginated(callerCall)
+                                    carryOut(center.hangUp(callID: callID))
+                                }
+                            }
+                        }
+                    }
+                    if callerLeg == nil { b2bua.hangUpOriginated(agentCall) }
+                }
+            }
+        }
     }
 
     // MARK: - Agents
@@ -295,6 +364,9 @@ final class QueueService: @unchecked Sendable {
     }
 
     private func ring(_ callID: String, agents: [String], seconds: Int) {
+        if let (queue, number) = center.callback(callID: callID), let agent = agents.first {
+            return ringCallback(callID, queue: queue, number: number, agent: agent)
+        }
         guard let call = b2bua.calls[CallID(callID)], let channel = call.channel, let tenantID = call.tenantID ?? call.bTargetTenant
             ?? tenantOf(callID) else {
             carryOut(center.hangUp(callID: callID))
@@ -374,7 +446,7 @@ struct SIPQueueConnector: QueueConnector, @unchecked Sendable {
     let loop: any EventLoop
 
     func wait(in queue: String, tenantID: String, caller: String, on channel: any CallChannel) async -> IVRConnectOutcome {
-        typealias Entered = (notices: AsyncStream<QueueService.Notice>, music: String)?
+        typealias Entered = (notices: AsyncStream<QueueService.Notice>, music: String, callbackKey: Character?)?
         let entered = await withCheckedContinuation { (continuation: CheckedContinuation<Entered, Never>) in
             loop.execute {
                 service.enter(call, queue: queue, tenantID: tenantID, caller: caller).whenComplete {
@@ -382,9 +454,24 @@ struct SIPQueueConnector: QueueConnector, @unchecked Sendable {
                 }
             }
         }
-        guard let (notices, holdMusic) = entered else { return .failed("queue \(queue) does not exist") }
+        guard let (notices, holdMusic, callbackKey) = entered else { return .failed("queue \(queue) does not exist") }
         let callID = call.id.rawValue
-        let playing = HoldMusic(channel: channel, prompt: holdMusic)
+        let playing = HoldMusic(channel: channel, audio: .prompt(holdMusic), fallback: .prompt(Prompts.musicOnHold))
+        if let callbackKey {
+            // B4: the callback key, pressed while waiting.
+            Task { [loop, service] in
+                while channel.isUp {
+                    let keys = try? await channel.collectDigits(
+                        DigitCollection(maxDigits: 1, firstDigitTimeout: 6 * 3_600_000, interDigitTimeout: 1000, terminator: nil))
+                    guard let keys else { return }
+                    if keys.first == callbackKey {
+                        loop.execute { service.requestCallback(callID) }
+                        return
+                    }
+                    if keys.isEmpty { return }
+                }
+            }
+        }
         playing.start()
         for await notice in notices {
             await playing.stop()
@@ -408,6 +495,10 @@ struct SIPQueueConnector: QueueConnector, @unchecked Sendable {
             case .gone:
                 loop.execute { service.leave(callID) }
                 return .answered
+            case .callbackBooked:
+                _ = try? await channel.play(.prompt(Prompts.callbackBooked), bargeIn: false)
+                _ = try? await channel.play(.silence(milliseconds: 300), bargeIn: false)
+                return .answered
             }
         }
         await playing.stop()
@@ -418,25 +509,27 @@ struct SIPQueueConnector: QueueConnector, @unchecked Sendable {
 /// Music on hold on a channel, started and stopped as the queue's notices come.
 final class HoldMusic: @unchecked Sendable {
     private let channel: any CallChannel
-    private let prompt: String
+    private let audio: AudioSource
+    private let fallback: AudioSource?
     private let lock = NIOLock()
     private var playing: (task: Task<Void, Never>, done: NIOLockedValueBox<Bool>)?
 
-    init(channel: any CallChannel, prompt: String) {
+    init(channel: any CallChannel, audio: AudioSource, fallback: AudioSource? = nil) {
         self.channel = channel
-        self.prompt = prompt
+        self.audio = audio
+        self.fallback = fallback
     }
 
     func start() {
         lock.withLock {
             guard playing == nil else { return }
-            let (channel, prompt) = (self.channel, self.prompt)
+            let (channel, audio, fallback) = (self.channel, self.audio, self.fallback)
             let done = NIOLockedValueBox(false)
             let task = Task {
                 do {
-                    try await channel.playLoop(.prompt(prompt))
+                    try await channel.playLoop(audio)
                 } catch TelefoniaCore.ChannelError.unknownPrompt {
-                    try? await channel.playLoop(.prompt(Prompts.musicOnHold))
+                    if let fallback { try? await channel.playLoop(fallback) }
                 } catch {}
                 done.withLockedValue { $0 = true }
             }
@@ -509,7 +602,7 @@ struct QueueAgentApplication: CallApplication, @unchecked Sendable {
         }
         guard let session else { return false }
         _ = try? await channel.play(.prompt(Prompts.serviceOn), bargeIn: false)
-        let playing = HoldMusic(channel: channel, prompt: music ?? Prompts.musicOnHold)
+        let playing = HoldMusic(channel: channel, audio: .prompt(music ?? Prompts.musicOnHold), fallback: .prompt(Prompts.musicOnHold))
         playing.start()
         for await event in session.events {
             switch event {

@@ -53,6 +53,9 @@ final class B2BCall: @unchecked Sendable {
     var keys: InCallKeys?
     /// The call split on the server by an in-call feature code (`*1`, `*23`).
     var split: SplitCall?
+    /// A call the server placed itself (`B2BUA.originate`): the offer its B leg gets, and
+    /// who waits for the answer.
+    var origination: Origination?
     /// Tenant of the calling line (applications look prompts up for it).
     var tenantID: String?
     /// The line the B leg rings (internal and DID calls), for listening (C4).

@@ -24,6 +24,7 @@ extension B2BUA {
                     extra.append(("Reason", "SIP;cause=\(status);text=\"\(reason.replacingQuotesForHeader())\""))
                 }
                 sendFinalToA(call, status: status, reason: nil, extraHeaders: extra)
+                call.origination?.finish(.failed(status))
                 // A refused offer is never kept by the engine, so no `.release` follows:
                 // forget it now (its relay ports go back), as `.release` would.
                 if !driver.engine.isTracking(id) { forget(call) }
@@ -49,6 +50,7 @@ extension B2BUA {
             case .answer(let id):
                 guard let call = calls[id] else { continue }
                 answer(call)
+                originated(call)
             case .cancel(let id):
                 guard let call = calls[id] else { continue }
                 dialer.cancelForks(of: call)

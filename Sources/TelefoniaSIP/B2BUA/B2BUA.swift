@@ -244,6 +244,11 @@ final class B2BUA: @unchecked Sendable {
 
     // MARK: - Call table
 
+    /// Takes a call the server places itself (`originate`) into the table.
+    func adopt(_ call: B2BCall) {
+        calls[call.id] = call
+    }
+
     /// Indexes the B leg's Call-ID once the dialer chose it.
     func indexBLeg(_ call: B2BCall) {
         callsByB[call.bCallID] = call
@@ -259,6 +264,7 @@ final class B2BUA: @unchecked Sendable {
         unwatchKeys(call)
         call.split?.teardown()
         call.split = nil
+        call.origination?.finish(.failed(487))
         applications.detach(call)
         call.relay?.close()
         // A call joined by an attended transfer ends with this one.

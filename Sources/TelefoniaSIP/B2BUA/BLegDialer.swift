@@ -17,7 +17,8 @@ final class BLegDialer {
     /// Dials the B leg: the caller's offer anchored on the relay, or `offer` (an
     /// application's own media, `ApplicationHost.connect`).
     func dial(_ call: B2BCall, target: CallTarget, callerID: String, offer explicitOffer: String? = nil) {
-        guard let offer = explicitOffer ?? call.relay.flatMap({ call.aOffer.anchored(address: context.localHost, port: $0.bPort) }) else {
+        guard let offer = explicitOffer ?? call.origination?.offer
+                ?? call.relay.flatMap({ call.aOffer.anchored(address: context.localHost, port: $0.bPort) }) else {
             report(.rejected(call.id, status: 488), of: call)
             return
         }
