@@ -65,7 +65,8 @@ public final class SQLiteStore: Store, @unchecked Sendable {
             throw Self.storeError(error, path: path)
         }
         try withDatabase { database in
-            try database.setBusyTimeout(milliseconds: 5000)
+            // Opening waits longer: another process (or store) may be migrating the same new file.
+            try database.setBusyTimeout(milliseconds: 30_000)
             // Persistent in the file; lets readers go on while a writer commits.
             let mode = try database.query("PRAGMA journal_mode = WAL") { $0.text(0) }.first ?? ""
             if mode.lowercased() != "wal" {
@@ -74,6 +75,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
             try database.execute("PRAGMA synchronous = \(synchronous.rawValue)")
             try database.execute("PRAGMA foreign_keys = ON")
             try migrate(database)
+            try database.setBusyTimeout(milliseconds: 5000)
         }
         logger.debug("opened SQLite store", metadata: ["tel.db": "\(path)"])
     }

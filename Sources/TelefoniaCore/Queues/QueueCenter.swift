@@ -473,28 +473,39 @@ public final class QueueCenter {
     /// queues, ties to the heavier queue (B5).
     private func dispatch() -> [QueueAction] {
         let now = clock.nowMillis()
-        var due: [Caller] = []
-        for caller in callers.values {
-            if case .waiting(let at) = caller.state, at <= now { due.append(caller) }
+        // Due callers, light, in each queue's order (the order they came).
+        var due: [(enteredAt: Int64, weight: Int, callID: String, queue: QueueKey)] = []
+        var queuesWithDue = 0
+        for (key, line) in lines where !line.isEmpty {
+            let before = due.count
+            let weight = queues[key]?.weight ?? 0
+            for id in line {
+                guard let caller = callers[id], case .waiting(let at) = caller.state, at <= now else { continue }
+                due.append((caller.enteredAt, weight, id, key))
+            }
+            if due.count > before { queuesWithDue += 1 }
         }
         guard !due.isEmpty else { return [] }
-        due.sort {
-            if $0.enteredAt != $1.enteredAt { return $0.enteredAt < $1.enteredAt }
-            let (w0, w1) = (queues[$0.queue]?.weight ?? 0, queues[$1.queue]?.weight ?? 0)
-            return w0 != w1 ? w0 > w1 : $0.callID < $1.callID
+        if queuesWithDue > 1 {
+            due.sort {
+                if $0.enteredAt != $1.enteredAt { return $0.enteredAt < $1.enteredAt }
+                return $0.weight != $1.weight ? $0.weight > $1.weight : $0.callID < $1.callID
+            }
         }
         // Free agents are found once per queue; an offer takes its agents out of every list.
         var free: [QueueKey: [QueueCandidate]] = [:]
+        var exhausted = 0
         var offered: Set<String> = []
         var actions: [QueueAction] = []
         for caller in due {
             guard let queue = queues[caller.queue] else { continue }
             if free[caller.queue] == nil { free[caller.queue] = freeAgents(of: caller.queue, queue: queue) }
-            let candidates = free[caller.queue]!.filter { !offered.contains($0.extensionNumber) }
+            let candidates = offered.isEmpty ? free[caller.queue]! : free[caller.queue]!.filter { !offered.contains($0.extensionNumber) }
             free[caller.queue] = candidates
             guard !candidates.isEmpty else {
                 // Nobody free for this queue: the callers behind in it wait too.
-                if free.values.allSatisfy(\.isEmpty), free.count == Set(due.map(\.queue)).count { break }
+                exhausted = free.values.filter(\.isEmpty).count
+                if exhausted == queuesWithDue { break }
                 continue
             }
             let rounds = queue.strategy.strategy.rounds(candidates, lastAnswered: lastAnswered[caller.queue], random: &random)
