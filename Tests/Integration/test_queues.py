@@ -303,3 +303,34 @@ def test_callback_keeps_the_callers_place(pbx, phones, ports, tmp_path):
     assert not any(e["EVENT"] == "abandon" for e in events)
     rows = pbx.server.cdr_rows()
     assert any("placed by queue suporte callback" in r["reason"] and r["dialled"] == "1003" for r in rows), rows
+
+
+@pytest.mark.timeout(60)
+def test_did_routed_to_a_queue(pbx, phones, tmp_path):
+    """A call from the carrier (a baresip UA at the trunk's address, 440 Hz) to DID
+    +551130009000, routed to queue "suporte": agent 1001 (1000 Hz) answers, hears the
+    queue's announcement (1500 Hz) first, then they hear each other; the event log has
+    the public caller."""
+    from test_ivr import tone_audio
+
+    tone_audio(pbx, tmp_path, "anuncio-agente", 1500, 1.0)
+    carrier = phones.make("carrier", user="11987654321", domain="127.0.0.1", registrar=None, tone_hz=440)
+    pbx.server.cli("trunk", "change", "carrier", "--port", str(carrier.sip_port))
+    pbx.server.cli("queue", "set", pbx.tenant, "suporte", "--members", "1001", "--agent-announcement", "anuncio-agente")
+    pbx.server.cli("did", "add", "+551130009000", "--tenant", pbx.tenant, "--line", "1001")
+    pbx.server.cli("did", "route", "+551130009000", "--queue", "suporte")
+    agent = phones.line("1001", pbx, tone_hz=1000, answermode="auto")
+    host, port = pbx.registrar
+    carrier.dial(f"sip:+551130009000@{host}:{port}")
+    carrier.wait_for("CALL_ESTABLISHED", 10)
+    agent.wait_for("CALL_ESTABLISHED", 15)
+    time.sleep(2.5)
+    carrier.hangup()
+    carrier.wait_for("CALL_CLOSED", 5)
+    agent.wait_for("CALL_CLOSED", 5)
+    assert h.analyse_wav(carrier.last_heard(), 1000).seconds_present >= 1.0, "the carrier's caller hears the agent"
+    rate, heard = h.read_wav(agent.last_heard())
+    assert h.tone_presence(heard[:int(1.5 * rate)], rate, 1500).seconds_present >= 0.6, "the announcement first"
+    assert h.tone_presence(heard, rate, 440).seconds_present >= 1.0, "the agent hears the caller"
+    connect = [e for e in queue_events(pbx) if e["EVENT"] == "connect"]
+    assert [(e["CALLER"], e["AGENT"]) for e in connect] == [("11987654321", "1001")], connect

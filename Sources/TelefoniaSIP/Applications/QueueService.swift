@@ -29,6 +29,8 @@ final class QueueService: @unchecked Sendable {
     /// The offer in progress per caller (so a late failure of a cancelled one is ignored).
     private var attempts: [String: Int] = [:]
     private var attemptCounter = 0
+    /// The queue of each caller in it.
+    private var queueOf: [String: (tenantID: String, queue: String)] = [:]
     private var timer: Scheduled<Void>?
     /// Power agents' `*78` calls, kept up between queue calls, by tenant and extension.
     private var power: [String: PowerSession] = [:]
@@ -78,6 +80,7 @@ final class QueueService: @unchecked Sendable {
                 waiters[callID] = nil
                 return nil
             }
+            queueOf[callID] = (tenantID, name)
             context.logger.info("queue: caller in", metadata: ["tel.call_id": "\(callID)", "queue": "\(name)"])
             carryOut(actions)
             return (stream, queue.musicOnHold ?? Prompts.musicOnHold, queue.callbackLine == nil ? nil : queue.callbackKey.first)
@@ -87,6 +90,7 @@ final class QueueService: @unchecked Sendable {
     /// The caller's part is over (it hung up, or its call with the agent ended).
     func leave(_ callID: String) {
         waiters.removeValue(forKey: callID)?.finish()
+        queueOf[callID] = nil
         attempts[callID] = nil
         for session in power.values where session.callID == callID {
             session.callID = nil
@@ -367,8 +371,7 @@ final class QueueService: @unchecked Sendable {
         if let (queue, number) = center.callback(callID: callID), let agent = agents.first {
             return ringCallback(callID, queue: queue, number: number, agent: agent)
         }
-        guard let call = b2bua.calls[CallID(callID)], let channel = call.channel, let tenantID = call.tenantID ?? call.bTargetTenant
-            ?? tenantOf(callID) else {
+        guard let call = b2bua.calls[CallID(callID)], let channel = call.channel, let tenantID = tenantOf(callID) ?? call.tenantID else {
             carryOut(center.hangUp(callID: callID))
             return
         }
@@ -414,16 +417,29 @@ final class QueueService: @unchecked Sendable {
         case .answered(let agentChannel):
             let agent = call.connection?.answeredLine ?? "?"
             context.logger.info("queue: agent answered", metadata: ["tel.call_id": "\(callID)", "agent": "\(agent)"])
+            let announcement = queueOf[callID].flatMap { center.queue(tenantID: $0.tenantID, name: $0.queue) }?.agentAnnouncement
             carryOut(center.answered(callID: callID, by: agent))
-            waiters[callID]?.yield(.connected(agentChannel, agent: agent))
+            guard let announcement else {
+                waiters[callID]?.yield(.connected(agentChannel, agent: agent))
+                return
+            }
+            // The agent hears the queue's announcement first, then the caller.
+            let loop = context.loop
+            Task { [weak self] in
+                _ = try? await agentChannel.play(.prompt(announcement), bargeIn: false)
+                loop.execute { self?.waiters[callID]?.yield(.connected(agentChannel, agent: agent)) }
+            }
         case .failed(let why):
             context.logger.debug("queue: offer not taken", metadata: ["tel.call_id": "\(callID)", "why": "\(why)"])
             carryOut(center.notAnswered(callID: callID))
         }
     }
 
+    /// The queue a caller waits in.
+    private func queueName(_ callID: String) -> String? { queueOf[callID]?.queue }
+
     /// The tenant of a caller the centre knows (DID callers have no calling line).
-    private func tenantOf(_ callID: String) -> String? { nil }
+    private func tenantOf(_ callID: String) -> String? { queueOf[callID]?.tenantID }
 
     private func schedule() {
         timer?.cancel()
