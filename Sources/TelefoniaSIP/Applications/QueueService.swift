@@ -229,6 +229,10 @@ final class QueueService: @unchecked Sendable {
 
     private var publishing = false
     private var ticks = 0
+    private var countedDay: Int64?
+
+    /// The day number of `millis` in the default time zone (São Paulo, UTC−3 without DST since 2019).
+    static func localDay(_ millis: Int64) -> Int64 { (millis - 3 * 3_600_000) / 86_400_000 }
 
     /// Every tenant's queues, read at start and every minute: the consoles show queues
     /// and basic agents before anyone called.
@@ -252,6 +256,10 @@ final class QueueService: @unchecked Sendable {
     /// (C3, C4), and supervisors' commands carried out (pause, unpause, log out; C4).
     func tick() {
         refreshBusyLines()
+        // The consoles' "calls today" start again at local midnight (the log keeps the history).
+        let day = Self.localDay(context.clock.nowMillis())
+        if let counted = countedDay, counted != day { center.resetDailyCounters() }
+        countedDay = day
         guard !publishing else { return }
         ticks += 1
         if ticks % 60 == 1 { return loadAll() }
