@@ -55,6 +55,10 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var queueSnapshots: [String: QueueSnapshot] = [:]
         /// Supervisors' commands, in order.
         var queueCommands: [SupervisorCommand] = []
+        /// Tenant id → name → campaign (`MemoryStore+Campaigns.swift`).
+        var campaigns: [String: [String: Campaign]] = [:]
+        /// "tenant/campaign" → its mailing.
+        var mailings: [String: [CampaignNumber]] = [:]
     }
 
     struct LineKey: Hashable {
@@ -133,6 +137,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
             state.callGroups[id] = nil
             state.pickupGroups[id] = nil
             state.callQueues[id] = nil
+            state.campaigns[id] = nil
             state.lineFeatures = state.lineFeatures.filter { $0.key.tenantID != id }
             state.audioFiles[id] = nil
         }
