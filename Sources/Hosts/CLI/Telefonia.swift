@@ -21,7 +21,7 @@ struct Telefonia: ParsableCommand {
             InvoiceCommand.self,
             AudioCommand.self,
             RoomCommand.self,
-            ScheduleCommand.self, IVRCommand.self, GroupCommand.self, QueueCommand.self, ConsoleCommand.self, PickupCommand.self, VoicemailCommand.self, CodesCommand.self,
+            ScheduleCommand.self, IVRCommand.self, GroupCommand.self, QueueCommand.self, ConsoleCommand.self, CampaignCommand.self, PickupCommand.self, VoicemailCommand.self, CodesCommand.self,
         ]
     )
 
