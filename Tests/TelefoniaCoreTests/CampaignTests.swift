@@ -1,5 +1,7 @@
+import Logging
 import Testing
 import TelefoniaCore
+import TelefoniaTesting
 
 /// Campaigns (C1): validation, mailing import, pacing, retries, restart recovery.
 @Suite struct CampaignTests {
@@ -71,5 +73,33 @@ import TelefoniaCore
         let summary = CampaignSummary(numbers)
         #expect(summary.total == 5 && summary.answered == 2 && summary.noAnswer == 1 && summary.failed == 1 && summary.interrupted == 1)
         #expect(summary.firstKeys == ["1": 1, "2": 1])
+    }
+}
+
+@Suite struct CampaignLevelsTests {
+    let campaign = Campaign(tenantID: "t", name: "c", payingLine: "201",
+                            levels: [CampaignLevel(audio: "a1", actions: ["1": .nextLevel, "2": .hangUp, "3": .queue("vendas")]),
+                                     CampaignLevel(audio: "a2", actions: ["9": .line("202")])],
+                            hangUpAudio: "tchau")
+
+    @Test func keysAndActions() async {
+        let logger = Logger(label: "test")
+        let next = ScriptedChannel(tenantID: "t", script: [.keys("1"), .keys("9")])
+        let handedOn = await CampaignLevels(campaign: campaign).run(on: next, logger: logger)
+        #expect(handedOn.digits == ["1", "9"] && handedOn.exit == .handOff(.line("202")))
+        #expect(next.prompts == ["a1", "a2"])
+
+        let bye = ScriptedChannel(tenantID: "t", script: [.keys("2")])
+        let hung = await CampaignLevels(campaign: campaign).run(on: bye, logger: logger)
+        #expect(hung.digits == ["2"] && hung.exit == .hangUp && bye.prompts == ["a1", "tchau"])
+
+        let silent = ScriptedChannel(tenantID: "t", script: [.silence])
+        let none = await CampaignLevels(campaign: campaign).run(on: silent, logger: logger)
+        #expect(none.digits == [""] && none.exit == .hangUp)
+
+        let gone = ScriptedChannel(tenantID: "t", script: [.keys("1"), .hangUp])
+        let left = await CampaignLevels(campaign: campaign).run(on: gone, logger: logger)
+        #expect(left.digits == ["1"] && left.exit == .calledHungUp)
+        #expect(CampaignNumber(tenantID: "t", campaign: "c", row: 1, number: "1", digits: left.digits).keys == "A1=1 A2= A3= A4=")
     }
 }

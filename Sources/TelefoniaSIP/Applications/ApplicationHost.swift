@@ -20,6 +20,8 @@ final class ApplicationHost: @unchecked Sendable {
     private let conferences = ConferenceRooms()
     /// The call centre's queues (C2), created with the host.
     private(set) lazy var queues = QueueService(context: context, host: self, b2bua: b2bua)
+    /// The campaign dialer (C1).
+    private(set) lazy var campaigns = CampaignService(context: context, host: self, b2bua: b2bua)
 
     init(context: SignallingContext, b2bua: B2BUA, store: any PBXStore, applications: [any CallApplication], prompts: any PromptProvider) {
         self.context = context
@@ -300,6 +302,12 @@ final class ApplicationHost: @unchecked Sendable {
         } else {
             return nil
         }
+        return handOff(call, tenantID: tenantID, to: start, caller: call.aInvite.from.uri.user ?? "")
+    }
+
+    /// The IVR machinery taking call `call` (answered here) to `destination` — a menu, a
+    /// line, a group, a queue, voicemail — as the caller `caller`.
+    func handOff(_ call: B2BCall, tenantID: String, to destination: IVRDestination, caller: String) -> IVRApplication {
         let store = self.store
         let delivery = CallDelivery(
             groups: { try store.callGroup(tenantID: $0, name: $1) },
@@ -307,7 +315,7 @@ final class ApplicationHost: @unchecked Sendable {
             voicemail: voicemailDeposit, queues: SIPQueueConnector(service: queues, call: call, loop: context.loop),
             logger: context.logger)
         return IVRApplication(
-            tenantID: tenantID, start: start, callID: call.id.rawValue, caller: call.aInvite.from.uri.user ?? "",
+            tenantID: tenantID, start: destination, callID: call.id.rawValue, caller: caller,
             directory: StoreIVRDirectory(store: store), connector: delivery,
             journal: StoreIVRJournal(storage: context.storage, loop: context.loop, logger: context.logger), clock: context.clock)
     }
