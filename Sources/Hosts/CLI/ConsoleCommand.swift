@@ -16,15 +16,9 @@ struct ConsoleCommand: ParsableCommand {
     struct Receptionist: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Lines (available, ringing, in a call, offline), callers in IVRs, callers waiting per queue (W/C/A).")
-        @OptionGroup var global: GlobalOptions
-        @Option(help: "Tenant id.") var tenant: String
-        @Flag(help: "Print once and exit (default: refresh every second until Ctrl-C).") var once = false
+        @OptionGroup var options: Console.Options
 
-        func run() throws {
-            let store = try global.openQueueStore()
-            let owner = try TenantCommand.existing(tenant, store: store)
-            try Console.follow(once: once) { try Self.screen(store: store, tenantID: owner.id) }
-        }
+        func run() throws { try options.show(Self.screen) }
 
         static func screen(store: any Store & QueueStore & LiveStore, tenantID: String) throws -> String {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -63,15 +57,9 @@ struct ConsoleCommand: ParsableCommand {
     struct Supervisor: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Agents (active, paused, logged out, unavailable) and today's queue figures; act with `telefonia queue agent`.")
-        @OptionGroup var global: GlobalOptions
-        @Option(help: "Tenant id.") var tenant: String
-        @Flag(help: "Print once and exit (default: refresh every second until Ctrl-C).") var once = false
+        @OptionGroup var options: Console.Options
 
-        func run() throws {
-            let store = try global.openQueueStore()
-            let owner = try TenantCommand.existing(tenant, store: store)
-            try Console.follow(once: once) { try Self.screen(store: store, tenantID: owner.id) }
-        }
+        func run() throws { try options.show(Self.screen) }
 
         static func screen(store: any Store & QueueStore & LiveStore, tenantID: String) throws -> String {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -104,6 +92,20 @@ struct ConsoleCommand: ParsableCommand {
 
 /// Drawing the consoles.
 enum Console {
+    /// What both consoles take: the tenant, and whether to print once.
+    struct Options: ParsableArguments {
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Tenant id.") var tenant: String
+        @Flag(help: "Print once and exit (default: refresh every second until Ctrl-C).") var once = false
+
+        /// Opens the store and shows `screen` for the tenant, once or every second.
+        func show(_ screen: (any Store & QueueStore & LiveStore, String) throws -> String) throws {
+            let store = try global.openQueueStore()
+            let owner = try TenantCommand.existing(tenant, store: store)
+            try Console.follow(once: once) { try screen(store, owner.id) }
+        }
+    }
+
     /// Prints `screen()` once, or again every second (clearing the terminal) until interrupted.
     static func follow(once: Bool, _ screen: () throws -> String) throws {
         if once {
