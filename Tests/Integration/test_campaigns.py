@@ -74,3 +74,46 @@ def test_campaign_calls_the_mailing_and_keeps_the_keys(pbx, ports, tmp_path):
     spans = [(r["start"], r["end"]) for r in placed]
     for start, _ in spans:
         assert sum(1 for s, e in spans if s <= start < e) <= 2, spans
+
+
+@pytest.mark.timeout(150)
+def test_campaign_resumes_after_sigkill_without_calling_anyone_twice(pbx, ports):
+    """Six numbers (lines 1001-1006, PJSUA2 phones that answer and key nothing: each
+    call lasts the 8 s key wait), concurrency 2. The server is killed with SIGKILL while
+    the first two calls are up, then started again: those two numbers are finished as
+    interrupted, the other four are called, each phone got exactly one call, the
+    campaign finishes."""
+    for ext in ("1004", "1005", "1006"):
+        pbx.server.cli("line", "add", ext, "--tenant", pbx.tenant, "--password", f"secret{ext}")
+    pbx.server.cli("campaign", "set", pbx.tenant, "lote", "--line", "1000", "--concurrency", "2", "--attempts", "1",
+                   "--level", "aviso,1=hangup")
+    numbers = ["1001", "1002", "1003", "1004", "1005", "1006"]
+    path = pbx.server.workdir / "lote.csv"
+    path.write_text("\n".join(numbers) + "\n")
+    pbx.server.cli("campaign", "import", pbx.tenant, "lote", str(path))
+    pj_phones = PjPhones(ports.block(1, 10))
+    try:
+        phones = {}
+        for ext in numbers:
+            phone = pj_phones.phone(ext, f"secret{ext}", pbx.domain, pbx.registrar)
+            phone.wait_registered()
+            phone.auto_answer = True
+            phones[ext] = phone
+        pbx.server.cli("campaign", "run", pbx.tenant, "lote")
+        h.wait_until(lambda: sum(1 for p in phones.values() if p.incoming and p.incoming[0].confirmed.is_set()) >= 2, 20,
+                     what="two campaign calls up")
+        time.sleep(1.0)
+        pbx.server.kill()
+        assert not pbx.server.alive
+        pbx.server.start()
+        h.wait_until(lambda: "finished" in pbx.server.cli("campaign", "list", pbx.tenant).stdout, 90,
+                     what="the campaign to finish after the restart")
+        calls = {ext: len(phone.incoming) for ext, phone in phones.items()}
+    finally:
+        pj_phones.close()
+    assert calls == {ext: 1 for ext in numbers}, f"calls per number: {calls}"
+    rows = results(pbx, "lote")
+    interrupted = [n for n, r in rows.items() if r["RESULT"].startswith("interrupted")]
+    answered = [n for n, r in rows.items() if r["RESULT"] == "answered"]
+    assert len(interrupted) == 2 and len(answered) == 4, rows
+    assert all(r["STATUS"] == "done" and r["ATTEMPTS"] == "1" for r in rows.values()), rows
