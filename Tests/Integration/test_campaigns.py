@@ -53,7 +53,10 @@ def test_campaign_calls_the_mailing_and_keeps_the_keys(pbx, ports, tmp_path):
                 if ext not in next_at:
                     next_at[ext] = now + 1.0
                 elif now >= next_at[ext]:
-                    phone.send_dtmf(pending[ext].pop(0))
+                    # SIP INFO: RFC 2833 keys from a call PJSUA2 *answered* do not reach the
+                    # server once the shared endpoint served an earlier test (to investigate;
+                    # in a fresh process they do, and keys of calls it placed always do).
+                    phone.send_dtmf(pending[ext].pop(0), method="info")
                     next_at[ext] = now + 1.0
             time.sleep(0.05)
         assert not any(pending.values()), f"keys not sent: {pending}"
