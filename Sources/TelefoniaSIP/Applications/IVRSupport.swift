@@ -1,5 +1,4 @@
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import TelefoniaCore
 
@@ -30,11 +29,8 @@ struct SIPLineRinger: LineRinger, @unchecked Sendable {
 
     func ring(_ extensions: [String], tenantID: String, caller: String, seconds: Int?, on channel: any CallChannel) async
         -> IVRConnectOutcome {
-        let ringingDone = NIOLockedValueBox(false)
-        let ringing = Task {
-            try? await channel.playLoop(.pcm(Self.ringback))
-            ringingDone.withLockedValue { $0 = true }
-        }
+        let ringing = HoldMusic(channel: channel, audio: .pcm(Self.ringback))
+        ringing.start()
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<LegConnection.Result, Never>) in
             loop.execute {
                 host.connect(call, tenantID: tenantID, lines: extensions, seconds: seconds, callerID: caller) {
@@ -42,12 +38,7 @@ struct SIPLineRinger: LineRinger, @unchecked Sendable {
                 }
             }
         }
-        // The loop may not have started yet when the answer is quick: stop until it ended.
-        while !ringingDone.withLockedValue({ $0 }) {
-            channel.stop()
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        _ = await ringing.value
+        await ringing.stop()
         switch result {
         case .failed(let why):
             return .failed(why)

@@ -71,7 +71,8 @@ struct SIPQueueConnector: QueueConnector, @unchecked Sendable {
     }
 }
 
-/// Music on hold on a channel, started and stopped as the queue's notices come.
+/// A sound looped on a channel until stopped — hold music, ringback — where stopping
+/// must leave it silent even when the loop had not begun yet.
 final class HoldMusic: @unchecked Sendable {
     private let channel: any CallChannel
     private let audio: AudioSource

@@ -274,7 +274,7 @@ final class QueueService: @unchecked Sendable {
             publishing = false
             lastPublishedEmpty = snapshots.isEmpty
             switch result {
-            case .success(let commands): carryOut(commands)
+            case .success(let commands): apply(commands)
             case .failure(let error): context.logger.error("queue live view not written", metadata: ["error": "\(error)"])
             }
         }
@@ -284,11 +284,12 @@ final class QueueService: @unchecked Sendable {
         publishing = true
         context.storage.submit(on: context.loop) { store in try store.pendingQueueCommands() }.whenComplete { [self] result in
             publishing = false
-            if case .success(let commands) = result { carryOut(commands) }
+            if case .success(let commands) = result { apply(commands) }
         }
     }
 
-    private func carryOut(_ commands: [SupervisorCommand]) {
+    /// Supervisors' commands filed in the store, carried out and marked with their result.
+    private func apply(_ commands: [SupervisorCommand]) {
         guard !commands.isEmpty else { return }
         for command in commands {
             reload(command.tenantID).whenComplete { [self] _ in
@@ -319,6 +320,8 @@ final class QueueService: @unchecked Sendable {
     /// Lines in a call that is not their queue call (the queue does not offer them calls
     /// unless it rings lines in use): read from the calls in progress.
     private func refreshBusyLines() {
+        let tenants = center.tenants
+        guard !tenants.isEmpty else { return }
         var busy: [String: Set<String>] = [:]
         let powerChannels = Set(power.values.map { ObjectIdentifier($0.channel) })
         for call in b2bua.calls.values where !call.ended {
@@ -329,7 +332,7 @@ final class QueueService: @unchecked Sendable {
                 busy[tenant, default: []].insert(ext)
             }
         }
-        for tenant in center.tenants {
+        for tenant in tenants {
             carryOut(center.setBusyLines(tenantID: tenant, busy: busy[tenant] ?? []), recording: false)
         }
     }

@@ -9,21 +9,27 @@ import TelefoniaCore
 /// Packets of both sides arrive on the relay's one event loop, so the receivers need
 /// no lock; `pressed` is called there and must hop to the signalling loop itself.
 final class RelayDigitTap: RelayTap, @unchecked Sendable {
-    private var payloadTypes: [LegSide: UInt8]
-    private var receivers: [LegSide: TelephoneEventReceiver] = [:]
+    /// The watched payload type of each side (a dynamic type, 96–127), nil: not watched.
+    private let aType: UInt8?
+    private let bType: UInt8?
+    private var aReceiver = TelephoneEventReceiver()
+    private var bReceiver = TelephoneEventReceiver()
     private let pressed: @Sendable (LegSide, DTMFDigit) -> Void
 
     init(payloadTypes: [LegSide: Int], pressed: @escaping @Sendable (LegSide, DTMFDigit) -> Void) {
-        self.payloadTypes = payloadTypes.compactMapValues { (96...127).contains($0) ? UInt8($0) : nil }
+        func dynamic(_ type: Int?) -> UInt8? { type.flatMap { (96...127).contains($0) ? UInt8($0) : nil } }
+        aType = dynamic(payloadTypes[.a])
+        bType = dynamic(payloadTypes[.b])
         self.pressed = pressed
     }
 
+    /// On every relayed packet of the call: one byte compared unless it is an event.
     func relayed(from side: LegSide, packet: ByteBuffer) {
-        guard let payloadType = payloadTypes[side],
+        guard let payloadType = side == .a ? aType : bType,
               let event = Self.telephoneEvent(in: packet, payloadType: payloadType) else { return }
-        if let digit = receivers[side, default: TelephoneEventReceiver()].receive(timestamp: event.timestamp, event: event.event) {
-            pressed(side, digit)
-        }
+        let digit = side == .a ? aReceiver.receive(timestamp: event.timestamp, event: event.event)
+            : bReceiver.receive(timestamp: event.timestamp, event: event.event)
+        if let digit { pressed(side, digit) }
     }
 
     /// The RTP timestamp and event of a telephone-event packet of `payloadType`; nil for
