@@ -114,6 +114,11 @@ extension SQLiteStore {
     /// Campaigns (issue 10, C1).
     static let campaignMigrations: [SQLiteMigration] = [
         SQLiteMigration(
+            // Campaigns pace below the trunk's channels; every call through it counts.
+            name: "709-trunk-max-calls",
+            sql: "ALTER TABLE trunks ADD COLUMN max_calls INTEGER;"
+        ),
+        SQLiteMigration(
             name: "710-campaigns",
             sql: """
                 CREATE TABLE campaigns (

@@ -312,12 +312,12 @@ public final class SQLiteStore: Store, @unchecked Sendable {
 
     // MARK: - Trunks
 
-    private static let trunkColumns = "id, host, port, transport, username, password"
+    private static let trunkColumns = "id, host, port, transport, username, password, max_calls"
 
     private static func trunk(_ row: SQLiteRow) -> Trunk {
         Trunk(
             id: row.text(0), host: row.text(1), port: row.int(2), transport: row.text(3),
-            username: row.optionalText(4), password: row.optionalText(5)
+            username: row.optionalText(4), password: row.optionalText(5), maxCalls: row.optionalInt64(6).map { Int($0) }
         )
     }
 
@@ -333,11 +333,12 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         try withDatabase { database in
             try database.execute(
                 """
-                INSERT INTO trunks (id, host, port, transport, username, password) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO trunks (id, host, port, transport, username, password, max_calls) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET host = excluded.host, port = excluded.port,
-                    transport = excluded.transport, username = excluded.username, password = excluded.password
+                    transport = excluded.transport, username = excluded.username, password = excluded.password,
+                    max_calls = excluded.max_calls
                 """,
-                trunk.id, trunk.host, trunk.port, trunk.transport, trunk.username, trunk.password
+                trunk.id, trunk.host, trunk.port, trunk.transport, trunk.username, trunk.password, trunk.maxCalls
             )
         }
     }

@@ -120,19 +120,62 @@ class PjPhone:
             self.call.hangup(pj.CallOpParam(True))
 
 
+class _CarrierAccount(pj.Account):
+    def __init__(self, owner: "PjCarrier"):
+        super().__init__()
+        self.owner = owner
+
+    def onIncomingCall(self, prm):
+        """Every call is answered; the number it was for is the Request-URI's user."""
+        first_line = prm.rdata.wholeMsg.split("\r\n", 1)[0]
+        uri = first_line.split(" ")[1]
+        number = uri.split(":", 1)[1].split("@", 1)[0]
+        call = _Call(self, self.owner, prm.callId)
+        self.owner.calls.append((number, call))
+        answer = pj.CallOpParam(True)
+        answer.statusCode = 200
+        call.answer(answer)
+
+
+class PjCarrier:
+    """The far end of a trunk on the PJSUA2 endpoint: no registration, answers every
+    call (the endpoint's default account takes calls for any number), and keeps each
+    with the number it was placed to. Make it before any phone of the test."""
+
+    record_path = None
+
+    def __init__(self, endpoint: "PjPhones"):
+        cfg = pj.AccountConfig()
+        cfg.idUri = f"sip:carrier@127.0.0.1:{endpoint.port}"
+        self.account = _CarrierAccount(self)
+        self.calls: list[tuple[str, _Call]] = []
+        self.account.create(cfg, True)
+        endpoint.others.append(self)
+
+    def hangup(self) -> None:
+        for _, call in self.calls:
+            if not call.disconnected.is_set():
+                try:
+                    call.hangup(pj.CallOpParam(True))
+                except pj.Error:
+                    pass
+
+
 # pjsua2 is a process-wide singleton, and deleting a Call object after its call ended
 # trips an assertion in pjsua_call_set_user_data (pjsua2 2.15): the library is made
 # once per test process and every Call object is kept until the process exits.
 _ENDPOINT: pj.Endpoint | None = None
+_PORT = 0
 _KEEP: list = []
 
 
 def _endpoint(sip_port: int) -> pj.Endpoint:
-    global _ENDPOINT
+    global _ENDPOINT, _PORT
     if _ENDPOINT is None:
         ep = pj.Endpoint()
         ep.libCreate()
         cfg = pj.EpConfig()
+        cfg.uaConfig.maxCalls = 32
         cfg.logConfig.level = 1
         cfg.logConfig.consoleLevel = 1
         cfg.medConfig.noVad = True
@@ -144,6 +187,7 @@ def _endpoint(sip_port: int) -> pj.Endpoint:
         ep.libStart()
         ep.audDevManager().setNullDev()
         _ENDPOINT = ep
+        _PORT = sip_port
     return _ENDPOINT
 
 
@@ -152,7 +196,10 @@ class PjPhones:
 
     def __init__(self, sip_port: int):
         self.ep = _endpoint(sip_port)
+        # The endpoint's own port (made once per process: the first test's).
+        self.port = _PORT
         self.phones: list[PjPhone] = []
+        self.others: list[PjCarrier] = []
 
     def phone(self, user: str, password: str, domain: str, server: tuple[str, int],
               record_path: Path | None = None) -> PjPhone:
@@ -161,6 +208,9 @@ class PjPhones:
         return phone
 
     def close(self) -> None:
+        for other in self.others:
+            other.hangup()
+            _KEEP.append((other.calls, other.account))
         for phone in self.phones:
             try:
                 phone.hangup()
@@ -173,4 +223,10 @@ class PjPhones:
                 phone.account.shutdown()
             except pj.Error:
                 pass
+        for other in self.others:
+            try:
+                other.account.shutdown()
+            except pj.Error:
+                pass
+        self.others.clear()
         self.phones.clear()

@@ -103,6 +103,36 @@ private func signalling(_ actions: [CallAction]) -> [CallAction] {
         ])
     }
 
+    /// A trunk with a channel limit refuses the call beyond it with 503 (calls both ways
+    /// count); once a call ends its channel is free again.
+    @Test func refusesPublicCallsBeyondTheTrunksLimit() throws {
+        var fixture = try Fixture()
+        var limited = fixture.trunk
+        limited.maxCalls = 2
+        try fixture.store.save(limited)
+        let (first, _) = fixture.dial(from: "1000", "11987654321")
+        let (inbound, _) = fixture.inbound(from: "+5511912345678", to: "+551130001000")
+        _ = inbound
+        #expect(fixture.engine.activeCalls(onTrunk: limited.id) == 2)
+        let (third, refused) = fixture.dial(from: "1001", "11987654322")
+        #expect(signalling(refused) == [.reject(third, status: 503, reason: "trunk carrier is full (2 calls)")])
+        #expect(records(refused).first?.disposition == .failed)
+        _ = fixture.engine.handle(.cancelled(first))
+        let (_, placed) = fixture.dial(from: "1001", "11987654322")
+        #expect(placed.first.map { if case .dial = $0 { true } else { false } } == true)
+    }
+
+    /// A placer's ring time (a campaign's) replaces the trunk's and the line's.
+    @Test func offerRingTimeReplacesTheDefaults() throws {
+        var fixture = try Fixture()
+        for number in ["1001", "11987654321"] {
+            let id = fixture.callID()
+            let offer = CallOffer(callID: id, origin: .line(tenantID: Fixture.tenantID, extensionNumber: "1000"), caller: "1000",
+                                  dialled: number, placedBy: "campaign x", ringSeconds: 12)
+            #expect(fixture.engine.handle(.offered(offer)).last == .startTimer(id, .ring, seconds: 12))
+        }
+    }
+
     /// A call from the carrier to a DID rings the DID's line, showing the caller's number.
     @Test func routesInboundDIDToItsLine() throws {
         var fixture = try Fixture()

@@ -45,6 +45,9 @@ import TelefoniaTesting
         #expect(first.map(\.row) == [1, 2])
         #expect(CampaignPacer.due(numbers, campaign: campaign, inFlight: 2, now: 0, open: true).isEmpty)
         #expect(CampaignPacer.due(numbers, campaign: campaign, inFlight: 0, now: 0, open: false).isEmpty)
+        // Never more than the trunk's free channels either.
+        #expect(CampaignPacer.due(numbers, campaign: campaign, inFlight: 0, now: 0, open: true, trunkRoom: 1).map(\.row) == [1])
+        #expect(CampaignPacer.due(numbers, campaign: campaign, inFlight: 0, now: 0, open: true, trunkRoom: 0).isEmpty)
         var paused = campaign
         paused.state = .paused
         #expect(CampaignPacer.due(numbers, campaign: paused, inFlight: 0, now: 0, open: true).isEmpty)

@@ -36,10 +36,11 @@ private final class FraudFixture {
     }
 
     /// `ext` dials `number`; returns the call and the actions (records written to the store).
-    func dial(_ number: String, from ext: String = "1000") throws -> (CallID, [CallAction]) {
+    func dial(_ number: String, from ext: String = "1000", placedBy: String? = nil) throws -> (CallID, [CallAction]) {
         next += 1
         let id = CallID("c\(next)")
-        let actions = engine.handle(.offered(CallOffer(callID: id, origin: .line(tenantID: "acme", extensionNumber: ext), caller: ext, dialled: number)))
+        let actions = engine.handle(.offered(CallOffer(callID: id, origin: .line(tenantID: "acme", extensionNumber: ext), caller: ext,
+                                                       dialled: number, placedBy: placedBy)))
         for case .record(let cdr, let debit) in actions { try store.record(cdr, debit: debit) }
         return (id, actions)
     }
@@ -94,6 +95,18 @@ private final class FraudFixture {
         #expect(try f.trips("line-per-minute") == 1)
         f.clock.advance(by: 11)
         #expect(f.refusal(try f.dial("98765-4321").1) == nil)
+    }
+
+    /// Calls a campaign places through line 1000 are paced by the campaign, not by the
+    /// limits on phones: 20 up at once pass limits of 4 up and 10 a minute, and they do
+    /// not use up the line's allowance for the calls its phone places.
+    @Test func facilityCallsAreNotHeldBackByThePhoneLimits() throws {
+        let f = try FraudFixture { $0.lineConcurrent = 4; $0.linePerMinute = 10; $0.tenantConcurrent = 4 }
+        for _ in 0..<20 {
+            #expect(f.refusal(try f.dial("98765-4321", placedBy: "campaign cobranca").1) == nil)
+        }
+        for _ in 0..<4 { #expect(f.refusal(try f.dial("98765-4321").1) == nil) }
+        #expect(f.refusal(try f.dial("98765-4321").1) != nil, "the phone's own calls still are")
     }
 
     /// The tenant-wide limits count every line together.

@@ -18,6 +18,8 @@ struct TrunkCommand: ParsableCommand {
         @Option(help: "udp or tcp.") var transport: String = "udp"
         @Option(help: "User name if the carrier challenges our calls.") var username: String?
         @Option(help: "Password if the carrier challenges our calls.") var password: String?
+        @Option(help: "Calls at once through the trunk, both ways (the carrier's channels); a call beyond it gets 503.")
+        var maxCalls: Int?
 
         func run() throws {
             let store = try global.openStore()
@@ -30,7 +32,7 @@ struct TrunkCommand: ParsableCommand {
             }
             let trunk = Trunk(
                 id: id, host: try Input.host(host), port: try Input.port(port), transport: try Input.transport(transport),
-                username: username, password: password
+                username: username, password: password, maxCalls: try maxCalls.map(TrunkCommand.maxCalls)
             )
             try store.save(trunk)
             print("added trunk \(id)")
@@ -43,9 +45,10 @@ struct TrunkCommand: ParsableCommand {
 
         func run() throws {
             let store = try global.openStore()
-            var table = TextTable("ID", "HOST", "PORT", "TRANSPORT", "USERNAME")
+            var table = TextTable("ID", "HOST", "PORT", "TRANSPORT", "USERNAME", "MAX CALLS")
             for trunk in try store.trunks() {
-                table.append([trunk.id, trunk.host, String(trunk.port), trunk.transport, trunk.username ?? "-"])
+                table.append([trunk.id, trunk.host, String(trunk.port), trunk.transport, trunk.username ?? "-",
+                              trunk.maxCalls.map(String.init) ?? "-"])
             }
             table.print()
         }
@@ -61,6 +64,7 @@ struct TrunkCommand: ParsableCommand {
         @Option(help: "User name for the carrier's challenges.") var username: String?
         @Option(help: "Password for the carrier's challenges.") var password: String?
         @Flag(help: "Forget the user name and password.") var noCredentials = false
+        @Option(help: "Calls at once through the trunk, both ways; 0 removes the limit.") var maxCalls: Int?
 
         func run() throws {
             let store = try global.openStore()
@@ -77,6 +81,7 @@ struct TrunkCommand: ParsableCommand {
                 trunk.username = nil
                 trunk.password = nil
             }
+            if let maxCalls { trunk.maxCalls = maxCalls == 0 ? nil : try TrunkCommand.maxCalls(maxCalls) }
             if let username { trunk.username = username }
             if let password { trunk.password = password }
             guard (trunk.username == nil) == (trunk.password == nil) else {
@@ -107,5 +112,10 @@ struct TrunkCommand: ParsableCommand {
             try store.removeTrunk(id: id)
             print("removed trunk \(id)")
         }
+    }
+
+    static func maxCalls(_ value: Int) throws -> Int {
+        guard (1...100_000).contains(value) else { throw CLIError("--max-calls must be 1 to 100000, got \(value)") }
+        return value
     }
 }

@@ -50,7 +50,7 @@ extension CallEngine {
         return [
             .dial(id, .line(tenantID: target.tenantID, extensionNumber: target.extensionNumber, contacts: contacts, domain: domain),
                   callerID: callerID),
-            .startTimer(id, .ring, seconds: configuration.ringTimeoutOverride ?? target.ringTimeout),
+            .startTimer(id, .ring, seconds: state.ringSeconds ?? configuration.ringTimeoutOverride ?? target.ringTimeout),
         ]
     }
 

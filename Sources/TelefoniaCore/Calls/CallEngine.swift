@@ -66,6 +66,8 @@ public final class CallEngine {
         var note: String?
         /// The ringing line has a voicemail box that takes what it does not answer (T5).
         var voicemail = false
+        /// Ring time the placer asked for (a campaign's), instead of the line's or trunk's.
+        var ringSeconds: Int?
     }
 
     /// Forwards one call may take before it is refused (a loop of forwards).
@@ -119,6 +121,9 @@ public final class CallEngine {
     /// Whether the engine still tracks call `id` (a refused offer it never kept, or a
     /// call it finished, is not).
     public func isTracking(_ id: CallID) -> Bool { calls[id] != nil }
+
+    /// Calls through trunk `id` now, both ways (its `maxCalls` counts them).
+    public func activeCalls(onTrunk id: String) -> Int { calls.values.reduce(0) { $0 + ($1.trunkID == id ? 1 : 0) } }
 
     /// What deciding `event` will read, if anything: the owner reads it off its
     /// thread (`prefetch`) and then calls `handle(_:using:)`. Ask right before handling:
@@ -315,6 +320,7 @@ public final class CallEngine {
             normalized: dialled, numberClass: .internalCall, trunkID: nil, startedAt: now, answeredAt: nil, phase: .dialling)
         state.recorded = line.permissions.contains(.record)
         state.note = offer.placedBy.map { "placed by \($0)" }
+        state.ringSeconds = offer.ringSeconds
         if let application = configuration.applications[dialled] {
             return try dialApplication(application, offer.callID, state)
         }
@@ -378,7 +384,12 @@ public final class CallEngine {
         }
         // Toll-fraud limits (B8); emergency calls are never held back.
         let limited = number.numberClass != .emergency
-        if limited, let reason = fraud.refusal(tenantID: tenantID, line: ext, now: now) {
+        // Calls a facility places (a campaign, a callback) are paced by their own
+        // concurrency, which the tenant's administrator set: the per-line and per-tenant
+        // rate and concurrency limits, which catch stolen phone credentials, are for the
+        // calls phones place. The daily spend caps bind both.
+        let placedByPhone = offer.placedBy == nil
+        if limited, placedByPhone, let reason = fraud.refusal(tenantID: tenantID, line: ext, now: now) {
             return reject(offer.callID, state, status: 403, disposition: .denied, reason: reason)
         }
         let (refusal, rated) = try billing.offer(offer.callID, tenantID: tenantID, numberClass: number.numberClass, e164: number.e164, data: data)
@@ -398,8 +409,11 @@ public final class CallEngine {
         guard let trunk else {
             return reject(offer.callID, state, status: 503, disposition: .failed, reason: "no trunk for public calls")
         }
+        if let limit = trunk.maxCalls, activeCalls(onTrunk: trunk.id) >= limit {
+            return reject(offer.callID, state, status: 503, disposition: .failed, reason: "trunk \(trunk.id) is full (\(limit) calls)")
+        }
         state.trunkID = trunk.id
-        if limited {
+        if limited, placedByPhone {
             state.publicCall = true
             fraud.started(tenantID: tenantID, line: ext, now: now)
             let localHour = Int(localMillisOfDay(now) / 3_600_000)
@@ -415,7 +429,7 @@ public final class CallEngine {
         keep(offer.callID, state)
         return [
             .dial(offer.callID, .trunk(trunk, number: number.e164), callerID: line.callerID ?? ext),
-            .startTimer(offer.callID, .ring, seconds: configuration.trunkRingTimeout),
+            .startTimer(offer.callID, .ring, seconds: state.ringSeconds ?? configuration.trunkRingTimeout),
         ]
     }
 

@@ -29,9 +29,12 @@ public struct CallOffer: Sendable, Equatable {
     /// The facility that placed the call on the line's behalf (a queue callback, a
     /// campaign, click2call), noted on its record; nil for a call a phone placed.
     public var placedBy: String?
+    /// Ring time for this call (a campaign's), instead of the line's or the trunk's.
+    public var ringSeconds: Int?
 
-    public init(callID: CallID, origin: CallOrigin, caller: String, dialled: String, placedBy: String? = nil) {
+    public init(callID: CallID, origin: CallOrigin, caller: String, dialled: String, placedBy: String? = nil, ringSeconds: Int? = nil) {
         self.callID = callID
+        self.ringSeconds = ringSeconds
         self.origin = origin
         self.caller = caller
         self.dialled = dialled

@@ -15,10 +15,12 @@ public enum CampaignAttempt: Sendable, Equatable {
 /// found `dialing` is finished as interrupted, never dialled again.
 public enum CampaignPacer {
     /// Numbers to call now: pending and due, in mailing order, at most `concurrency -
-    /// inFlight`, none while the campaign is not running or outside its window.
-    public static func due(_ numbers: [CampaignNumber], campaign: Campaign, inFlight: Int, now: Int64, open: Bool) -> [CampaignNumber] {
+    /// inFlight` and at most `trunkRoom` (the free channels of the tenant's trunk, nil
+    /// when it has no limit), none while the campaign is not running or outside its window.
+    public static func due(_ numbers: [CampaignNumber], campaign: Campaign, inFlight: Int, now: Int64, open: Bool,
+                           trunkRoom: Int? = nil) -> [CampaignNumber] {
         guard campaign.state == .running, open else { return [] }
-        let room = campaign.concurrency - inFlight
+        let room = min(campaign.concurrency - inFlight, trunkRoom ?? .max)
         guard room > 0 else { return [] }
         return Array(numbers.lazy
             .filter { $0.status == .pending && ($0.nextAttemptAt ?? .min) <= now && $0.attempts < campaign.attempts }

@@ -8,9 +8,14 @@ public struct Trunk: Sendable, Equatable, Codable, Identifiable {
     /// Optional digest credentials if the carrier challenges our INVITEs.
     public var username: String?
     public var password: String?
+    /// Calls at once through the trunk, both ways (the channels the carrier sold); nil: no limit.
+    /// A call beyond it is refused 503 and campaigns pace below it.
+    public var maxCalls: Int?
 
-    public init(id: String, host: String, port: Int = 5060, transport: String = "udp", username: String? = nil, password: String? = nil) {
+    public init(id: String, host: String, port: Int = 5060, transport: String = "udp", username: String? = nil, password: String? = nil,
+                maxCalls: Int? = nil) {
         self.id = id
+        self.maxCalls = maxCalls
         self.host = host
         self.port = port
         self.transport = transport

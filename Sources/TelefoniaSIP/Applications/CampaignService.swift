@@ -30,6 +30,8 @@ final class CampaignService: @unchecked Sendable {
         var numbers: [CampaignNumber]
         var open: Bool
         var domain: String
+        /// The tenant's trunk when it limits its calls, and the limit.
+        var trunk: (id: String, maxCalls: Int)?
     }
 
     func tick() {
@@ -58,8 +60,11 @@ final class CampaignService: @unchecked Sendable {
                     continue
                 }
                 let profile = try campaign.timeProfile.flatMap { try store.timeProfile(tenantID: campaign.tenantID, name: $0) }
-                let domain = try store.tenant(id: campaign.tenantID)?.domain ?? campaign.tenantID
-                work.append(Work(campaign: campaign, numbers: numbers, open: campaign.isOpen(at: now, profile: profile), domain: domain))
+                let tenant = try store.tenant(id: campaign.tenantID)
+                let trunk = try tenant?.trunkID.flatMap { try store.trunk(id: $0) } ?? store.trunks().first
+                work.append(Work(campaign: campaign, numbers: numbers, open: campaign.isOpen(at: now, profile: profile),
+                                 domain: tenant?.domain ?? campaign.tenantID,
+                                 trunk: trunk.flatMap { trunk in trunk.maxCalls.map { (trunk.id, $0) } }))
             }
             return work
         }.whenComplete { [self] result in
@@ -69,16 +74,27 @@ final class CampaignService: @unchecked Sendable {
                 context.logger.error("campaigns unreadable", metadata: ["error": "\(error)"])
             case .success(let work):
                 recovered = true
-                for item in work { pace(item, now: now) }
+                // Free channels per trunk, shared by the campaigns that use it this round.
+                var room: [String: Int] = [:]
+                for item in work {
+                    guard let trunk = item.trunk else {
+                        pace(item, now: now, trunkRoom: nil)
+                        continue
+                    }
+                    let free = room[trunk.id] ?? max(0, trunk.maxCalls - b2bua.driver.engine.activeCalls(onTrunk: trunk.id))
+                    room[trunk.id] = free - pace(item, now: now, trunkRoom: free)
+                }
             }
         }
     }
 
-    private func pace(_ work: Work, now: Int64) {
+    /// Places the calls due now; returns how many.
+    @discardableResult
+    private func pace(_ work: Work, now: Int64, trunkRoom: Int?) -> Int {
         let key = work.campaign.tenantID + "/" + work.campaign.name
         let flying = inFlight[key] ?? []
         let due = CampaignPacer.due(work.numbers.filter { !flying.contains($0.row) }, campaign: work.campaign,
-                                    inFlight: flying.count, now: now, open: work.open)
+                                    inFlight: flying.count, now: now, open: work.open, trunkRoom: trunkRoom)
         for number in due {
             // Counted in flight from now: the claim below is asynchronous.
             inFlight[key, default: []].insert(number.row)
@@ -92,13 +108,14 @@ final class CampaignService: @unchecked Sendable {
                     dial(claimed, campaign: work.campaign, domain: work.domain, key: key)
                 }
         }
+        return due.count
     }
 
     private func dial(_ number: CampaignNumber, campaign: Campaign, domain: String, key: String) {
         let loop = context.loop
         var placed: B2BCall?
         placed = b2bua.originate(tenantID: campaign.tenantID, line: campaign.payingLine, number: number.number, domain: domain,
-                                 placedBy: "campaign \(campaign.name)") { [self] outcome in
+                                 placedBy: "campaign \(campaign.name)", ringSeconds: campaign.ringSeconds) { [self] outcome in
             loop.execute { [self] in
                 switch outcome {
                 case .failed(let status):

@@ -34,10 +34,10 @@ extension B2BUA {
     /// permitted, rated and recorded as that line's call, the record saying `placedBy`.
     /// The calling side is a channel of the server: `completion` (on the loop) gets it
     /// once the far end answered (its media set up), or the final status when it did not.
-    /// Hang the call up with `hangUpOriginated`. Returns the call, nil when no media port
+    /// `ringSeconds` replaces the line's or trunk's ring time. Hang the call up with `hangUpOriginated`. Returns the call, nil when no media port
     /// was free.
     @discardableResult
-    func originate(tenantID: String, line: String, number: String, domain: String, placedBy: String,
+    func originate(tenantID: String, line: String, number: String, domain: String, placedBy: String, ringSeconds: Int? = nil,
                    completion: @escaping (Origination.Result) -> Void) -> B2BCall? {
         guard let (channel, port) = applications.openChannel(tenantID: tenantID, law: .muLaw, telephoneEvent: 101),
               let local = try? SocketAddress(ipAddress: context.configuration.internalMediaHost, port: context.localPort) else {
@@ -80,7 +80,7 @@ extension B2BUA {
             "tel.call_id": "\(call.id)", "tel.tenant": "\(tenantID)", "line": "\(line)", "to": "\(number)", "by": "\(placedBy)",
         ])
         driver.feed(.offered(CallOffer(callID: call.id, origin: .line(tenantID: tenantID, extensionNumber: line), caller: line,
-                                       dialled: number, placedBy: placedBy)))
+                                       dialled: number, placedBy: placedBy, ringSeconds: ringSeconds)))
         return call
     }
 
