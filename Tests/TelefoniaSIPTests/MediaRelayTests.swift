@@ -79,6 +79,32 @@ import Testing
         for endpoint in [sdpAddress, phoneA, phoneB, intruder] { try await endpoint.close() }
     }
 
+    /// Ring all: the losing phone's first packets latch B's side before the winner's SDP
+    /// is set; from then on the winner (the SDP's address) takes over and the loser is
+    /// dropped — not the other way round.
+    @Test func theSDPAddressTakesOverFromAnEarlierLatch() async throws {
+        let relay = makeRelay(pairs: 2)
+        let session = try await relay.allocate().get()
+        let phoneA = try await UDPEndpoint.bind()
+        let loser = try await UDPEndpoint.bind()
+        let winner = try await UDPEndpoint.bind()
+        session.setRemote(.a, host: "127.0.0.1", port: phoneA.port)
+        try await loser.send(rtpPacket(sequence: 1, ssrc: 0x1111_1111), toPort: session.bPort)
+        #expect(try await phoneA.waitForPackets(count: 1).map { sequenceNumber(of: $0.bytes) } == [1])
+        session.setRemote(.b, host: "127.0.0.1", port: winner.port)
+        try await loser.send(rtpPacket(sequence: 2, ssrc: 0x1111_1111), toPort: session.bPort)
+        try await winner.send(rtpPacket(sequence: 50, ssrc: 0x2222_2222), toPort: session.bPort)
+        try await loser.send(rtpPacket(sequence: 3, ssrc: 0x1111_1111), toPort: session.bPort)
+        try await winner.send(rtpPacket(sequence: 51, ssrc: 0x2222_2222), toPort: session.bPort)
+        let heard = try await phoneA.waitForPackets(count: 4).map { sequenceNumber(of: $0.bytes) }
+        #expect(Array(heard.suffix(2)) == [50, 51], "the winner is heard once it sends: \(heard)")
+        #expect(try await phoneA.settled().count == 4, "the loser is dropped after the winner took over")
+        try await phoneA.send(rtpPacket(sequence: 7), toPort: session.aPort)
+        #expect(try await winner.waitForPackets(count: 1).map { sequenceNumber(of: $0.bytes) } == [7])
+        try await session.close().get()
+        for endpoint in [phoneA, loser, winner] { try await endpoint.close() }
+    }
+
     /// Packets are dropped until the other side's address is known; a latch alone is enough to learn it.
     @Test func dropsPacketsUntilDestinationIsKnown() async throws {
         let relay = makeRelay(pairs: 2)

@@ -160,11 +160,15 @@ final class RelayForwarder: Sendable {
                 }
                 return (channel, destination, [], [])
             }
-            if let latched = state[side].latched {
+            if let latched = state[side].latched, latched != source {
                 // Once latched, packets from elsewhere are not this leg's: relaying
-                // them would let anyone who guesses the port inject audio.
-                guard latched == source else { return nil }
-            } else {
+                // them would let anyone who guesses the port inject audio — except from
+                // the address the leg's SDP names, which always takes over (the phone
+                // that won a ring-all race, after the loser's first packets latched).
+                guard source == state[side].announced else { return nil }
+                state[side].latched = source
+                newlyLatched = true
+            } else if state[side].latched == nil {
                 state[side].latched = source
                 newlyLatched = true
             }
