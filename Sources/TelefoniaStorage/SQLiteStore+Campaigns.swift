@@ -141,5 +141,39 @@ extension SQLiteStore {
                 );
                 """
         ),
+        SQLiteMigration(
+            // P6 general settings (listening line, web-phone line), one document per tenant.
+            name: "711-tenant-settings",
+            sql: """
+                CREATE TABLE tenant_settings (
+                    tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    definition TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, name)
+                );
+                """
+        ),
     ]
+}
+
+extension DocumentTable {
+    static let tenantSettings = DocumentTable(name: "tenant_settings", key: "name")
+}
+
+/// General settings (P6) as one document per tenant; the rules of `SettingsStore`.
+extension SQLiteStore: SettingsStore {
+    public func tenantSettings(tenantID: String) throws -> TenantSettings {
+        try withDatabase { try $0.document(TenantSettings.self, in: .tenantSettings, tenantID: tenantID, key: "general") }
+            ?? TenantSettings(tenantID: tenantID)
+    }
+
+    public func save(_ settings: TenantSettings) throws {
+        try write { database in
+            try database.requireTenant(settings.tenantID)
+            if let problem = try settings.problem(lineExists: { try database.hasLine(tenantID: settings.tenantID, extensionNumber: $0) }) {
+                throw StoreError(.invalid, problem)
+            }
+            try database.put(settings, in: .tenantSettings, tenantID: settings.tenantID, key: "general")
+        }
+    }
 }

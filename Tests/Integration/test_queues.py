@@ -279,6 +279,49 @@ def test_supervisor_listens_to_a_queue_call(pbx, phones, ports, tmp_path):
 
 
 @pytest.mark.timeout(120)
+def test_supervisor_console_rings_the_listening_line(pbx, phones, ports, tmp_path):
+    """The manual's console listening (C4, P6): tenant settings name 1002 the listening
+    line; `queue agent listen` on agent 1001's queue call (caller 440 Hz, agent 1000
+    Hz) makes the server ring 1002 (PJSUA2, answers), which hears both parties. Without
+    a listening line the command says so; a line without the `listenable` permission
+    is refused."""
+    pbx.server.cli("queue", "set", pbx.tenant, "suporte", "--members", "1001")
+    menu_to_queue(pbx)
+    agent = phones.line("1001", pbx, tone_hz=1000, answermode="auto")
+    caller = phones.line("1000", pbx, tone_hz=440)
+    caller.dial(pbx.uri("*921"))
+    agent.wait_for("CALL_ESTABLISHED", 15)
+    refused = pbx.server.cli("queue", "agent", "listen", pbx.tenant, "1001", check=False)
+    assert refused.returncode != 0 and "no listening line" in refused.stderr, refused.stderr
+    pbx.server.cli("settings", "set", pbx.tenant, "--listening-line", "1002")
+    assert "listening line: 1002" in pbx.server.cli("settings", "show", pbx.tenant).stdout
+    refused = pbx.server.cli("queue", "agent", "listen", pbx.tenant, "1001", check=False)
+    assert refused.returncode != 0 and "may not be listened to" in refused.stderr, refused.stderr
+    pbx.server.cli("line", "change", "1001", "--tenant", pbx.tenant, "--allow", "fixed,mobile,ldn,listen")
+    heard = tmp_path / "listening-line.wav"
+    pj_phones = PjPhones(ports.block(1, 10))
+    try:
+        supervisor = pj_phones.phone("1002", "secret1002", pbx.domain, pbx.registrar, record_path=heard)
+        supervisor.wait_registered()
+        supervisor.auto_answer = True
+        assert "done" in pbx.server.cli("queue", "agent", "listen", pbx.tenant, "1001").stdout
+        h.wait_until(lambda: supervisor.incoming and supervisor.incoming[0].confirmed.is_set(), 10,
+                     what="the listening line ringing and answering")
+        time.sleep(3.0)
+        supervisor.hangup()
+        time.sleep(0.5)
+    finally:
+        pj_phones.close()
+    caller.hangup()
+    caller.wait_for("CALL_CLOSED", 5)
+    rate, samples = h.read_wav(heard)
+    assert h.tone_presence(samples, rate, 440, min_fraction=0.25).seconds_present >= 1.0, "the listening line hears the caller"
+    assert h.tone_presence(samples, rate, 1000, min_fraction=0.25).seconds_present >= 1.0, "the listening line hears the agent"
+    row = pbx.wait_cdr(lambda r: "supervisor console" in r["reason"], what="the listening call's record")
+    assert row["line"] == "1002", row
+
+
+@pytest.mark.timeout(120)
 def test_callback_keeps_the_callers_place(pbx, phones, ports, tmp_path):
     """B4. Queue "suporte" (agent 1001, 1000 Hz, paused; callbacks paid by line 1002).
     1003 (PJSUA2) waits, presses * ("pedido de retorno registrado") and is hung up.

@@ -47,4 +47,22 @@ import TelefoniaStorage
             #expect(try store.mailing(tenantID: "acme", campaign: "cobranca").isEmpty)
         }
     }
+
+    /// P6: settings never saved read empty; a line the tenant does not have is refused;
+    /// settings of one tenant are not another's; trunks keep their call limit.
+    @Test(arguments: Kind.allCases)
+    func tenantSettingsAndTrunkLimit(_ kind: Kind) throws {
+        try kind.withStore { store in
+            #expect(try store.tenantSettings(tenantID: "acme") == TenantSettings(tenantID: "acme"))
+            try store.save(TenantSettings(tenantID: "acme", listeningLine: "1001", webPhoneLine: "1002"))
+            #expect(try store.tenantSettings(tenantID: "acme") == TenantSettings(tenantID: "acme", listeningLine: "1001", webPhoneLine: "1002"))
+            #expect(try store.tenantSettings(tenantID: "beta").listeningLine == nil)
+            #expect(throws: StoreError(.invalid, "tenant acme has no line 9999 (the listening line)")) {
+                try store.save(TenantSettings(tenantID: "acme", listeningLine: "9999"))
+            }
+            #expect(throws: StoreError.self) { try store.save(TenantSettings(tenantID: "nobody")) }
+            try store.save(Trunk(id: "limited", host: "192.0.2.1", maxCalls: 30))
+            #expect(try store.trunk(id: "limited")?.maxCalls == 30)
+        }
+    }
 }

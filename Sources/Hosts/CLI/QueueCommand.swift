@@ -108,9 +108,10 @@ struct QueueCommand: ParsableCommand {
     /// A supervisor's action on an agent (C4), carried out by the running server within a second.
     struct Agent: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Pause, unpause or log out an agent (the running server does it within a second).")
+            abstract: "Pause, unpause or log out an agent, or listen to / assist / barge into its call from the tenant's listening line "
+                + "(the running server does it within a second).")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "pause, unpause or logout.") var action: String
+        @Argument(help: "pause, unpause, logout, listen, assist or barge.") var action: String
         @Argument(help: "Tenant id.") var tenant: String
         @Argument(help: "The agent's extension.") var ext: String
         @Option(help: "Why (pause), shown on the consoles.") var reason: String?
@@ -118,7 +119,10 @@ struct QueueCommand: ParsableCommand {
         func run() throws {
             let store = try global.openQueueStore()
             let owner = try TenantCommand.existing(tenant, store: store)
-            guard let chosen = SupervisorCommand.Action(rawValue: action) else { throw CLIError("'\(action)' must be pause, unpause or logout") }
+            // "assist" is the manual's word for whispering to the agent.
+            guard let chosen = SupervisorCommand.Action(rawValue: action == "assist" ? "whisper" : action) else {
+                throw CLIError("'\(action)' must be pause, unpause, logout, listen, assist or barge")
+            }
             guard try store.line(tenantID: owner.id, extensionNumber: ext) != nil else {
                 throw CLIError("tenant \(owner.id) has no line \(ext)")
             }

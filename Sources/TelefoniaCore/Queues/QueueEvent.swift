@@ -218,6 +218,12 @@ public struct QueueSnapshot: Sendable, Equatable, Codable {
 public struct SupervisorCommand: Sendable, Equatable, Codable {
     public enum Action: String, Sendable, Codable, CaseIterable {
         case pause, unpause, logout
+        /// Ring the tenant's listening line (P6) and let it hear / assist / barge into the
+        /// agent's call (`ListenDialling`'s modes).
+        case listen, whisper, barge
+
+        /// The listening mode of a listening action, nil for the others.
+        public var listenMode: ListenDialling.Mode? { ListenDialling.Mode(rawValue: rawValue) }
     }
 
     public var id: Int64

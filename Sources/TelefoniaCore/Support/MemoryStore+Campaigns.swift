@@ -76,3 +76,21 @@ extension MemoryStore: CampaignStore {
         withState { state in state.campaigns.values.flatMap(\.values).filter { $0.state == .running }.sorted { $0.name < $1.name } }
     }
 }
+
+/// General settings (P6) in memory; the rules of `SettingsStore`.
+extension MemoryStore: SettingsStore {
+    public func tenantSettings(tenantID: String) throws -> TenantSettings {
+        withState { $0.settings[tenantID] ?? TenantSettings(tenantID: tenantID) }
+    }
+
+    public func save(_ settings: TenantSettings) throws {
+        try withState { state in
+            let tenant = settings.tenantID
+            guard state.tenants[tenant] != nil else { throw StoreError(.notFound, "unknown tenant \(tenant)") }
+            if let problem = settings.problem(lineExists: { state.lines[LineKey(tenantID: tenant, extensionNumber: $0)] != nil }) {
+                throw StoreError(.invalid, problem)
+            }
+            state.settings[tenant] = settings
+        }
+    }
+}

@@ -57,6 +57,7 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var queueCommands: [SupervisorCommand] = []
         /// Tenant id → name → campaign (`MemoryStore+Campaigns.swift`).
         var campaigns: [String: [String: Campaign]] = [:]
+        var settings: [String: TenantSettings] = [:]
         /// "tenant/campaign" → its mailing.
         var mailings: [String: [CampaignNumber]] = [:]
     }

@@ -8,12 +8,12 @@ import TelefoniaCore
 /// and telephone-event at 8 kHz when offered, and the `CallApplication` run as async
 /// code over it. When the script returns the server hangs up.
 final class ApplicationHost: @unchecked Sendable {
-    private let context: SignallingContext
-    private unowned let b2bua: B2BUA
+    let context: SignallingContext
+    unowned let b2bua: B2BUA
     private let applications: [String: any CallApplication]
     let prompts: any PromptProvider
     /// Where IVR menus are read and their visits written.
-    private let store: any PBXStore
+    let store: any PBXStore
     /// Drives media the server terminates, every 20 ms.
     let mediaClock = MediaClock()
     /// Conference rooms with people in them (F6).
@@ -330,7 +330,7 @@ final class ApplicationHost: @unchecked Sendable {
     /// The listen / whisper / barge application for a name the engine dialled
     /// (`ListenDialling`), attached to the target line's answered call; nil when the
     /// name is not a listening one.
-    private func listenApplication(named name: String) -> (any CallApplication)? {
+    func listenApplication(named name: String) -> (any CallApplication)? {
         guard let target = ListenDialling.target(inApplication: name) else { return nil }
         guard let (call, side) = answeredCall(tenantID: target.tenantID, line: target.extensionNumber) else {
             return ListenApplication(listener: nil, detach: {})

@@ -292,11 +292,18 @@ final class QueueService: @unchecked Sendable {
     private func apply(_ commands: [SupervisorCommand]) {
         guard !commands.isEmpty else { return }
         for command in commands {
+            if let mode = command.action.listenMode {
+                host.listenFromConsole(tenantID: command.tenantID, target: command.agent, mode: mode) { [self] outcome in
+                    finished(command, outcome)
+                }
+                continue
+            }
             reload(command.tenantID).whenComplete { [self] _ in
                 let known = center.agentState(tenantID: command.tenantID, agent: command.agent) != nil
                 var outcome = known ? "ok" : "line \(command.agent) is no queue's agent"
                 if known {
                     switch command.action {
+                    case .listen, .whisper, .barge: break
                     case .pause: carryOut(center.pause(tenantID: command.tenantID, agent: command.agent, reason: command.reason ?? "supervisor"))
                     case .unpause: carryOut(center.unpause(tenantID: command.tenantID, agent: command.agent))
                     case .logout:
@@ -307,14 +314,18 @@ final class QueueService: @unchecked Sendable {
                         }
                     }
                 }
-                context.logger.info("queue: supervisor command", metadata: [
-                    "tel.tenant": "\(command.tenantID)", "agent": "\(command.agent)", "action": "\(command.action.rawValue)", "result": "\(outcome)",
-                ])
-                let (id, now, result) = (command.id, context.clock.nowMillis(), outcome)
-                context.storage.submit(on: context.loop) { store in try store.complete(queueCommand: id, at: now, result: result) }
-                    .whenFailure { [self] error in context.logger.error("queue command not marked", metadata: ["error": "\(error)"]) }
+                finished(command, outcome)
             }
         }
+    }
+
+    private func finished(_ command: SupervisorCommand, _ outcome: String) {
+        context.logger.info("queue: supervisor command", metadata: [
+            "tel.tenant": "\(command.tenantID)", "agent": "\(command.agent)", "action": "\(command.action.rawValue)", "result": "\(outcome)",
+        ])
+        let (id, now) = (command.id, context.clock.nowMillis())
+        context.storage.submit(on: context.loop) { store in try store.complete(queueCommand: id, at: now, result: outcome) }
+            .whenFailure { [self] error in context.logger.error("queue command not marked", metadata: ["error": "\(error)"]) }
     }
 
     /// Lines in a call that is not their queue call (the queue does not offer them calls
