@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // MARK: - Shared settings
@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "TelefoniaSIP", targets: ["TelefoniaSIP"]),
         .library(name: "TelefoniaMedia", targets: ["TelefoniaMedia"]),
         .library(name: "TelefoniaTesting", targets: ["TelefoniaTesting"]),
+        .library(name: "TelefoniaHTTP", targets: ["TelefoniaHTTP"]),
         .executable(name: "telefonia-server", targets: ["telefonia-server"]),
         .executable(name: "telefonia-sim", targets: ["telefonia-sim"]),
         .executable(name: "telefonia", targets: ["telefonia"]),
@@ -33,6 +34,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The panel (issue 11). No default traits: swift-configuration is not needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // MARK: - C libraries (system)
@@ -81,6 +85,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TelefoniaHTTP",
+            dependencies: [
+                "TelefoniaCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/static"), .copy("Resources/openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TelefoniaTesting",
             dependencies: [
                 "TelefoniaCore", "TelefoniaSIP",
@@ -96,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "telefonia-server",
             dependencies: [
-                "TelefoniaCore", "TelefoniaSIP", "TelefoniaStorage",
+                "TelefoniaCore", "TelefoniaSIP", "TelefoniaStorage", "TelefoniaHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -116,6 +135,7 @@ let package = Package(
             dependencies: [
                 "TelefoniaCore", "TelefoniaStorage", "TelefoniaMedia",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ],
             path: "Sources/Hosts/CLI",
             swiftSettings: swiftSettings
@@ -153,6 +173,11 @@ let package = Package(
                 "TelefoniaCore", "TelefoniaTesting",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TelefoniaHTTPTests",
+            dependencies: ["TelefoniaHTTP", "TelefoniaCore", "TelefoniaTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

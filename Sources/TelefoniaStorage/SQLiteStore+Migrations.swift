@@ -12,7 +12,7 @@ extension SQLiteStore {
     /// The schema, in order: the foundation's, then each feature's (kept in their own
     /// files so features can add tables without touching each other).
     static let migrations: [SQLiteMigration] = coreMigrations + ratingMigrations + reportMigrations + audioMigrations + roomMigrations
-        + recordingMigrations + callFlowMigrations + queueMigrations + campaignMigrations
+        + recordingMigrations + callFlowMigrations + queueMigrations + campaignMigrations + panelMigrations
 
     /// Configuration, registrations and call records.
     static let coreMigrations: [SQLiteMigration] = [

@@ -554,6 +554,8 @@ class TelefoniaServer:
         self.host = LOOPBACK
         self.sip_port = ports.block(1, 10)
         self.rtp_min, self.rtp_max = ports.rtp_range(100)
+        # The web panel (issue 11) on a port of its own per server.
+        self.http_port = ports.block(1, 10)
         self.proc: subprocess.Popen | None = None
         self._log_file = None
         self.env = {
@@ -562,6 +564,8 @@ class TelefoniaServer:
             "TELEFONIA_SIP_ADDRESS": self.host,
             "TELEFONIA_RTP_PORT_MIN": str(self.rtp_min),
             "TELEFONIA_RTP_PORT_MAX": str(self.rtp_max),
+            "TELEFONIA_HTTP_PORT": str(self.http_port),
+            "TELEFONIA_HTTP_ADDRESS": self.host,
             "TELEFONIA_RING_TIMEOUT": "20",
             "TELEFONIA_CALL_RING_TIMEOUT": "20",  # the config key's own spelling (call.ring_timeout)
             "TELEFONIA_MEDIA_TIMEOUT": "30",

@@ -176,13 +176,16 @@ import TelefoniaStorage
         try withCLI { cli in
             try cli.expectOutput(["trunk", "add", "carrier1", "--host", "sip.carrier.example", "--port", "5080", "--transport", "TCP",
                                   "--username", "acct", "--password", "pw"], "added trunk carrier1\n")
-            try cli.expectOutput(["trunk", "add", "backup", "--host", "198.51.100.7"], "added trunk backup\n")
+            try cli.expectOutput(["trunk", "add", "backup", "--host", "198.51.100.7", "--max-calls", "30"], "added trunk backup\n")
             try cli.expectOutput(["trunk", "list"], """
-                ID        HOST                 PORT  TRANSPORT  USERNAME
-                backup    198.51.100.7         5060  udp        -
-                carrier1  sip.carrier.example  5080  tcp        acct
+                ID        HOST                 PORT  TRANSPORT  USERNAME  MAX CALLS
+                backup    198.51.100.7         5060  udp        -         30
+                carrier1  sip.carrier.example  5080  tcp        acct      -
 
                 """)
+            try cli.expectError(["trunk", "change", "backup", "--max-calls", "100001"], "--max-calls must be 1 to 100000, got 100001")
+            try cli.expectOutput(["trunk", "change", "backup", "--max-calls", "0"], "changed trunk backup\n")
+            #expect(try cli.store().trunk(id: "backup")?.maxCalls == nil)
             #expect(try cli.store().trunk(id: "carrier1")?.password == "pw")
             try cli.expectError(["trunk", "add", "x", "--host", "h", "--username", "u"], "give both --username and --password, or neither")
             try cli.expectError(["trunk", "add", "x", "--host", "h", "--transport", "tls"], "--transport must be udp or tcp, not 'tls'")

@@ -5,6 +5,7 @@ import NIOPosix
 import ServiceLifecycle
 import UnixSignals
 import TelefoniaCore
+import TelefoniaHTTP
 import TelefoniaSIP
 import TelefoniaStorage
 
@@ -61,6 +62,16 @@ do {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
     }
+    if configuration.httpEnabled {
+        let users = try PanelBootstrap.createFirstUsers(
+            in: store, demoTenant: configuration.createDemoTenant ? configuration.defaultTenant : nil, cost: PanelConfiguration().bcryptCost,
+            now: Int64(Date().timeIntervalSince1970 * 1000))
+        if !users.isEmpty {
+            var text = "Panel users created (http://\(configuration.httpAddress):\(configuration.httpPort)/). Passwords are shown only now:\n"
+            for (user, password) in users { text += "  user \(user)  password \(password)\n" }
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
 } catch {
     FileHandle.standardError.write(Data("error: cannot open the database \(configuration.resolvedDatabasePath): \(error)\n".utf8))
     exit(1)
@@ -70,12 +81,21 @@ do {
 // own thread (StoreExecutor); a call from a loop thread is a bug (debug builds stop).
 SQLiteStore.forbiddenThread = { MultiThreadedEventLoopGroup.currentEventLoop != nil }
 let server = TelefoniaServer(configuration: configuration, store: store, logger: logger)
-// One ServiceGroup runs the server (and, later, the HTTP panel beside it); SIGTERM or
+// One ServiceGroup runs the server and the HTTP panel beside it; SIGTERM or
 // SIGINT starts a graceful shutdown: no new calls, calls in progress get `shutdown.grace`.
-let services = ServiceGroup(configuration: .init(
-    services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
+if configuration.httpEnabled {
+    var panel = PanelConfiguration()
+    panel.address = configuration.httpAddress
+    panel.port = configuration.httpPort
+    panel.secureCookies = configuration.httpSecureCookies
+    // The panel stops when the server does, and its failure (the port taken) stops the server.
+    services.append(.init(service: PanelServer(configuration: panel, store: store, logger: logger),
+                          successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+}
+let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
 do {
-    try await services.run()
+    try await group.run()
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     exit(1)

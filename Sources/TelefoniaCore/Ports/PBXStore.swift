@@ -4,4 +4,4 @@
 /// `SQLiteStore` and `MemoryStore` are both; a server is built over one, so no
 /// capability is discovered (or silently missing) at run time.
 public typealias PBXStore = Store & CallDataSource & TariffStore & RatingStore & RoomStore & RecordingStore
-    & LiveStore & ReportStore & AudioStore & CallFlowStore & QueueStore & CampaignStore & SettingsStore
+    & LiveStore & ReportStore & AudioStore & CallFlowStore & QueueStore & CampaignStore & SettingsStore & PanelStore

@@ -58,6 +58,9 @@ public final class MemoryStore: Store, @unchecked Sendable {
         /// Tenant id → name → campaign (`MemoryStore+Campaigns.swift`).
         var campaigns: [String: [String: Campaign]] = [:]
         var settings: [String: TenantSettings] = [:]
+        var panelUsers: [String: PanelUser] = [:]
+        var panelSessions: [String: PanelSession] = [:]
+        var audit: [AuditEntry] = []
         /// "tenant/campaign" → its mailing.
         var mailings: [String: [CampaignNumber]] = [:]
     }

@@ -73,6 +73,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// `register.keepalive_interval`: seconds between OPTIONS probes of each registered
     /// contact (online state and latency, L2); 0 turns probing off.
     public var keepAliveInterval = 30
+    /// The web panel and HTTP API (issue 11): on by default at http://127.0.0.1:8080.
+    public var httpEnabled = true
+    public var httpAddress = "127.0.0.1"
+    public var httpPort = 8080
+    /// Session cookies marked Secure (set when a TLS proxy fronts the panel).
+    public var httpSecureCookies = false
 
     public init() {}
 
@@ -107,6 +113,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "fraud.line_concurrent", "fraud.tenant_concurrent", "fraud.line_per_minute", "fraud.tenant_per_minute",
         "fraud.daily_international", "fraud.daily_national", "fraud.night_international",
         "sip.overload_occupancy", "sip.max_pending_store", "sip.max_calls", "sip.retry_after", "sip.max_queue_delay",
+        "http.enabled", "http.address", "http.port", "http.secure_cookies",
     ]
 
     /// Defaults, then the file (if any), then the environment.
@@ -173,6 +180,13 @@ public struct ServerConfiguration: Sendable, Equatable {
         if let v = values["demo"] { config.createDemoTenant = ["1", "true", "yes", "on"].contains(v.lowercased()) }
         if let v = try int("shutdown.grace") { config.shutdownGrace = v }
         if let v = try int("register.keepalive_interval") { config.keepAliveInterval = v }
+        if let v = values["http.enabled"] { config.httpEnabled = ["1", "true", "yes", "on"].contains(v.lowercased()) }
+        if let v = values["http.address"] { config.httpAddress = v }
+        if let v = try int("http.port") {
+            guard (1...65535).contains(v) else { throw Error(description: "http.port must be 1 to 65535, got \(v)") }
+            config.httpPort = v
+        }
+        if let v = values["http.secure_cookies"] { config.httpSecureCookies = ["1", "true", "yes", "on"].contains(v.lowercased()) }
         if let v = try int("fraud.line_concurrent") { config.fraud.lineConcurrent = v }
         if let v = try int("fraud.tenant_concurrent") { config.fraud.tenantConcurrent = v }
         if let v = try int("fraud.line_per_minute") { config.fraud.linePerMinute = v }

@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+import HTTPTypes
+import Hummingbird
+import TelefoniaCore
+
+/// Security headers on every answer: a CSP without inline script, no sniffing, no framing.
+struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var policy: String {
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+            + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[HTTPField.Name("Content-Security-Policy")!] = Self.policy
+        response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        return response
+    }
+}
+
+/// Errors become problem documents *returned* here, so the outer middleware (headers)
+/// still sees them.
+struct ProblemResponder<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await ProblemMiddleware<Context>().handle(request, context: context, next: next)
+        } catch let problem as Problem {
+            return try problem.response(from: request, context: context)
+        }
+    }
+}
+
+/// Finds the session of a request (bearer token, else the browser's cookie) and puts its
+/// user in the context. Changes made with a cookie must echo the session's CSRF token in
+/// `X-CSRF-Token` (the double-submit pattern: another site can make the browser send the
+/// cookie, not read the token); bearer tokens are not sent by browsers on their own.
+struct SessionMiddleware: RouterMiddleware {
+    typealias Context = PanelContext
+    let panel: PanelServer
+
+    func handle(_ request: Request, context: PanelContext, next: (Request, PanelContext) async throws -> Response) async throws -> Response {
+        var context = context
+        var token: String?
+        if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
+            token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        } else if let cookie = request.cookies[PanelServer.cookieName] {
+            token = cookie.value
+            context.viaCookie = true
+        }
+        if let token, token.count == 64, token.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
+           let (session, user) = try await panel.authenticate(token: token) {
+            context.session = session
+            context.user = user
+        } else {
+            context.viaCookie = false
+        }
+        if context.viaCookie, ![.get, .head, .options].contains(request.method),
+           request.headers[PanelServer.csrfHeader] != context.session?.csrf {
+            await panel.audit(context, "csrf", request.uri.path, tenantID: context.user?.tenantID, outcome: .denied,
+                              detail: "\(request.method.rawValue) without the session's X-CSRF-Token")
+            throw Problem.forbidden("a change from the browser must carry the session's X-CSRF-Token header")
+        }
+        return try await next(request, context)
+    }
+}

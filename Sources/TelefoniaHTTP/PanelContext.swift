@@ -1,0 +1,32 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import TelefoniaCore
+
+/// What a panel request carries between the middleware and the routes: who sent it
+/// (address, and once authenticated the user and session).
+public struct PanelContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The peer's IP address ("-" when unknown).
+    public let remoteIP: String
+    /// Set by `SessionMiddleware` for authenticated requests.
+    public var user: PanelUser?
+    public var session: PanelSession?
+    /// How the request authenticated: a browser's cookie (CSRF applies) or a bearer token.
+    public var viaCookie = false
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteIP = source.channel.remoteAddress?.ipAddress ?? "-"
+    }
+
+    /// Uploads (audio files) are limited by their own route; JSON bodies stay small.
+    public var maxUploadSize: Int { 64 * 1024 }
+
+    /// The authenticated user, or 401.
+    public func requireUser() throws -> PanelUser {
+        guard let user else { throw Problem(.unauthorized, "Log in first", detail: "this needs a session (cookie) or a bearer token") }
+        return user
+    }
+}

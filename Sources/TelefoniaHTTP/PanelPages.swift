@@ -1,0 +1,107 @@
+import Logging
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import TelefoniaCore
+
+/// The panel's pages (Brazilian Portuguese): server-rendered HTML, one small script of
+/// our own (no inline script: the CSP forbids it), our own CSS. The pages read the API
+/// with the session cookie and send the CSRF token on changes.
+extension PanelServer {
+    static let staticTypes = ["css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8", "svg": "image/svg+xml"]
+
+    func addPages(_ router: Router<PanelContext>) {
+        router.get("/") { _, context in
+            Response(status: .seeOther, headers: [.location: context.user == nil ? "/login" : "/painel"])
+        }
+        router.get("/login") { _, _ in Self.page(title: "Entrar", body: Self.loginBody, script: "login") }
+        router.get("/painel") { _, context in
+            guard let user = context.user else { return Response(status: .seeOther, headers: [.location: "/login"]) }
+            return Self.page(title: "Painel", body: Self.panelBody(user), script: "painel")
+        }
+        router.get("/static/:file") { _, context in
+            let file = try context.parameters.require("file")
+            guard file.range(of: "^[a-z0-9-]+\\.(css|js|svg)$", options: .regularExpression) != nil,
+                  let url = Bundle.module.url(forResource: file, withExtension: nil, subdirectory: "static"),
+                  let data = try? Data(contentsOf: url) else { throw Problem.notFound("no file \(file)") }
+            let type = Self.staticTypes[String(file.split(separator: ".").last ?? "")] ?? "application/octet-stream"
+            return Response(status: .ok, headers: [.contentType: type, .cacheControl: "max-age=300"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+    }
+
+    /// Escapes text for HTML (every value a page shows goes through it).
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    static func page(title: String, body: String, script: String) -> Response {
+        let html = """
+            <!doctype html>
+            <html lang="pt-BR">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escape(title)) · Telefonia</title>
+            <link rel="stylesheet" href="/static/panel.css">
+            <script src="/static/\(script).js" defer></script>
+            </head>
+            <body>
+            \(body)
+            </body>
+            </html>
+            """
+        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static let loginBody = """
+        <main class="login">
+        <h1>Telefonia em nuvem</h1>
+        <form id="login">
+        <label>Usuário <input name="username" autocomplete="username" required maxlength="64"></label>
+        <label>Senha <input name="password" type="password" autocomplete="current-password" required maxlength="128"></label>
+        <button type="submit">Entrar</button>
+        <p id="error" class="error" role="alert"></p>
+        </form>
+        </main>
+        """
+
+    /// The menus the user may see (a user without a permission does not get its menu).
+    static func panelBody(_ user: PanelUser) -> String {
+        let menus: [(PanelFeature, String, String)] = [
+            (.lines, "ramais", "Ramais"), (.calls, "chamadas", "Chamadas em curso"), (.reports, "relatorios", "Relatórios"),
+            (.users, "usuarios", "Usuários"), (.audit, "auditoria", "Auditoria"),
+        ]
+        let visible = menus.filter { user.may(.view, $0.0) }
+        let nav = visible.map { "<a href=\"#\($0.1)\" data-menu=\"\($0.1)\">\(escape($0.2))</a>" }.joined(separator: "\n")
+        let sections = visible.map { menu in
+            "<section id=\"\(menu.1)\" data-feature=\"\(menu.0.rawValue)\"><h2>\(escape(menu.2))</h2><div class=\"content\">Carregando…</div></section>"
+        }.joined(separator: "\n")
+        return """
+            <header>
+            <strong>Telefonia</strong>
+            <span class="who">\(escape(user.username))\(user.tenantID.map { " · " + escape($0) } ?? " · operadora")</span>
+            <button id="logout" type="button">Sair</button>
+            </header>
+            <nav>
+            \(nav)
+            </nav>
+            <main id="panel">
+            \(sections)
+            </main>
+            """
+    }
+}

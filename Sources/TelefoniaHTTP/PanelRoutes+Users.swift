@@ -1,0 +1,87 @@
+import Logging
+import Foundation
+import Hummingbird
+import TelefoniaCore
+
+/// Panel users and their permissions (P1, P3): a tenant's administrator manages its own
+/// users; the operator any tenant's (`?tenant=`).
+extension PanelServer {
+    struct UserView: Encodable {
+        var username: String
+        var tenant: String?
+        var role: String
+        var permissions: String
+        var disabled: Bool
+
+        init(_ user: PanelUser) {
+            username = user.username
+            tenant = user.tenantID
+            role = user.role.rawValue
+            permissions = user.permissions.text
+            disabled = user.disabled
+        }
+    }
+
+    struct NewUser: Decodable {
+        var username: String
+        var password: String
+        var role: String?
+        /// "lines=change,reports=view,listen".
+        var permissions: String?
+    }
+
+    func addUserRoutes(_ router: Router<PanelContext>) {
+        router.get("/api/v1/users") { [self] request, context in
+            let user = try await require(context, .view, .users, action: "user.list")
+            let tenant = try tenant(of: user, request)
+            let users = try await db { try $0.panelUsers(tenantID: tenant) }
+            return try json(Page(users.map(UserView.init), request: request))
+        }
+        router.post("/api/v1/users") { [self] request, context in
+            let user = try await require(context, .change, .users, action: "user.create")
+            let tenant = try tenant(of: user, request)
+            let body = try await request.decode(as: NewUser.self, context: context)
+            guard PanelUser.isValidUsername(body.username) else {
+                throw Problem.invalid("user name must be 3 to 64 letters, digits, '.', '_', '-' or '@'")
+            }
+            guard (10...128).contains(body.password.count) else { throw Problem.invalid("the password must be 10 to 128 characters") }
+            guard let role = PanelUser.Role(rawValue: body.role ?? "user"), role != .operator else {
+                throw Problem.invalid("role must be admin or user")
+            }
+            // Only an administrator (or the operator) makes administrators.
+            if role == .admin, user.role == .user {
+                await audit(context, "user.create", body.username, tenantID: tenant, outcome: .denied, detail: "a user may not make an administrator")
+                throw Problem.forbidden("only an administrator makes administrators")
+            }
+            guard let permissions = PanelPermissions(text: body.permissions ?? "") else {
+                throw Problem.invalid("permissions are feature=view|change, comma separated; features: "
+                                      + PanelFeature.allCases.filter { $0 != .operator }.map(\.rawValue).joined(separator: ", "))
+            }
+            let password = body.password
+            let hash = try await offload { [self] in hashPassword(password) }
+            let created = PanelUser(username: body.username, tenantID: tenant, role: role, permissions: permissions, passwordHash: hash,
+                                    createdAt: now())
+            try await db { store in
+                guard try store.panelUser(username: created.username) == nil else {
+                    throw Problem(.conflict, "Already exists", detail: "user name \(created.username) is taken")
+                }
+                try store.save(created)
+            }
+            await audit(context, "user.create", created.username, tenantID: tenant, outcome: .ok, detail: "role \(role.rawValue) \(permissions.text)")
+            return try json(UserView(created), status: .created)
+        }
+        router.delete("/api/v1/users/:name") { [self] request, context in
+            let name = try context.parameters.require("name")
+            let user = try await require(context, .change, .users, action: "user.delete", object: name)
+            let tenant = try tenant(of: user, request)
+            guard name != user.username else { throw Problem.invalid("you cannot remove yourself") }
+            try await db { store in
+                // Another tenant's user is as missing as one that never was.
+                guard let found = try store.panelUser(username: name), found.tenantID == tenant else { throw Problem.notFound("no user \(name)") }
+                try store.removePanelUser(username: name)
+            }
+            await audit(context, "user.delete", name, tenantID: tenant, outcome: .ok)
+            return Response(status: .noContent)
+        }
+    }
+}

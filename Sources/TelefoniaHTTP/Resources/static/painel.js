@@ -1,0 +1,94 @@
+// The panel page: fills each section the user may see from the API, and keeps the live
+// calls current. Every value goes into the page as text, never as HTML.
+"use strict";
+
+async function api(path, options = {}) {
+  const headers = Object.assign({}, options.headers || {});
+  if (options.method && options.method !== "GET") {
+    headers["X-CSRF-Token"] = sessionStorage.getItem("csrf") || "";
+  }
+  const answer = await fetch(path, Object.assign({}, options, { headers, credentials: "same-origin" }));
+  if (answer.status === 401) { window.location.assign("/login"); throw new Error("logged out"); }
+  return answer;
+}
+
+function table(columns, rows) {
+  const element = document.createElement("table");
+  const head = element.createTHead().insertRow();
+  for (const [title] of columns) { const th = document.createElement("th"); th.textContent = title; head.appendChild(th); }
+  const body = element.createTBody();
+  for (const row of rows) {
+    const tr = body.insertRow();
+    for (const [, value] of columns) { tr.insertCell().textContent = value(row) ?? ""; }
+  }
+  return element;
+}
+
+function show(id, element) {
+  const section = document.getElementById(id);
+  if (!section) return;
+  const content = section.querySelector(".content");
+  content.replaceChildren(element);
+}
+
+function emptyNote(text) { const p = document.createElement("p"); p.className = "empty"; p.textContent = text; return p; }
+
+const since = (ms) => { const s = Math.max(0, Math.round((Date.now() - ms) / 1000)); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`; };
+
+async function loadLines() {
+  const answer = await api("/api/v1/lines?per_page=1000");
+  if (!answer.ok) return;
+  const page = await answer.json();
+  show("ramais", page.items.length ? table([["Ramal", (l) => l.extension], ["Nome", (l) => l.name], ["Permissões", (l) => l.permissions.join(", ")]], page.items) : emptyNote("Nenhum ramal."));
+}
+
+async function loadCalls() {
+  const answer = await api("/api/v1/calls?per_page=1000");
+  if (!answer.ok) return;
+  const page = await answer.json();
+  const view = page.items.length
+    ? table([["Ramal", (c) => c.line], ["Origem", (c) => c.caller], ["Destino", (c) => c.dialled], ["Tipo", (c) => c.kind], ["Estado", (c) => c.state], ["Duração", (c) => since(c.answered_at || c.started_at)]], page.items)
+    : emptyNote("Nenhuma chamada em curso.");
+  view.id = "live-calls";
+  view.dataset.count = String(page.items.length);
+  show("chamadas", view);
+}
+
+async function loadUsers() {
+  const answer = await api("/api/v1/users");
+  if (!answer.ok) return;
+  const page = await answer.json();
+  show("usuarios", table([["Usuário", (u) => u.username], ["Papel", (u) => u.role], ["Permissões", (u) => u.permissions]], page.items));
+}
+
+async function loadAudit() {
+  const answer = await api("/api/v1/audit?per_page=20");
+  if (!answer.ok) return;
+  const page = await answer.json();
+  show("auditoria", table([["Quando", (e) => new Date(e.at).toLocaleString("pt-BR")], ["Usuário", (e) => e.user], ["Ação", (e) => e.action], ["Objeto", (e) => e.object], ["Resultado", (e) => e.outcome], ["IP", (e) => e.sourceIP]], page.items));
+}
+
+function loadReports() {
+  const link = document.createElement("a");
+  link.href = "/api/v1/cdrs?format=csv";
+  link.textContent = "Baixar as chamadas (CSV)";
+  link.id = "cdr-csv";
+  show("relatorios", link);
+}
+
+document.getElementById("logout").addEventListener("click", async () => {
+  await api("/api/v1/logout", { method: "POST" });
+  sessionStorage.removeItem("csrf");
+  window.location.assign("/login");
+});
+
+async function start() {
+  if (!sessionStorage.getItem("csrf")) {
+    const me = await api("/api/v1/me");
+    if (me.ok) sessionStorage.setItem("csrf", (await me.json()).csrf || "");
+  }
+  const loaders = { ramais: loadLines, chamadas: loadCalls, usuarios: loadUsers, auditoria: loadAudit, relatorios: loadReports };
+  for (const [id, load] of Object.entries(loaders)) { if (document.getElementById(id)) load(); }
+  if (document.getElementById("chamadas")) setInterval(loadCalls, 1000);
+}
+start();

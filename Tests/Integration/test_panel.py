@@ -1,0 +1,184 @@
+"""The web panel and HTTP API (issue 11) against the real server: login and its limits,
+sessions (bearer and cookie + CSRF), permissions and the audit log, tenant isolation,
+lines, live calls from a real call, call records as CSV. Standard library HTTP only."""
+
+from __future__ import annotations
+
+import csv
+import http.cookiejar
+import io
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+import telefonia_harness as h
+
+
+class Api:
+    """A client of one server's panel: JSON in and out, a cookie jar, optional bearer token."""
+
+    def __init__(self, pbx, token: str | None = None):
+        self.base = f"http://{pbx.server.host}:{pbx.server.http_port}"
+        self.token = token
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def call(self, method: str, path: str, body=None, headers: dict | None = None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if self.token:
+            request.add_header("Authorization", f"Bearer {self.token}")
+        for key, value in (headers or {}).items():
+            request.add_header(key, value)
+        try:
+            with self.opener.open(request, timeout=10) as answer:
+                return answer.status, dict(answer.headers), answer.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+
+    def json(self, method: str, path: str, body=None, headers: dict | None = None):
+        status, headers_, raw = self.call(method, path, body, headers)
+        return status, (json.loads(raw) if raw else None), headers_
+
+    def login(self, username: str, password: str):
+        status, body, _ = self.json("POST", "/api/v1/login", {"username": username, "password": password})
+        return status, body
+
+
+def operator_password(pbx) -> str:
+    """The first start's generated operator password, from the server's output."""
+    text = pbx.server.log_path.read_text(errors="replace")
+    found = re.search(r"user operador\s+password (\S+)", text)
+    assert found, "the server printed no operator password on first start"
+    return found.group(1)
+
+
+@pytest.fixture
+def panel(pbx):
+    h.wait_until(lambda: Api(pbx).call("GET", "/health")[0] == 200, 20, what="the panel answering /health")
+    return pbx
+
+
+def test_login_sessions_permissions_and_audit(panel):
+    pbx = panel
+    api = Api(pbx)
+    status, headers, _ = api.call("GET", "/health")
+    assert status == 200
+    assert "script-src 'self'" in headers["Content-Security-Policy"] and headers["X-Content-Type-Options"] == "nosniff"
+    status, body, headers = api.json("GET", "/api/v1/lines")
+    assert status == 401 and headers["Content-Type"] == "application/problem+json" and body["status"] == 401
+
+    # The operator (first start) adds a tenant administrator through the CLI's twin, the API.
+    status, body = api.login("operador", operator_password(pbx))
+    assert status == 200, body
+    operator = Api(pbx, token=body["token"])
+    status, body, _ = operator.json("POST", "/api/v1/users?tenant=demo",
+                                    {"username": "admin@demo", "password": "segredo-do-admin", "role": "admin"})
+    assert status == 201, body
+
+    # Cookie session: changes need the CSRF token.
+    pbx.server.cli("user", "add", "chefe", "--tenant", "demo", "--role", "admin", "--password", "outro-segredo-1")
+    browser = Api(pbx)
+    status, body = browser.login("chefe", "outro-segredo-1")
+    assert status == 200, body
+    csrf = body["user"]["csrf"]
+    new_line = {"extension": "1050", "password": "senha-sip-1050", "name": "Recepção"}
+    status, body, _ = browser.json("POST", "/api/v1/lines", new_line)
+    assert status == 403 and "X-CSRF-Token" in body["detail"]
+    status, body, _ = browser.json("POST", "/api/v1/lines", new_line, {"X-CSRF-Token": csrf})
+    assert status == 201 and body["extension"] == "1050", body
+    assert "1050" in pbx.server.cli("line", "list", "--tenant", "demo").stdout
+    status, body, _ = browser.json("POST", "/api/v1/lines", dict(new_line, permissions=["international"]), {"X-CSRF-Token": csrf})
+    assert status == 403, "line permissions are the operator's"
+
+    # A user allowed only the live calls: no lines menu, 403 from the lines route, denied try audited.
+    pbx.server.cli("user", "add", "atendente", "--tenant", "demo", "--role", "user", "--permissions", "calls=view",
+                   "--password", "senha-atendente")
+    clerk = Api(pbx)
+    status, body = clerk.login("atendente", "senha-atendente")
+    assert status == 200 and body["user"]["permissions"] == {"calls": "view"}
+    status, _, page = clerk.call("GET", "/painel")
+    assert status == 200 and b'data-menu="chamadas"' in page and b'data-menu="ramais"' not in page
+    assert clerk.json("GET", "/api/v1/lines")[0] == 403
+    assert clerk.json("GET", "/api/v1/calls")[0] == 200
+    audit = pbx.server.cli("audit", "--tenant", "demo").stdout
+    assert re.search(r"atendente\s+line\.list.*denied", audit), audit
+    assert re.search(r"chefe\s+line\.create\s+line 1050.*ok", audit), audit
+    assert "csrf" in audit and "login" in audit
+
+    # Logging out ends the session.
+    assert browser.json("POST", "/api/v1/logout", headers={"X-CSRF-Token": csrf})[0] == 204
+    assert browser.json("GET", "/api/v1/me")[0] == 401
+
+
+def test_wrong_passwords_are_refused_then_held_back(panel):
+    """Wrong passwords get 401 (an unknown user name too); after five from one address
+    within five minutes it is held back with 429 and Retry-After, even with the right
+    password; every try is in the audit log."""
+    pbx = panel
+    pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
+    client = Api(pbx)
+    assert client.login("ninguem", "errada-errada")[0] == 401
+    for _ in range(4):
+        assert client.login("admin@demo", "errada-errada")[0] == 401
+    status, _, headers = client.json("POST", "/api/v1/login", {"username": "admin@demo", "password": "segredo-do-admin"})
+    assert status == 429 and int(headers["Retry-After"]) > 0
+    audit = pbx.server.cli("audit", "--action", "login", "--limit", "10").stdout
+    assert len(re.findall(r"denied", audit)) == 6, audit
+    assert "too many failed logins" in audit and "wrong user name or password" in audit
+
+
+def test_tenants_never_see_each_other(panel):
+    """Tenant "outra" and its administrator: demo's line 1000 is not found through its
+    session (404), its own list holds only its lines, its users list only its users."""
+    pbx = panel
+    pbx.server.cli("tenant", "add", "outra", "--domain", "outra.test", "--name", "Outra")
+    pbx.server.cli("line", "add", "2000", "--tenant", "outra", "--password", "secret2000")
+    pbx.server.cli("user", "add", "admin@outra", "--tenant", "outra", "--role", "admin", "--password", "segredo-da-outra")
+    api = Api(pbx)
+    status, body = api.login("admin@outra", "segredo-da-outra")
+    assert status == 200
+    api.token = body["token"]
+    assert api.json("GET", "/api/v1/lines/1000")[0] == 404
+    assert api.json("GET", "/api/v1/lines/1000?tenant=demo")[0] == 404, "the tenant comes from the session, not the request"
+    assert api.json("DELETE", "/api/v1/lines/1000")[0] == 404
+    status, body, _ = api.json("GET", "/api/v1/lines")
+    assert [line["extension"] for line in body["items"]] == ["2000"]
+    assert "1000" in pbx.server.cli("line", "list", "--tenant", "demo").stdout, "demo's line is still there"
+
+
+@pytest.mark.timeout(90)
+def test_live_calls_and_records_csv(panel, phones):
+    """A real call between two baresip phones is listed by /api/v1/calls while it is up
+    and gone once it ends; its record comes back in the CSV export."""
+    pbx = panel
+    pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
+    api = Api(pbx)
+    status, body = api.login("admin@demo", "segredo-do-admin")
+    assert status == 200
+    api.token = body["token"]
+    caller = phones.line("1000", pbx)
+    callee = phones.line("1001", pbx, answermode="auto")
+    caller.dial(pbx.uri("1001"))
+    caller.wait_for("CALL_ESTABLISHED", 10)
+    calls = h.wait_until(lambda: (lambda b: b["items"] if b and b["items"] else None)(api.json("GET", "/api/v1/calls")[1]), 10,
+                         what="the call in /api/v1/calls")
+    assert calls[0]["line"] == "1000" and calls[0]["dialled"] == "1001", calls
+    time.sleep(1.0)
+    caller.hangup()
+    caller.wait_for("CALL_CLOSED", 5)
+    h.wait_until(lambda: api.json("GET", "/api/v1/calls")[1]["items"] == [], 10, what="the call gone from /api/v1/calls")
+    status, headers, raw = api.call("GET", "/api/v1/cdrs?format=csv")
+    assert status == 200 and headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(raw.decode())))
+    assert any(r["LINE"] == "1000" and r["DIALLED"] == "1001" and r["DISPOSITION"] == "ANSWERED" for r in rows), rows
+    status, body, _ = api.json("GET", "/api/v1/cdrs?per_page=1")
+    assert status == 200 and len(body["items"]) == 1
+    status, _, raw = api.call("GET", "/openapi.yaml")
+    assert status == 200 and raw.startswith(b"openapi: 3.1.0")

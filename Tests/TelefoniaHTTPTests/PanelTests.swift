@@ -1,0 +1,56 @@
+import Testing
+import TelefoniaCore
+@testable import TelefoniaHTTP
+
+@Suite struct PanelPermissionTests {
+    /// Users get what their permissions grant (change implies view); admins all of their
+    /// tenant's menus; only operators the operator's pages; a disabled user nothing.
+    @Test func whoMayDoWhat() throws {
+        let grants = try #require(PanelPermissions(text: "lines=change,reports=view,listen"))
+        #expect(grants.text == "lines=change,listen=change,reports=view")
+        let user = PanelUser(username: "ana", tenantID: "acme", role: .user, permissions: grants, passwordHash: "$2b$x", createdAt: 0)
+        #expect(user.may(.change, .lines) && user.may(.view, .lines))
+        #expect(user.may(.view, .reports) && !user.may(.change, .reports))
+        #expect(!user.may(.view, .recordings) && !user.may(.view, .operator))
+        let admin = PanelUser(username: "chefe", tenantID: "acme", role: .admin, passwordHash: "$2b$x", createdAt: 0)
+        #expect(admin.may(.change, .recordings) && !admin.may(.view, .operator))
+        let op = PanelUser(username: "operador", tenantID: nil, role: .operator, passwordHash: "$2b$x", createdAt: 0)
+        #expect(op.may(.change, .operator))
+        var disabled = admin
+        disabled.disabled = true
+        #expect(!disabled.may(.view, .lines))
+        #expect(PanelPermissions(text: "lines=own") == nil && PanelPermissions(text: "operator") == nil && PanelPermissions(text: "nada") == nil)
+    }
+
+    @Test func usersAreCheckedBeforeSaving() {
+        let good = PanelUser(username: "admin@demo", tenantID: "demo", role: .admin, passwordHash: "$2b$11$abc", createdAt: 0)
+        #expect(good.problem() == nil)
+        var bad = good
+        bad.username = "-x"
+        #expect(bad.problem() != nil)
+        bad = good
+        bad.tenantID = nil
+        #expect(bad.problem() == "a admin belongs to a tenant")
+        bad = good
+        bad.passwordHash = "plain"
+        #expect(bad.problem() == "the password must be stored as a bcrypt hash")
+        #expect(!PanelUser.isValidUsername("<script>") && !PanelUser.isValidUsername("ab"))
+    }
+
+    /// Every value a page shows is escaped.
+    @Test func pagesEscapeText() {
+        #expect(PanelServer.escape("<a href=\"x\">'&'</a>") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
+        let hostile = PanelUser(username: "x<b>", tenantID: "t\"><script>", role: .admin, passwordHash: "$2b$", createdAt: 0)
+        let body = PanelServer.panelBody(hostile)
+        #expect(!body.contains("<script>") && !body.contains("x<b>"))
+    }
+
+    /// A user without a permission does not get its menu.
+    @Test func menusFollowPermissions() throws {
+        let user = PanelUser(username: "ana", tenantID: "acme", role: .user, permissions: try #require(PanelPermissions(text: "calls=view")),
+                             passwordHash: "$2b$x", createdAt: 0)
+        let body = PanelServer.panelBody(user)
+        #expect(body.contains("data-menu=\"chamadas\""))
+        #expect(!body.contains("data-menu=\"ramais\"") && !body.contains("data-menu=\"usuarios\""))
+    }
+}
