@@ -1,8 +1,25 @@
 import Foundation
 import Logging
 import HTTPTypes
+import Metrics
 import Hummingbird
 import TelefoniaCore
+
+/// Counts answers by status class (`telefonia_http_requests{status="2xx"}`).
+struct RequestCounterMiddleware<Context: RequestContext>: RouterMiddleware {
+    let counters = Dictionary(uniqueKeysWithValues: (1...5).map { ($0, Counter(label: "telefonia.http.requests", dimensions: [("status", "\($0)xx")])) })
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            let response = try await next(request, context)
+            counters[response.status.code / 100]?.increment()
+            return response
+        } catch {
+            counters[5]?.increment()
+            throw error
+        }
+    }
+}
 
 /// Security headers on every answer: a CSP without inline script, no sniffing, no framing.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {

@@ -40,6 +40,7 @@ struct Page<Item: Encodable>: Encodable {
 extension PanelServer {
     func makeRouter() -> Router<PanelContext> {
         let router = Router(context: PanelContext.self)
+        router.add(middleware: RequestCounterMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ProblemResponder())
         router.add(middleware: SessionMiddleware(panel: self))
@@ -47,6 +48,14 @@ extension PanelServer {
         let openAPI = Bundle.module.url(forResource: "openapi", withExtension: "yaml").flatMap { try? Data(contentsOf: $0) } ?? Data()
         router.get("/openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: openAPI)))
+        }
+        if let metrics {
+            // For a Prometheus server: no session (it holds no tenant's data, only counts);
+            // bind the panel to an internal address when that matters.
+            router.get("/metrics") { _, _ in
+                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                         body: .init(byteBuffer: ByteBuffer(bytes: metrics())))
+            }
         }
         addAuthRoutes(router)
         addLineRoutes(router)

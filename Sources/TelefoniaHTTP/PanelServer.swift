@@ -43,8 +43,13 @@ public final class PanelServer: Service, Sendable {
     /// Checked against when the user name does not exist, so a wrong name costs what a wrong password does.
     let dummyHash: String
 
-    public init(configuration: PanelConfiguration, store: any PBXStore, clock: any WallClock = SystemWallClock(), logger: Logger) {
+    /// The process's metrics in Prometheus text format, served at `/metrics` (nil: 404).
+    let metrics: (@Sendable () -> [UInt8])?
+
+    public init(configuration: PanelConfiguration, store: any PBXStore, clock: any WallClock = SystemWallClock(), logger: Logger,
+                metrics: (@Sendable () -> [UInt8])? = nil) {
         self.configuration = configuration
+        self.metrics = metrics
         self.store = store
         self.clock = clock
         self.logger = logger

@@ -156,15 +156,23 @@ def test_tenants_never_see_each_other(panel):
 @pytest.mark.timeout(90)
 def test_live_calls_and_records_csv(panel, phones):
     """A real call between two baresip phones is listed by /api/v1/calls while it is up
-    and gone once it ends; its record comes back in the CSV export."""
+    and gone once it ends; /metrics counts it (Prometheus text); its record comes back
+    in the CSV export."""
     pbx = panel
     pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
     api = Api(pbx)
     status, body = api.login("admin@demo", "segredo-do-admin")
     assert status == 200
     api.token = body["token"]
+    def ended_answered() -> float:
+        status, _, raw = Api(pbx).call("GET", "/metrics")
+        assert status == 200
+        found = re.search(r'^telefonia_calls_ended\{disposition="ANSWERED"\} (\d+(?:\.\d+)?)$', raw.decode(), re.M)
+        return float(found.group(1)) if found else 0.0
+
+    before = ended_answered()
     caller = phones.line("1000", pbx)
-    callee = phones.line("1001", pbx, answermode="auto")
+    phones.line("1001", pbx, answermode="auto")
     caller.dial(pbx.uri("1001"))
     caller.wait_for("CALL_ESTABLISHED", 10)
     calls = h.wait_until(lambda: (lambda b: b["items"] if b and b["items"] else None)(api.json("GET", "/api/v1/calls")[1]), 10,
@@ -174,6 +182,8 @@ def test_live_calls_and_records_csv(panel, phones):
     caller.hangup()
     caller.wait_for("CALL_CLOSED", 5)
     h.wait_until(lambda: api.json("GET", "/api/v1/calls")[1]["items"] == [], 10, what="the call gone from /api/v1/calls")
+    assert ended_answered() == before + 1, "/metrics counts the answered call"
+    assert re.search(r'^telefonia_http_requests\{status="2xx"\} \d+', Api(pbx).call("GET", "/metrics")[2].decode(), re.M)
     status, headers, raw = api.call("GET", "/api/v1/cdrs?format=csv")
     assert status == 200 and headers["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(raw.decode())))

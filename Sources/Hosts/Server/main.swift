@@ -1,6 +1,8 @@
 import Dispatch
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import NIOPosix
 import ServiceLifecycle
 import UnixSignals
@@ -18,6 +20,13 @@ LoggingSystem.bootstrap { label in
     return handler
 }
 let logger = Logger(label: "telefonia")
+
+// swift-metrics goes to Prometheus, scraped at the panel's /metrics ("telefonia.calls.ended"
+// becomes telefonia_calls_ended). Before anything makes a metric.
+let metricsRegistry = PrometheusCollectorRegistry()
+var metricsFactory = PrometheusMetricsFactory(registry: metricsRegistry)
+metricsFactory.nameAndLabelSanitizer = { name, labels in (name.replacingOccurrences(of: ".", with: "_"), labels) }
+MetricsSystem.bootstrap(metricsFactory)
 
 var configFile: String?
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
@@ -90,7 +99,7 @@ if configuration.httpEnabled {
     panel.port = configuration.httpPort
     panel.secureCookies = configuration.httpSecureCookies
     // The panel stops when the server does, and its failure (the port taken) stops the server.
-    services.append(.init(service: PanelServer(configuration: panel, store: store, logger: logger),
+    services.append(.init(service: PanelServer(configuration: panel, store: store, logger: logger, metrics: { metricsRegistry.emitToBuffer() }),
                           successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
 }
 let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
