@@ -13,7 +13,8 @@ MODE="${1:-test}"
 
 APT_PACKAGES=(libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev pkg-config espeak-ng sox tzdata)
 if [ "$MODE" != "--run" ]; then
-  APT_PACKAGES+=(baresip-core lame python3-pip sip-tester)
+  # chromium + chromium-driver: the panel's browser tests (Selenium drives them).
+  APT_PACKAGES+=(baresip-core lame python3-pip sip-tester chromium chromium-driver)
 fi
 
 missing=()
@@ -38,8 +39,8 @@ fi
 
 PYTHON="${PYTHON:-python3}"
 # pjsua2-python: a scripted SIP phone (DTMF as RFC 4733 events or SIP INFO).
-PY_PACKAGES=(pytest numpy pjsua2-python)
-if "$PYTHON" -c "import pytest, numpy, pjsua2" 2>/dev/null; then
+PY_PACKAGES=(pytest numpy pjsua2-python selenium schemathesis)
+if "$PYTHON" -c "import pytest, numpy, pjsua2, selenium, schemathesis" 2>/dev/null; then
   echo "install-deps: Python packages present ($("$PYTHON" --version 2>&1))"
 else
   echo "install-deps: pip installing ${PY_PACKAGES[*]} for $("$PYTHON" --version 2>&1)"
