@@ -35,11 +35,53 @@ function emptyNote(text) { const p = document.createElement("p"); p.className = 
 
 const since = (ms) => { const s = Math.max(0, Math.round((Date.now() - ms) / 1000)); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`; };
 
+function lineForm() {
+  const form = document.createElement("form");
+  form.id = "new-line";
+  for (const [name, label, type] of [["extension", "Ramal", "text"], ["name", "Nome", "text"], ["password", "Senha SIP", "password"]]) {
+    const field = document.createElement("label");
+    field.textContent = label + " ";
+    const input = document.createElement("input");
+    input.name = name;
+    input.type = type;
+    if (name !== "name") input.required = true;
+    field.appendChild(input);
+    form.appendChild(field);
+  }
+  const button = document.createElement("button");
+  button.type = "submit";
+  button.textContent = "Adicionar ramal";
+  form.appendChild(button);
+  const message = document.createElement("p");
+  message.className = "error";
+  message.setAttribute("role", "alert");
+  form.appendChild(message);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    message.textContent = "";
+    const body = { extension: form.extension.value, password: form.password.value };
+    if (form.name.value) body.name = form.name.value;
+    const answer = await api("/api/v1/lines", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    if (answer.ok) { loadLines(); return; }
+    const problem = await answer.json().catch(() => ({}));
+    message.textContent = problem.detail || problem.title || "Não foi possível adicionar o ramal.";
+  });
+  return form;
+}
+
 async function loadLines() {
   const answer = await api("/api/v1/lines?per_page=1000");
   if (!answer.ok) return;
   const page = await answer.json();
-  show("ramais", page.items.length ? table([["Ramal", (l) => l.extension], ["Nome", (l) => l.name], ["Permissões", (l) => l.permissions.join(", ")]], page.items) : emptyNote("Nenhum ramal."));
+  const list = page.items.length
+    ? table([["Ramal", (l) => l.extension], ["Nome", (l) => l.name], ["Permissões", (l) => l.permissions.join(", ")]], page.items)
+    : emptyNote("Nenhum ramal.");
+  list.id = "lines";
+  const wrapper = document.createElement("div");
+  wrapper.appendChild(list);
+  const me = window.panelUser;
+  if (me && (me.permissions.lines === "change")) wrapper.appendChild(lineForm());
+  show("ramais", wrapper);
 }
 
 async function loadCalls() {
@@ -83,9 +125,10 @@ document.getElementById("logout").addEventListener("click", async () => {
 });
 
 async function start() {
-  if (!sessionStorage.getItem("csrf")) {
-    const me = await api("/api/v1/me");
-    if (me.ok) sessionStorage.setItem("csrf", (await me.json()).csrf || "");
+  const me = await api("/api/v1/me");
+  if (me.ok) {
+    window.panelUser = await me.json();
+    sessionStorage.setItem("csrf", window.panelUser.csrf || "");
   }
   const loaders = { ramais: loadLines, chamadas: loadCalls, usuarios: loadUsers, auditoria: loadAudit, relatorios: loadReports };
   for (const [id, load] of Object.entries(loaders)) { if (document.getElementById(id)) load(); }

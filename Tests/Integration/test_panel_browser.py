@@ -1,0 +1,128 @@
+"""The panel in a real browser: Debian's Chromium, headless, driven by Selenium with
+Debian's chromium-driver. Log in (a wrong password first), add a line from the page,
+watch a real call between two phones appear on the live calls and go without a reload,
+download the call records' CSV, and a user without the lines permission sees no such
+menu. Screenshots go to the test's folder (TELEFONIA_SCREENSHOTS=DIR copies them there
+too, as `docs/screenshots/` was made)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+import telefonia_harness as h
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is installed by scripts/install-deps.sh")
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+@pytest.fixture
+def browser(tmp_path):
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=pt-BR"):
+        options.add_argument(flag)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.downloads = downloads
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def shot(driver, pbx, name: str) -> None:
+    path = pbx.server.workdir / f"{name}.png"
+    driver.save_screenshot(str(path))
+    extra = os.environ.get("TELEFONIA_SCREENSHOTS")
+    if extra:
+        Path(extra).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(extra) / f"{name}.png")
+
+
+def log_in(driver, base: str, user: str, password: str) -> None:
+    driver.get(base + "/login")
+    form = WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.ID, "login")))
+    form.find_element(By.NAME, "username").clear()
+    form.find_element(By.NAME, "username").send_keys(user)
+    form.find_element(By.NAME, "password").clear()
+    form.find_element(By.NAME, "password").send_keys(password)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+
+@pytest.mark.timeout(180)
+def test_the_panel_in_a_browser(pbx, phones, browser):
+    base = f"http://{pbx.server.host}:{pbx.server.http_port}"
+    h.wait_until(lambda: __import__("urllib.request").request.urlopen(base + "/health", timeout=2).status == 200, 20,
+                 what="the panel")
+    pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
+    pbx.server.cli("user", "add", "atendente", "--tenant", "demo", "--role", "user", "--permissions", "calls=view",
+                   "--password", "senha-atendente")
+    wait = WebDriverWait(browser, 15)
+
+    log_in(browser, base, "admin@demo", "senha-errada-1")
+    wait.until(EC.text_to_be_present_in_element((By.ID, "error"), "Usuário ou senha incorretos."))
+    shot(browser, pbx, "login-recusado")
+    log_in(browser, base, "admin@demo", "segredo-do-admin")
+    wait.until(EC.url_contains("/painel"))
+    wait.until(EC.presence_of_element_located((By.ID, "lines")))
+    assert "1003" in browser.find_element(By.ID, "lines").text
+    shot(browser, pbx, "painel")
+
+    # A line added from the page is in the list and in the server's store.
+    form = wait.until(EC.presence_of_element_located((By.ID, "new-line")))
+    form.find_element(By.NAME, "extension").send_keys("1060")
+    form.find_element(By.NAME, "name").send_keys("Recepção")
+    form.find_element(By.NAME, "password").send_keys("senha-sip-1060")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(EC.text_to_be_present_in_element((By.ID, "lines"), "Recepção"))
+    assert "1060" in pbx.server.cli("line", "list", "--tenant", "demo").stdout
+
+    # A real call shows on the live calls while it is up, and goes when it ends: no reload.
+    caller = phones.line("1000", pbx)
+    phones.line("1001", pbx, answermode="auto")
+    browser.execute_script("window.__sameDocument = true")
+    caller.dial(pbx.uri("1001"))
+    caller.wait_for("CALL_ESTABLISHED", 10)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#live-calls[data-count='1']"))
+    row = browser.find_element(By.ID, "live-calls").text
+    assert "1000" in row and "1001" in row, row
+    shot(browser, pbx, "chamadas-em-curso")
+    time.sleep(1.0)
+    caller.hangup()
+    caller.wait_for("CALL_CLOSED", 5)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#live-calls[data-count='0']"))
+    assert browser.execute_script("return window.__sameDocument === true"), "the page was reloaded"
+
+    # The call records' CSV, downloaded by the browser and read back.
+    browser.find_element(By.ID, "cdr-csv").click()
+    deadline = time.monotonic() + 15
+    files: list[Path] = []
+    while time.monotonic() < deadline:
+        files = [f for f in browser.downloads.iterdir() if f.suffix == ".csv"]
+        if files:
+            break
+        time.sleep(0.2)
+    assert files, f"no CSV downloaded: {list(browser.downloads.iterdir())}"
+    rows = list(csv.DictReader(files[0].open(encoding="utf-8")))
+    assert any(r["LINE"] == "1000" and r["DIALLED"] == "1001" and r["DISPOSITION"] == "ANSWERED" for r in rows), rows
+
+    # A user allowed only the live calls sees no lines menu.
+    browser.find_element(By.ID, "logout").click()
+    wait.until(EC.url_contains("/login"))
+    log_in(browser, base, "atendente", "senha-atendente")
+    wait.until(EC.url_contains("/painel"))
+    menus = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav a")]
+    assert menus == ["Chamadas em curso"], menus
+    shot(browser, pbx, "painel-atendente")
