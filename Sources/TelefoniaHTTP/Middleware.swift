@@ -81,6 +81,14 @@ struct SessionMiddleware: RouterMiddleware {
                               detail: "\(request.method.rawValue) without the session's X-CSRF-Token")
             throw Problem.forbidden("a change from the browser must carry the session's X-CSRF-Token header")
         }
-        return try await next(request, context)
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem where problem.status == .notFound && context.user != nil {
+            // Asking for what the tenant does not have (another tenant's id, most often) is
+            // written down like a refused permission.
+            await panel.audit(context, "\(request.method.rawValue) \(request.uri.path)", problem.detail ?? "", tenantID: context.user?.tenantID,
+                              outcome: .denied, detail: "not found for this tenant")
+            throw problem
+        }
     }
 }

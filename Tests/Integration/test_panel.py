@@ -192,3 +192,56 @@ def test_live_calls_and_records_csv(panel, phones):
     assert status == 200 and len(body["items"]) == 1
     status, _, raw = api.call("GET", "/openapi.yaml")
     assert status == 200 and raw.startswith(b"openapi: 3.1.0")
+
+
+def test_every_route_keeps_tenants_apart(panel):
+    """Walks every route of /openapi.yaml as tenant "outra"'s administrator with demo's
+    ids (line 1000, user admin@demo) and `?tenant=demo`: object routes answer 404 (or
+    403), lists hold only outra's data, a creation lands in outra; demo is untouched and
+    every refused try is in the audit log."""
+    import yaml
+
+    pbx = panel
+    pbx.server.cli("tenant", "add", "outra", "--domain", "outra.test")
+    pbx.server.cli("line", "add", "2000", "--tenant", "outra", "--password", "secret2000")
+    pbx.server.cli("user", "add", "admin@outra", "--tenant", "outra", "--role", "admin", "--password", "segredo-da-outra")
+    pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
+    api = Api(pbx)
+    status, body = api.login("admin@outra", "segredo-da-outra")
+    assert status == 200
+    api.token = body["token"]
+    _, _, raw = api.call("GET", "/openapi.yaml")
+    document = yaml.safe_load(raw)
+    demo_ids = {"ext": "1000", "name": "admin@demo"}
+    bodies = {"/api/v1/lines": {"extension": "2001", "password": "senha-da-outra-2001"},
+              "/api/v1/users": {"username": "novo@outra", "password": "senha-do-novo-1"}}
+    open_routes = {"/health", "/openapi.yaml", "/api/v1/login", "/api/v1/logout", "/api/v1/me"}
+    refused = 0
+    walked = []
+    for path, operations in document["paths"].items():
+        if path in open_routes:
+            continue
+        for method in ("get", "post", "delete"):
+            if method not in operations:
+                continue
+            concrete = re.sub(r"\{(\w+)\}", lambda m: demo_ids[m.group(1)], path) + "?tenant=demo"
+            status, answer, _ = api.json(method.upper(), concrete, bodies.get(path) if method == "post" else None)
+            walked.append((method, path, status))
+            if "{" in path:
+                assert status in (403, 404), (method, concrete, status, answer)
+                refused += 1
+            else:
+                assert status in (200, 201), (method, concrete, status, answer)
+                if path == "/api/v1/audit":
+                    # Outra's own log names demo's ids it tried: every entry is outra's.
+                    assert all(item["tenantID"] == "outra" for item in answer["items"]), answer
+                    continue
+                text = json.dumps(answer)
+                assert "1000" not in text and "admin@demo" not in text and '"demo"' not in text, (method, concrete, text)
+    assert len(walked) >= 9, walked
+    demo_lines = pbx.server.cli("line", "list", "--tenant", "demo").stdout
+    assert "1000" in demo_lines and "2001" not in demo_lines, "demo is untouched"
+    assert "2001" in pbx.server.cli("line", "list", "--tenant", "outra").stdout, "the creation landed in outra"
+    assert "admin@demo" in pbx.server.cli("user", "list", "--tenant", "demo").stdout
+    audit = pbx.server.cli("audit", "--tenant", "outra", "--limit", "200").stdout
+    assert len(re.findall(r"admin@outra\s+\S+ /api/v1/\S+.*denied", audit)) >= refused, audit
