@@ -1,13 +1,15 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import TelefoniaCore
 
 /// What a panel request carries between the middleware and the routes: who sent it
 /// (address, and once authenticated the user and session).
-public struct PanelContext: RequestContext {
+public struct PanelContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
+    public let webSocket = WebSocketHandlerReference<PanelContext>()
     /// The peer's IP address ("-" when unknown).
     public let remoteIP: String
     /// Set by `SessionMiddleware` for authenticated requests.

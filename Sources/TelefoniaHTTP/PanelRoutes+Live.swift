@@ -7,7 +7,7 @@ import TelefoniaCore
 
 /// Live calls (L1), registered lines (L2), call records and the audit log (P8) over the API.
 extension PanelServer {
-    struct CallView: Encodable {
+    struct CallView: Encodable, Equatable {
         var id: String
         var line: String?
         var direction: String

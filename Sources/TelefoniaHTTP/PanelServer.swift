@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdBcrypt
+import HummingbirdWebSocket
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -65,6 +66,7 @@ public final class PanelServer: Service, Sendable {
     public func application() -> some ApplicationProtocol {
         Application(
             router: makeRouter(),
+            server: .http1WebSocketUpgrade(webSocketRouter: makeWebSocketRouter()),
             configuration: .init(address: .hostname(configuration.address, port: configuration.port), serverName: "Telefonia"),
             onServerRunning: { [logger, configuration] _ in
                 logger.info("panel listening", metadata: ["url": "http://\(configuration.address):\(configuration.port)/"])

@@ -215,7 +215,8 @@ def test_every_route_keeps_tenants_apart(panel):
     demo_ids = {"ext": "1000", "name": "admin@demo"}
     bodies = {"/api/v1/lines": {"extension": "2001", "password": "senha-da-outra-2001"},
               "/api/v1/users": {"username": "novo@outra", "password": "senha-do-novo-1"}}
-    open_routes = {"/health", "/openapi.yaml", "/api/v1/login", "/api/v1/logout", "/api/v1/me"}
+    # /api/v1/live is a WebSocket: test_live_websocket_needs_a_session_and_the_panels_origin.
+    open_routes = {"/health", "/openapi.yaml", "/api/v1/login", "/api/v1/logout", "/api/v1/me", "/api/v1/live"}
     refused = 0
     walked = []
     for path, operations in document["paths"].items():
@@ -245,3 +246,33 @@ def test_every_route_keeps_tenants_apart(panel):
     assert "admin@demo" in pbx.server.cli("user", "list", "--tenant", "demo").stdout
     audit = pbx.server.cli("audit", "--tenant", "outra", "--limit", "200").stdout
     assert len(re.findall(r"admin@outra\s+\S+ /api/v1/\S+.*denied", audit)) >= refused, audit
+
+
+def test_live_websocket_needs_a_session_and_the_panels_origin(panel):
+    """The live view's WebSocket upgrade (101) is refused without a session, and with a
+    browser's cookie sent from another site's page (cross-site WebSocket hijacking)."""
+    import base64
+    import http.client
+    import os as _os
+
+    pbx = panel
+    pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
+    api = Api(pbx)
+    status, body = api.login("admin@demo", "segredo-do-admin")
+    assert status == 200
+    cookie = f"telefonia_session={body['token']}"
+    host = f"{pbx.server.host}:{pbx.server.http_port}"
+
+    def upgrade(headers: dict) -> int:
+        connection = http.client.HTTPConnection(pbx.server.host, pbx.server.http_port, timeout=5)
+        key = base64.b64encode(_os.urandom(16)).decode()
+        connection.request("GET", "/api/v1/live", headers={"Upgrade": "websocket", "Connection": "Upgrade",
+                                                            "Sec-WebSocket-Key": key, "Sec-WebSocket-Version": "13", **headers})
+        status = connection.getresponse().status
+        connection.close()
+        return status
+
+    assert upgrade({}) != 101, "no session"
+    assert upgrade({"Cookie": cookie, "Origin": "http://evil.example"}) != 101, "another site's page"
+    assert upgrade({"Cookie": cookie, "Origin": f"http://{host}"}) == 101, "the panel's own page"
+    assert upgrade({"Authorization": f"Bearer {body['token']}"}) == 101, "an API client with its token"

@@ -104,6 +104,9 @@ def test_the_panel_in_a_browser(pbx, phones, browser):
     caller.wait_for("CALL_CLOSED", 5)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#live-calls[data-count='0']"))
     assert browser.execute_script("return window.__sameDocument === true"), "the page was reloaded"
+    assert browser.execute_script("return window.liveSocket.readyState") == 1, "the live view comes over an open WebSocket"
+    # Registered lines (L2) in the same live view: the phones of this test are.
+    wait.until(EC.text_to_be_present_in_element((By.ID, "lines"), "registrado"))
 
     # The call records' CSV, downloaded by the browser and read back.
     browser.find_element(By.ID, "cdr-csv").click()

@@ -74,7 +74,8 @@ async function loadLines() {
   if (!answer.ok) return;
   const page = await answer.json();
   const list = page.items.length
-    ? table([["Ramal", (l) => l.extension], ["Nome", (l) => l.name], ["Permissões", (l) => l.permissions.join(", ")]], page.items)
+    ? table([["Ramal", (l) => l.extension], ["Nome", (l) => l.name], ["Permissões", (l) => l.permissions.join(", ")],
+             ["Situação", (l) => (window.registeredLines && window.registeredLines.has(l.extension)) ? "registrado" : "—"]], page.items)
     : emptyNote("Nenhum ramal.");
   list.id = "lines";
   const wrapper = document.createElement("div");
@@ -84,16 +85,35 @@ async function loadLines() {
   show("ramais", wrapper);
 }
 
-async function loadCalls() {
-  const answer = await api("/api/v1/calls?per_page=1000");
-  if (!answer.ok) return;
-  const page = await answer.json();
-  const view = page.items.length
-    ? table([["Ramal", (c) => c.line], ["Origem", (c) => c.caller], ["Destino", (c) => c.dialled], ["Tipo", (c) => c.kind], ["Estado", (c) => c.state], ["Duração", (c) => since(c.answered_at || c.started_at)]], page.items)
+function renderCalls(items) {
+  const view = items.length
+    ? table([["Ramal", (c) => c.line], ["Origem", (c) => c.caller], ["Destino", (c) => c.dialled], ["Tipo", (c) => c.kind], ["Estado", (c) => c.state], ["Duração", (c) => since(c.answered_at || c.started_at)]], items)
     : emptyNote("Nenhuma chamada em curso.");
   view.id = "live-calls";
-  view.dataset.count = String(page.items.length);
+  view.dataset.count = String(items.length);
   show("chamadas", view);
+}
+
+// Registered lines (L2): the lines table's last column.
+function renderRegistered(extensions) {
+  window.registeredLines = new Set(extensions);
+  const list = document.getElementById("lines");
+  if (!list || !list.tBodies.length) return;
+  for (const row of list.tBodies[0].rows) {
+    row.cells[3].textContent = window.registeredLines.has(row.cells[0].textContent) ? "registrado" : "—";
+  }
+}
+
+// The live view comes over a WebSocket: the server sends calls and registrations as they change.
+function openLive() {
+  const socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/v1/live");
+  window.liveSocket = socket;
+  socket.addEventListener("message", (event) => {
+    const live = JSON.parse(event.data);
+    renderCalls(live.calls);
+    renderRegistered(live.registrations);
+  });
+  socket.addEventListener("close", () => { setTimeout(openLive, 2000); });
 }
 
 async function loadUsers() {
@@ -130,8 +150,8 @@ async function start() {
     window.panelUser = await me.json();
     sessionStorage.setItem("csrf", window.panelUser.csrf || "");
   }
-  const loaders = { ramais: loadLines, chamadas: loadCalls, usuarios: loadUsers, auditoria: loadAudit, relatorios: loadReports };
+  const loaders = { ramais: loadLines, usuarios: loadUsers, auditoria: loadAudit, relatorios: loadReports };
   for (const [id, load] of Object.entries(loaders)) { if (document.getElementById(id)) load(); }
-  if (document.getElementById("chamadas")) setInterval(loadCalls, 1000);
+  if (document.getElementById("chamadas")) openLive();
 }
 start();
