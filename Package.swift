@@ -38,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
@@ -89,7 +90,8 @@ let package = Package(
         .target(
             name: "TelefoniaHTTP",
             dependencies: [
-                "TelefoniaCore",
+                "TelefoniaCore", "TelefoniaMedia",
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -119,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "telefonia-server",
             dependencies: [
-                "TelefoniaCore", "TelefoniaSIP", "TelefoniaStorage", "TelefoniaHTTP",
+                "TelefoniaCore", "TelefoniaSIP", "TelefoniaStorage", "TelefoniaHTTP", "TelefoniaMedia",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

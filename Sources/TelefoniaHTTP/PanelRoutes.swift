@@ -61,6 +61,8 @@ extension PanelServer {
         addLineRoutes(router)
         addLiveRoutes(router)
         addUserRoutes(router)
+        addAudioRoutes(router)
+        addSimulatorRoutes(router)
         addPages(router)
         return router
     }

@@ -9,6 +9,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import TelefoniaCore
+import TelefoniaMedia
 
 /// Settings of the web panel and HTTP API (`http.*` keys of the server's configuration).
 public struct PanelConfiguration: Sendable, Equatable {
@@ -46,11 +47,14 @@ public final class PanelServer: Service, Sendable {
 
     /// The process's metrics in Prometheus text format, served at `/metrics` (nil: 404).
     let metrics: (@Sendable () -> [UInt8])?
+    /// Tenants' audio files (nil: no audio routes).
+    let audio: AudioLibrary?
 
     public init(configuration: PanelConfiguration, store: any PBXStore, clock: any WallClock = SystemWallClock(), logger: Logger,
-                metrics: (@Sendable () -> [UInt8])? = nil) {
+                metrics: (@Sendable () -> [UInt8])? = nil, audio: AudioLibrary? = nil) {
         self.configuration = configuration
         self.metrics = metrics
+        self.audio = audio
         self.store = store
         self.clock = clock
         self.logger = logger

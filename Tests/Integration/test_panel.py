@@ -194,11 +194,35 @@ def test_live_calls_and_records_csv(panel, phones):
     assert status == 200 and raw.startswith(b"openapi: 3.1.0")
 
 
-def test_every_route_keeps_tenants_apart(panel):
+def small_wav() -> bytes:
+    """Half a second of a 440 Hz tone as 8 kHz 16-bit WAV."""
+    import math
+    import struct
+    import wave
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * n / 8000))) for n in range(4000)))
+    return buffer.getvalue()
+
+
+def multipart(fields: dict[str, str], file_name: str, data: bytes) -> tuple[bytes, str]:
+    boundary = "telefonia-test-boundary"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
+                 f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def test_every_route_keeps_tenants_apart(panel, tmp_path):
     """Walks every route of /openapi.yaml as tenant "outra"'s administrator with demo's
-    ids (line 1000, user admin@demo) and `?tenant=demo`: object routes answer 404 (or
-    403), lists hold only outra's data, a creation lands in outra; demo is untouched and
-    every refused try is in the audit log."""
+    ids (line 1000, user admin@demo, audio boas-vindas) and `?tenant=demo`: object
+    routes and the simulator on demo's line answer 404 (or 403), lists hold only outra's
+    data, creations land in outra; demo is untouched and every refused try is in the
+    audit log."""
     import yaml
 
     pbx = panel
@@ -206,15 +230,23 @@ def test_every_route_keeps_tenants_apart(panel):
     pbx.server.cli("line", "add", "2000", "--tenant", "outra", "--password", "secret2000")
     pbx.server.cli("user", "add", "admin@outra", "--tenant", "outra", "--role", "admin", "--password", "segredo-da-outra")
     pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
+    demo_audio = tmp_path / "boas-vindas.wav"
+    demo_audio.write_bytes(small_wav())
+    pbx.server.cli("audio", "add", "demo", "boas-vindas", str(demo_audio))
     api = Api(pbx)
     status, body = api.login("admin@outra", "segredo-da-outra")
     assert status == 200
     api.token = body["token"]
     _, _, raw = api.call("GET", "/openapi.yaml")
     document = yaml.safe_load(raw)
-    demo_ids = {"ext": "1000", "name": "admin@demo"}
+    demo_ids = {"/api/v1/lines/{ext}": "1000", "/api/v1/users/{name}": "admin@demo", "/api/v1/audio/{name}": "boas-vindas",
+                "/api/v1/audio/{name}/rename": "boas-vindas"}
     bodies = {"/api/v1/lines": {"extension": "2001", "password": "senha-da-outra-2001"},
-              "/api/v1/users": {"username": "novo@outra", "password": "senha-do-novo-1"}}
+              "/api/v1/users": {"username": "novo@outra", "password": "senha-do-novo-1"},
+              "/api/v1/audio/{name}/rename": {"name": "roubado"},
+              # Demo's line: the simulator must not price another tenant's line.
+              "/api/v1/simulator": {"line": "1000", "number": "11987654321"}}
+    refusals = {("post", "/api/v1/simulator")}
     # /api/v1/live is a WebSocket: test_live_websocket_needs_a_session_and_the_panels_origin.
     open_routes = {"/health", "/openapi.yaml", "/api/v1/login", "/api/v1/logout", "/api/v1/me", "/api/v1/live"}
     refused = 0
@@ -225,10 +257,15 @@ def test_every_route_keeps_tenants_apart(panel):
         for method in ("get", "post", "delete"):
             if method not in operations:
                 continue
-            concrete = re.sub(r"\{(\w+)\}", lambda m: demo_ids[m.group(1)], path) + "?tenant=demo"
-            status, answer, _ = api.json(method.upper(), concrete, bodies.get(path) if method == "post" else None)
+            concrete = path.replace("{ext}", demo_ids.get(path, "")).replace("{name}", demo_ids.get(path, "")) + "?tenant=demo"
+            if (method, path) == ("post", "/api/v1/audio"):
+                data, content_type = multipart({"name": "da-outra", "kind": "prompt"}, "tom.wav", small_wav())
+                status, _, raw = _raw_post(api, concrete, data, content_type)
+                answer = json.loads(raw) if raw else None
+            else:
+                status, answer, _ = api.json(method.upper(), concrete, bodies.get(path) if method == "post" else None)
             walked.append((method, path, status))
-            if "{" in path:
+            if "{" in path or (method, path) in refusals:
                 assert status in (403, 404), (method, concrete, status, answer)
                 refused += 1
             else:
@@ -238,14 +275,63 @@ def test_every_route_keeps_tenants_apart(panel):
                     assert all(item["tenantID"] == "outra" for item in answer["items"]), answer
                     continue
                 text = json.dumps(answer)
-                assert "1000" not in text and "admin@demo" not in text and '"demo"' not in text, (method, concrete, text)
-    assert len(walked) >= 9, walked
+                assert "1000" not in text and "admin@demo" not in text and '"demo"' not in text and "boas-vindas" not in text, \
+                    (method, concrete, text)
+    assert len(walked) >= 15, walked
     demo_lines = pbx.server.cli("line", "list", "--tenant", "demo").stdout
     assert "1000" in demo_lines and "2001" not in demo_lines, "demo is untouched"
     assert "2001" in pbx.server.cli("line", "list", "--tenant", "outra").stdout, "the creation landed in outra"
     assert "admin@demo" in pbx.server.cli("user", "list", "--tenant", "demo").stdout
+    demo_audio_list = pbx.server.cli("audio", "list", "demo").stdout
+    assert "boas-vindas" in demo_audio_list and "roubado" not in demo_audio_list and "da-outra" not in demo_audio_list
+    assert "da-outra" in pbx.server.cli("audio", "list", "outra").stdout
     audit = pbx.server.cli("audit", "--tenant", "outra", "--limit", "200").stdout
     assert len(re.findall(r"admin@outra\s+\S+ /api/v1/\S+.*denied", audit)) >= refused, audit
+
+
+def _raw_post(api: Api, path: str, data: bytes, content_type: str):
+    request = urllib.request.Request(api.base + path, data=data, method="POST")
+    request.add_header("Content-Type", content_type)
+    request.add_header("Authorization", f"Bearer {api.token}")
+    try:
+        with api.opener.open(request, timeout=10) as answer:
+            return answer.status, dict(answer.headers), answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_audio_upload_refuses_what_is_not_audio(panel, tmp_path):
+    """A WAV uploads (201) and reads back as WAV; text named .mp3 and a truncated MP3 are
+    refused 422 with the reason and nothing is stored; a body over 20 MB is refused 413;
+    a JSON body is 415."""
+    pbx = panel
+    pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
+    api = Api(pbx)
+    status, body = api.login("admin@demo", "segredo-do-admin")
+    api.token = body["token"]
+    data, content_type = multipart({"name": "tom", "kind": "moh"}, "tom.wav", small_wav())
+    status, _, raw = _raw_post(api, "/api/v1/audio", data, content_type)
+    assert status == 201 and json.loads(raw)["kind"] == "moh", raw
+    status, headers, raw = api.call("GET", "/api/v1/audio/tom")
+    assert status == 200 and headers["Content-Type"] == "audio/wav" and raw[:4] == b"RIFF"
+    data, content_type = multipart({"name": "texto"}, "texto.mp3", b"nothing here is audio\n" * 50)
+    status, _, raw = _raw_post(api, "/api/v1/audio", data, content_type)
+    assert status == 422 and "not usable audio" in json.loads(raw)["detail"], raw
+    subprocess_mp3 = tmp_path / "cut.mp3"
+    import subprocess
+    wav = tmp_path / "long.wav"
+    subprocess.run(["sox", "-n", "-r", "44100", "-c", "1", "-b", "16", str(wav), "synth", "3", "sine", "500"], check=True)
+    subprocess.run(["lame", "--quiet", "-b", "64", str(wav), str(subprocess_mp3)], check=True)
+    cut = subprocess_mp3.read_bytes()[:300]
+    data, content_type = multipart({"name": "cortado"}, "cut.mp3", cut)
+    status, _, raw = _raw_post(api, "/api/v1/audio", data, content_type)
+    assert status == 422, raw
+    listed = pbx.server.cli("audio", "list", "demo").stdout
+    assert "texto" not in listed and "cortado" not in listed and "tom" in listed
+    data, content_type = multipart({"name": "enorme"}, "big.wav", b"\0" * (21 * 1024 * 1024))
+    status, _, raw = _raw_post(api, "/api/v1/audio", data, content_type)
+    assert status == 413, raw
+    assert api.json("POST", "/api/v1/audio", {"name": "x"})[0] == 415
 
 
 def test_live_websocket_needs_a_session_and_the_panels_origin(panel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -69,6 +70,9 @@ def test_the_panel_in_a_browser(pbx, phones, browser):
     pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
     pbx.server.cli("user", "add", "atendente", "--tenant", "demo", "--role", "user", "--permissions", "calls=view",
                    "--password", "senha-atendente")
+    pbx.server.cli("plan", "add", "basico", "--kind", "postpaid")
+    pbx.server.cli("plan", "rate", "add", "basico", "--class", "mobile-local", "--price", "0.35", "--increments", "60/60")
+    pbx.server.cli("tenant", "plan", pbx.tenant, "basico")
     wait = WebDriverWait(browser, 15)
 
     log_in(browser, base, "admin@demo", "senha-errada-1")
@@ -88,6 +92,45 @@ def test_the_panel_in_a_browser(pbx, phones, browser):
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait.until(EC.text_to_be_present_in_element((By.ID, "lines"), "Recepção"))
     assert "1060" in pbx.server.cli("line", "list", "--tenant", "demo").stdout
+
+    # An MP3 uploaded from the page is decoded by the server and plays in the page.
+    wav, mp3 = pbx.server.workdir / "aviso.wav", pbx.server.workdir / "aviso.mp3"
+    subprocess.run(["sox", "-n", "-r", "44100", "-c", "1", "-b", "16", str(wav), "synth", "2", "sine", "800", "vol", "0.5"], check=True)
+    subprocess.run(["lame", "--quiet", "-b", "64", str(wav), str(mp3)], check=True)
+    upload = wait.until(EC.presence_of_element_located((By.ID, "upload-audio")))
+    upload.find_element(By.NAME, "name").send_keys("aviso")
+    upload.find_element(By.NAME, "file").send_keys(str(mp3))
+    upload.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "audio[data-name='aviso']"))
+    assert "MP3" in browser.find_element(By.ID, "audio-files").text
+    assert "aviso" in pbx.server.cli("audio", "list", pbx.tenant).stdout
+    played = browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const player = document.querySelector("audio[data-name='aviso']");
+        player.muted = true;
+        player.addEventListener("timeupdate", () => { if (player.currentTime > 0.5) done(player.duration); });
+        player.addEventListener("error", () => done(-1));
+        player.play().catch((e) => done(String(e)));
+    """)
+    assert isinstance(played, (int, float)) and 1.5 < played < 2.5, f"the page played the file: {played}"
+    # A file that is not audio is refused with the reason, shown in the page.
+    bogus = pbx.server.workdir / "falso.mp3"
+    bogus.write_bytes(b"this is not audio at all" * 100)
+    upload = browser.find_element(By.ID, "upload-audio")
+    upload.find_element(By.NAME, "name").send_keys("falso")
+    upload.find_element(By.NAME, "file").send_keys(str(bogus))
+    upload.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "#upload-audio .error"), "not usable audio"))
+    shot(browser, pbx, "audios")
+
+    # The cost simulator: 5 minutes from line 1000 to a mobile number on the demo plan.
+    simulator = browser.find_element(By.ID, "simulator")
+    simulator.find_element(By.NAME, "line").send_keys("1000")
+    simulator.find_element(By.NAME, "number").send_keys("11987654321")
+    simulator.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(EC.text_to_be_present_in_element((By.ID, "simulation"), "R$ 1,75"))
+    assert "+5511987654321" in browser.find_element(By.ID, "simulation").text
+    shot(browser, pbx, "simulador")
 
     # A real call shows on the live calls while it is up, and goes when it ends: no reload.
     caller = phones.line("1000", pbx)

@@ -8,6 +8,7 @@ import ServiceLifecycle
 import UnixSignals
 import TelefoniaCore
 import TelefoniaHTTP
+import TelefoniaMedia
 import TelefoniaSIP
 import TelefoniaStorage
 
@@ -99,7 +100,10 @@ if configuration.httpEnabled {
     panel.port = configuration.httpPort
     panel.secureCookies = configuration.httpSecureCookies
     // The panel stops when the server does, and its failure (the port taken) stops the server.
-    services.append(.init(service: PanelServer(configuration: panel, store: store, logger: logger, metrics: { metricsRegistry.emitToBuffer() }),
+    let audio = AudioLibrary(folder: URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("audio"), store: store,
+                             defaultPrompts: URL(fileURLWithPath: configuration.promptsDirectory), cacheSeconds: 60, logger: logger)
+    services.append(.init(service: PanelServer(configuration: panel, store: store, logger: logger, metrics: { metricsRegistry.emitToBuffer() },
+                                               audio: audio),
                           successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
 }
 let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

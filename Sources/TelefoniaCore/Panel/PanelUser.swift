@@ -74,7 +74,7 @@ public struct PanelUser: Sendable, Equatable, Codable {
 /// The panel's menus a permission names (the manual's list of what a user sees and may
 /// change), plus listening to calls and the operator's own pages.
 public enum PanelFeature: String, Sendable, Codable, CaseIterable {
-    case lines, dids, audio, rooms, reports, recordings, calls, ivr, groups, queues, campaigns, users, settings, audit
+    case lines, dids, audio, rooms, reports, recordings, calls, ivr, groups, queues, campaigns, users, settings, audit, simulator
     /// "Permitir escuta": may listen to calls.
     case listen
     /// Tenants, trunks, plans, recharges: operators only.

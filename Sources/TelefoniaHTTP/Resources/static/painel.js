@@ -130,6 +130,112 @@ async function loadAudit() {
   show("auditoria", table([["Quando", (e) => new Date(e.at).toLocaleString("pt-BR")], ["Usuário", (e) => e.user], ["Ação", (e) => e.action], ["Objeto", (e) => e.object], ["Resultado", (e) => e.outcome], ["IP", (e) => e.sourceIP]], page.items));
 }
 
+function field(form, name, label, type = "text", options = null) {
+  const wrapper = document.createElement("label");
+  wrapper.textContent = label + " ";
+  let input;
+  if (options) {
+    input = document.createElement("select");
+    for (const [value, text] of options) { const option = document.createElement("option"); option.value = value; option.textContent = text; input.appendChild(option); }
+  } else {
+    input = document.createElement("input");
+    input.type = type;
+  }
+  input.name = name;
+  wrapper.appendChild(input);
+  form.appendChild(wrapper);
+  return input;
+}
+
+function submitButton(form, text) {
+  const button = document.createElement("button");
+  button.type = "submit";
+  button.textContent = text;
+  form.appendChild(button);
+  const message = document.createElement("p");
+  message.className = "error";
+  message.setAttribute("role", "alert");
+  form.appendChild(message);
+  return message;
+}
+
+async function problemText(answer, fallback) {
+  const problem = await answer.json().catch(() => ({}));
+  return problem.detail || problem.title || fallback;
+}
+
+// Audio files (F2): list with a player per file, upload (MP3 or WAV), remove.
+async function loadAudio() {
+  const answer = await api("/api/v1/audio?per_page=1000");
+  if (!answer.ok) return;
+  const page = await answer.json();
+  const wrapper = document.createElement("div");
+  const list = page.items.length
+    ? table([["Nome", (a) => a.name], ["Tipo", (a) => a.kind === "moh" ? "música de espera" : "mensagem"], ["Duração", (a) => `${a.seconds.toFixed(1)} s`], ["Original", (a) => a.source_format.toUpperCase()]], page.items)
+    : emptyNote("Nenhum áudio.");
+  list.id = "audio-files";
+  if (page.items.length) {
+    const head = list.tHead.rows[0];
+    head.appendChild(document.createElement("th")).textContent = "Ouvir";
+    page.items.forEach((item, index) => {
+      const player = document.createElement("audio");
+      player.controls = true;
+      player.preload = "none";
+      player.src = "/api/v1/audio/" + encodeURIComponent(item.name);
+      player.dataset.name = item.name;
+      list.tBodies[0].rows[index].insertCell().appendChild(player);
+    });
+  }
+  wrapper.appendChild(list);
+  if (window.panelUser && window.panelUser.permissions.audio === "change") {
+    const form = document.createElement("form");
+    form.id = "upload-audio";
+    field(form, "name", "Nome");
+    field(form, "kind", "Tipo", "text", [["prompt", "mensagem"], ["moh", "música de espera"]]);
+    const file = field(form, "file", "Arquivo (MP3 ou WAV)", "file");
+    file.accept = ".mp3,.wav,audio/mpeg,audio/wav";
+    const message = submitButton(form, "Enviar áudio");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      message.textContent = "";
+      const data = new FormData();
+      data.append("name", form.name.value);
+      data.append("kind", form.kind.value);
+      data.append("file", file.files[0]);
+      const sent = await api("/api/v1/audio", { method: "POST", body: data });
+      if (sent.ok) { loadAudio(); return; }
+      message.textContent = await problemText(sent, "Não foi possível enviar o áudio.");
+    });
+    wrapper.appendChild(form);
+  }
+  show("audios", wrapper);
+}
+
+// Cost simulator (P9).
+function loadSimulator() {
+  const form = document.createElement("form");
+  form.id = "simulator";
+  field(form, "line", "Ramal");
+  field(form, "number", "Número");
+  field(form, "seconds", "Duração (s)", "number").value = "300";
+  const message = submitButton(form, "Simular");
+  const result = document.createElement("p");
+  result.id = "simulation";
+  form.appendChild(result);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    message.textContent = "";
+    result.textContent = "";
+    const answer = await api("/api/v1/simulator", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ line: form.line.value, number: form.number.value, seconds: Number(form.seconds.value) }) });
+    if (!answer.ok) { message.textContent = await problemText(answer, "Não foi possível simular."); return; }
+    const s = await answer.json();
+    result.textContent = `${s.number} (${s.kind}${s.region ? ", " + s.region : ""}): R$ ${s.cost.replace(".", ",")} por ${s.billed_seconds} s cobrados`
+      + (s.permitted ? "" : " — o ramal não pode ligar para este número") + (s.sold ? "" : " — o plano não tem tarifa para este destino");
+  });
+  show("simulador", form);
+}
+
 function loadReports() {
   const link = document.createElement("a");
   link.href = "/api/v1/cdrs?format=csv";
@@ -150,7 +256,7 @@ async function start() {
     window.panelUser = await me.json();
     sessionStorage.setItem("csrf", window.panelUser.csrf || "");
   }
-  const loaders = { ramais: loadLines, usuarios: loadUsers, auditoria: loadAudit, relatorios: loadReports };
+  const loaders = { ramais: loadLines, usuarios: loadUsers, auditoria: loadAudit, relatorios: loadReports, audios: loadAudio, simulador: loadSimulator };
   for (const [id, load] of Object.entries(loaders)) { if (document.getElementById(id)) load(); }
   if (document.getElementById("chamadas")) openLive();
 }
