@@ -130,9 +130,7 @@ extension PanelServer {
                 filter[keyPath: path] = ms
             }
             let csv = query.get("format") == "csv"
-            let page = query.get("page", as: Int.self) ?? 1
-            let perPage = query.get("per_page", as: Int.self) ?? 50
-            guard page >= 1, page <= 1_000_000, (1...1000).contains(perPage) else { throw Problem.invalid("page ≥ 1, per_page 1 to 1000") }
+            let (page, perPage) = try pageParameters(request)
             if !csv {
                 // One more than the page tells whether another page follows.
                 filter.limit = perPage + 1
@@ -160,9 +158,7 @@ extension PanelServer {
             // Tenants see their own log; the operator every tenant's, or one (?tenant=).
             let tenant = user.tenantID ?? request.uri.queryParameters.get("tenant")
             let query = request.uri.queryParameters
-            let page = query.get("page", as: Int.self) ?? 1
-            let perPage = query.get("per_page", as: Int.self) ?? 50
-            guard page >= 1, page <= 1_000_000, (1...1000).contains(perPage) else { throw Problem.invalid("page ≥ 1, per_page 1 to 1000") }
+            let (page, perPage) = try pageParameters(request)
             let entries = try await db {
                 try $0.audit(tenantID: tenant, user: query.get("user"), action: query.get("action"), since: nil, limit: perPage,
                              offset: (page - 1) * perPage)

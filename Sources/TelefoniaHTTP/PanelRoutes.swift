@@ -14,6 +14,15 @@ func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> 
     return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
 
+/// `page` (from 1) and `per_page` (1 to 1000, default 50) of a list request.
+func pageParameters(_ request: Request) throws -> (page: Int, perPage: Int) {
+    let page = request.uri.queryParameters.get("page", as: Int.self) ?? 1
+    let perPage = request.uri.queryParameters.get("per_page", as: Int.self) ?? 50
+    guard page >= 1, page <= 1_000_000 else { throw Problem.invalid("page must be 1 or more") }
+    guard (1...1000).contains(perPage) else { throw Problem.invalid("per_page must be 1 to 1000") }
+    return (page, perPage)
+}
+
 /// One page of a list, as every list route answers.
 struct Page<Item: Encodable>: Encodable {
     var items: [Item]
@@ -24,11 +33,8 @@ struct Page<Item: Encodable>: Encodable {
     enum CodingKeys: String, CodingKey { case items, page, perPage = "per_page", total }
 
     /// Page `page` (from 1) of `all`, `perPage` long (1 to 1000).
-    init(_ all: [Item], request: Request, defaultPerPage: Int = 50) throws {
-        let page = request.uri.queryParameters.get("page", as: Int.self) ?? 1
-        let perPage = request.uri.queryParameters.get("per_page", as: Int.self) ?? defaultPerPage
-        guard page >= 1, page <= 1_000_000 else { throw Problem.invalid("page must be 1 or more") }
-        guard (1...1000).contains(perPage) else { throw Problem.invalid("per_page must be 1 to 1000") }
+    init(_ all: [Item], request: Request) throws {
+        let (page, perPage) = try pageParameters(request)
         let start = min(all.count, (page - 1) * perPage)
         items = Array(all[start..<min(all.count, start + perPage)])
         self.page = page
