@@ -83,7 +83,7 @@ extension PanelServer {
     static func panelBody(_ user: PanelUser) -> String {
         let menus: [(PanelFeature, String, String)] = [
             (.lines, "ramais", "Ramais"), (.calls, "chamadas", "Chamadas em curso"), (.reports, "relatorios", "Relatórios"),
-            (.audio, "audios", "Áudios"), (.simulator, "simulador", "Simulador de custos"),
+            (.recordings, "gravacoes", "Gravações"), (.audio, "audios", "Áudios"), (.simulator, "simulador", "Simulador de custos"),
             (.users, "usuarios", "Usuários"), (.audit, "auditoria", "Auditoria"),
         ]
         let visible = menus.filter { user.may(.view, $0.0) }

@@ -69,6 +69,7 @@ extension PanelServer {
         addUserRoutes(router)
         addAudioRoutes(router)
         addSimulatorRoutes(router)
+        addRecordingRoutes(router)
         addPages(router)
         return router
     }

@@ -49,9 +49,12 @@ public final class PanelServer: Service, Sendable {
     let metrics: (@Sendable () -> [UInt8])?
     /// Tenants' audio files (nil: no audio routes).
     let audio: AudioLibrary?
+    /// `<data.dir>/recordings` (nil: recordings are listed, not played or deleted).
+    let recordingsFolder: URL?
 
     public init(configuration: PanelConfiguration, store: any PBXStore, clock: any WallClock = SystemWallClock(), logger: Logger,
-                metrics: (@Sendable () -> [UInt8])? = nil, audio: AudioLibrary? = nil) {
+                metrics: (@Sendable () -> [UInt8])? = nil, audio: AudioLibrary? = nil, recordingsFolder: URL? = nil) {
+        self.recordingsFolder = recordingsFolder
         self.configuration = configuration
         self.metrics = metrics
         self.audio = audio

@@ -45,4 +45,14 @@ extension SQLiteStore: RecordingStore {
             return old
         }
     }
+
+    public func removeRecording(tenantID: String, callID: String) throws -> Recording? {
+        try write { database in
+            guard let found = try database.query(
+                "SELECT \(Self.recordingColumns) FROM recordings WHERE tenant_id = ? AND call_id = ?", tenantID, callID,
+                row: Self.recording).first else { return nil }
+            _ = try database.execute("DELETE FROM recordings WHERE tenant_id = ? AND call_id = ?", tenantID, callID)
+            return found
+        }
+    }
 }

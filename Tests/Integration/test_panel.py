@@ -240,10 +240,11 @@ def test_every_route_keeps_tenants_apart(panel, tmp_path):
     _, _, raw = api.call("GET", "/openapi.yaml")
     document = yaml.safe_load(raw)
     demo_ids = {"/api/v1/lines/{ext}": "1000", "/api/v1/users/{name}": "admin@demo", "/api/v1/audio/{name}": "boas-vindas",
-                "/api/v1/audio/{name}/rename": "boas-vindas"}
+                "/api/v1/audio/{name}/rename": "boas-vindas", "/api/v1/recordings/{id}": "nenhuma"}
     bodies = {"/api/v1/lines": {"extension": "2001", "password": "senha-da-outra-2001"},
               "/api/v1/users": {"username": "novo@outra", "password": "senha-do-novo-1"},
               "/api/v1/audio/{name}/rename": {"name": "roubado"},
+              "/api/v1/recordings/delete": {"ids": ["nenhuma"]},
               # Demo's line: the simulator must not price another tenant's line.
               "/api/v1/simulator": {"line": "1000", "number": "11987654321"}}
     refusals = {("post", "/api/v1/simulator")}
@@ -257,7 +258,7 @@ def test_every_route_keeps_tenants_apart(panel, tmp_path):
         for method in ("get", "post", "delete"):
             if method not in operations:
                 continue
-            concrete = path.replace("{ext}", demo_ids.get(path, "")).replace("{name}", demo_ids.get(path, "")) + "?tenant=demo"
+            concrete = re.sub(r"\{\w+\}", demo_ids.get(path, ""), path) + "?tenant=demo"
             if (method, path) == ("post", "/api/v1/audio"):
                 data, content_type = multipart({"name": "da-outra", "kind": "prompt"}, "tom.wav", small_wav())
                 status, _, raw = _raw_post(api, concrete, data, content_type)
@@ -298,6 +299,42 @@ def _raw_post(api: Api, path: str, data: bytes, content_type: str):
             return answer.status, dict(answer.headers), answer.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
+
+
+@pytest.mark.timeout(90)
+def test_recordings_listed_played_and_deleted(panel, phones):
+    """Line 1000 records its calls: after a real call to 1001 the recording is listed
+    (filtered by number), downloads as WAV, is not another tenant's to read or delete
+    (404), and is deleted with its file by the bulk route."""
+    pbx = panel
+    pbx.server.cli("line", "change", "1000", "--tenant", "demo", "--allow", "fixed,mobile,ldn,record")
+    pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
+    pbx.server.cli("tenant", "add", "outra", "--domain", "outra.test")
+    pbx.server.cli("user", "add", "admin@outra", "--tenant", "outra", "--role", "admin", "--password", "segredo-da-outra")
+    api, other = Api(pbx), Api(pbx)
+    api.token = api.login("admin@demo", "segredo-do-admin")[1]["token"]
+    other.token = other.login("admin@outra", "segredo-da-outra")[1]["token"]
+    caller = phones.line("1000", pbx)
+    phones.line("1001", pbx, answermode="auto")
+    caller.dial(pbx.uri("1001"))
+    caller.wait_for("CALL_ESTABLISHED", 10)
+    time.sleep(2.0)
+    caller.hangup()
+    caller.wait_for("CALL_CLOSED", 5)
+    items = h.wait_until(lambda: api.json("GET", "/api/v1/recordings?number=1001")[1]["items"] or None, 10, what="the recording listed")
+    recording = items[0]
+    assert recording["line"] == "1000" and recording["to"] == "1001", recording
+    assert api.json("GET", "/api/v1/recordings?number=9999")[1]["items"] == []
+    status, headers, raw = api.call("GET", f"/api/v1/recordings/{recording['id']}")
+    assert status == 200 and headers["Content-Type"] == "audio/wav" and raw[:4] == b"RIFF" and len(raw) > 8000
+    assert other.json("GET", f"/api/v1/recordings/{recording['id']}")[0] == 404
+    assert other.json("DELETE", f"/api/v1/recordings/{recording['id']}")[0] == 404
+    assert other.json("POST", "/api/v1/recordings/delete", {"ids": [recording["id"]]})[1] == {"deleted": 0}
+    files = list((pbx.server.data_dir / "recordings").rglob("*.wav"))
+    assert len(files) == 1
+    assert api.json("POST", "/api/v1/recordings/delete", {"ids": [recording["id"], "nenhuma"]})[1] == {"deleted": 1}
+    assert api.json("GET", "/api/v1/recordings")[1]["items"] == []
+    assert not files[0].exists(), "the file went with the row"
 
 
 def test_audio_upload_refuses_what_is_not_audio(panel, tmp_path):

@@ -47,4 +47,19 @@ import TelefoniaTesting
             #expect(try store.audit(tenantID: nil, user: nil, action: nil, since: nil, limit: 1, offset: 1).map(\.at) == [2])
         }
     }
+
+    /// One recording is removed only by its own tenant.
+    @Test(arguments: Kind.allCases)
+    func recordingRemovedByItsTenantOnly(_ kind: Kind) throws {
+        try kind.withStore { store in
+            let recording = Recording(callID: "c1", tenantID: "acme", line: "1001", from: "1001", to: "1002", startedAt: 10,
+                                      durationSeconds: 3, sizeBytes: 96_000, path: "/tmp/c1.wav")
+            try store.save(recording)
+            #expect(try store.removeRecording(tenantID: "beta", callID: "c1") == nil)
+            #expect(try store.recordings(tenantID: "acme", from: nil, to: nil, number: nil).count == 1)
+            #expect(try store.removeRecording(tenantID: "acme", callID: "c1") == recording)
+            #expect(try store.recordings(tenantID: "acme", from: nil, to: nil, number: nil).isEmpty)
+            #expect(try store.removeRecording(tenantID: "acme", callID: "c1") == nil)
+        }
+    }
 }

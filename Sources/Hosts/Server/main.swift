@@ -103,7 +103,8 @@ if configuration.httpEnabled {
     let audio = AudioLibrary(folder: URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("audio"), store: store,
                              defaultPrompts: URL(fileURLWithPath: configuration.promptsDirectory), cacheSeconds: 60, logger: logger)
     services.append(.init(service: PanelServer(configuration: panel, store: store, logger: logger, metrics: { metricsRegistry.emitToBuffer() },
-                                               audio: audio),
+                                               audio: audio,
+                                               recordingsFolder: URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("recordings")),
                           successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
 }
 let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

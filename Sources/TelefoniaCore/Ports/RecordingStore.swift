@@ -7,4 +7,7 @@ public protocol RecordingStore: AnyObject, Sendable {
     /// Removes the rows of recordings started before `before` (unix ms) and returns them,
     /// so the caller deletes their files (retention).
     func removeRecordings(startedBefore before: Int64) throws -> [Recording]
+    /// Removes one of the tenant's recordings and returns its row (the caller deletes the
+    /// file); nil when the tenant has no recording of that call.
+    func removeRecording(tenantID: String, callID: String) throws -> Recording?
 }

@@ -19,4 +19,12 @@ extension MemoryStore: RecordingStore {
             return old.sorted { $0.startedAt < $1.startedAt }
         }
     }
+
+    public func removeRecording(tenantID: String, callID: String) throws -> Recording? {
+        withState { state in
+            guard let found = state.recordings[callID], found.tenantID == tenantID else { return nil }
+            state.recordings[callID] = nil
+            return found
+        }
+    }
 }

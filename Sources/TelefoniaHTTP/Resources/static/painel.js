@@ -211,6 +211,56 @@ async function loadAudio() {
   show("audios", wrapper);
 }
 
+// Recordings (R8): filter by number, play in the page, download, delete the ones ticked.
+async function loadRecordings(number = "") {
+  const answer = await api("/api/v1/recordings?per_page=200" + (number ? "&number=" + encodeURIComponent(number) : ""));
+  if (!answer.ok) return;
+  const page = await answer.json();
+  const wrapper = document.createElement("div");
+  const filter = document.createElement("form");
+  filter.id = "recordings-filter";
+  const numberInput = field(filter, "number", "Número");
+  numberInput.value = number;
+  submitButton(filter, "Filtrar");
+  filter.addEventListener("submit", (event) => { event.preventDefault(); loadRecordings(numberInput.value); });
+  wrapper.appendChild(filter);
+  const list = page.items.length
+    ? table([["", () => ""], ["Data", (r) => new Date(r.started_at).toLocaleString("pt-BR")], ["Ramal", (r) => r.line], ["Origem", (r) => r.from], ["Destino", (r) => r.to], ["Duração", (r) => `${r.duration_seconds} s`]], page.items)
+    : emptyNote("Nenhuma gravação.");
+  list.id = "recordings";
+  if (page.items.length) {
+    list.tHead.rows[0].appendChild(document.createElement("th")).textContent = "Ouvir";
+    page.items.forEach((item, index) => {
+      const row = list.tBodies[0].rows[index];
+      const tick = document.createElement("input");
+      tick.type = "checkbox";
+      tick.value = item.id;
+      row.cells[0].appendChild(tick);
+      const player = document.createElement("audio");
+      player.controls = true;
+      player.preload = "none";
+      player.src = "/api/v1/recordings/" + encodeURIComponent(item.id);
+      player.dataset.id = item.id;
+      row.insertCell().appendChild(player);
+    });
+  }
+  wrapper.appendChild(list);
+  if (page.items.length && window.panelUser && window.panelUser.permissions.recordings === "change") {
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.id = "delete-recordings";
+    remove.textContent = "Excluir selecionadas";
+    remove.addEventListener("click", async () => {
+      const ids = [...list.querySelectorAll("input[type=checkbox]:checked")].map((tick) => tick.value);
+      if (!ids.length) return;
+      await api("/api/v1/recordings/delete", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ids }) });
+      loadRecordings(numberInput.value);
+    });
+    wrapper.appendChild(remove);
+  }
+  show("gravacoes", wrapper);
+}
+
 // Cost simulator (P9).
 function loadSimulator() {
   const form = document.createElement("form");
@@ -256,7 +306,7 @@ async function start() {
     window.panelUser = await me.json();
     sessionStorage.setItem("csrf", window.panelUser.csrf || "");
   }
-  const loaders = { ramais: loadLines, usuarios: loadUsers, auditoria: loadAudit, relatorios: loadReports, audios: loadAudio, simulador: loadSimulator };
+  const loaders = { ramais: loadLines, usuarios: loadUsers, auditoria: loadAudit, relatorios: loadReports, audios: loadAudio, simulador: loadSimulator, gravacoes: () => loadRecordings() };
   for (const [id, load] of Object.entries(loaders)) { if (document.getElementById(id)) load(); }
   if (document.getElementById("chamadas")) openLive();
 }

@@ -1,0 +1,110 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import TelefoniaCore
+
+/// Call recordings (R8) over the API: list by day and number, play / download one (the
+/// stored two-channel WAV), delete one or many. Files are only ever read from the
+/// tenant's own recordings folder.
+extension PanelServer {
+    struct RecordingView: Encodable {
+        var id: String
+        var line: String?
+        var from: String
+        var to: String
+        var startedAt: Int64
+        var durationSeconds: Int
+        var sizeBytes: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case id, line, from, to, startedAt = "started_at", durationSeconds = "duration_seconds", sizeBytes = "size_bytes"
+        }
+
+        init(_ recording: Recording) {
+            id = recording.callID
+            line = recording.line
+            from = recording.from
+            to = recording.to
+            startedAt = recording.startedAt
+            durationSeconds = recording.durationSeconds
+            sizeBytes = recording.sizeBytes
+        }
+    }
+
+    struct DeleteMany: Decodable {
+        var ids: [String]
+    }
+
+    /// The file of a recording, if it lies in the tenant's recordings folder.
+    func recordingFile(_ recording: Recording) -> URL? {
+        guard let folder = recordingsFolder,
+              let tenantFolder = try? Tenant.folder(under: folder, tenantID: recording.tenantID).standardizedFileURL.path else { return nil }
+        let file = URL(fileURLWithPath: recording.path).standardizedFileURL
+        return file.path.hasPrefix(tenantFolder + "/") ? file : nil
+    }
+
+    func addRecordingRoutes(_ router: Router<PanelContext>) {
+        router.get("/api/v1/recordings") { [self] request, context in
+            let user = try await require(context, .view, .recordings, action: "recording.list")
+            let tenant = try tenant(of: user, request)
+            let query = request.uri.queryParameters
+            var bounds: [Int64?] = [nil, nil]
+            for (index, key) in ["from", "to"].enumerated() {
+                guard let text = query.get(key) else { continue }
+                guard let ms = Int64(text), ms >= 0 else { throw Problem.invalid("\(key) must be unix milliseconds") }
+                bounds[index] = ms
+            }
+            let number = query.get("number").flatMap { $0.isEmpty ? nil : String($0.prefix(32)) }
+            let (from, to) = (bounds[0], bounds[1])
+            let found = try await db { try $0.recordings(tenantID: tenant, from: from, to: to, number: number) }
+            return try json(Page(found.map(RecordingView.init), request: request))
+        }
+        router.get("/api/v1/recordings/:id") { [self] request, context in
+            let id = try context.parameters.require("id")
+            let user = try await require(context, .view, .recordings, action: "recording.read", object: id)
+            let tenant = try tenant(of: user, request)
+            let data = try await db { [self] store -> Data in
+                guard let recording = try store.recordings(tenantID: tenant, from: nil, to: nil, number: nil).first(where: { $0.callID == id }),
+                      let file = recordingFile(recording), let data = try? Data(contentsOf: file) else {
+                    throw Problem.notFound("no recording \(id)")
+                }
+                return data
+            }
+            await audit(context, "recording.read", id, tenantID: tenant, outcome: .ok)
+            return Response(status: .ok, headers: [.contentType: "audio/wav", .contentDisposition: "attachment; filename=\"\(id).wav\""],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        router.delete("/api/v1/recordings/:id") { [self] request, context in
+            let id = try context.parameters.require("id")
+            let user = try await require(context, .change, .recordings, action: "recording.delete", object: id)
+            let tenant = try tenant(of: user, request)
+            guard try await removeRecordings([id], tenant: tenant) == 1 else { throw Problem.notFound("no recording \(id)") }
+            await audit(context, "recording.delete", id, tenantID: tenant, outcome: .ok)
+            return Response(status: .noContent)
+        }
+        router.post("/api/v1/recordings/delete") { [self] request, context in
+            let user = try await require(context, .change, .recordings, action: "recording.delete")
+            let tenant = try tenant(of: user, request)
+            let body = try await request.decode(as: DeleteMany.self, context: context)
+            guard (1...1000).contains(body.ids.count) else { throw Problem.invalid("ids: 1 to 1000 recordings") }
+            let removed = try await removeRecordings(body.ids, tenant: tenant)
+            await audit(context, "recording.delete", "\(removed) of \(body.ids.count)", tenantID: tenant, outcome: .ok)
+            struct Answer: Encodable { var deleted: Int }
+            return try json(Answer(deleted: removed))
+        }
+    }
+
+    /// Removes the tenant's recordings of these calls, rows then files; how many there were.
+    private func removeRecordings(_ ids: [String], tenant: String) async throws -> Int {
+        try await db { [self] store in
+            var removed = 0
+            for id in Set(ids) {
+                guard let recording = try store.removeRecording(tenantID: tenant, callID: id) else { continue }
+                removed += 1
+                if let file = recordingFile(recording) { try? FileManager.default.removeItem(at: file) }
+            }
+            return removed
+        }
+    }
+}
