@@ -84,7 +84,7 @@ extension PanelServer {
         let menus: [(PanelFeature, String, String)] = [
             (.lines, "ramais", "Ramais"), (.calls, "chamadas", "Chamadas em curso"), (.reports, "relatorios", "Relatórios"),
             (.recordings, "gravacoes", "Gravações"), (.audio, "audios", "Áudios"), (.simulator, "simulador", "Simulador de custos"),
-            (.users, "usuarios", "Usuários"), (.audit, "auditoria", "Auditoria"),
+            (.users, "usuarios", "Usuários"), (.settings, "configuracoes", "Configurações gerais"), (.audit, "auditoria", "Auditoria"),
         ]
         let visible = menus.filter { user.may(.view, $0.0) }
         let nav = visible.map { "<a href=\"#\($0.1)\" data-menu=\"\($0.1)\">\(escape($0.2))</a>" }.joined(separator: "\n")

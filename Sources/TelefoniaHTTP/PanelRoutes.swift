@@ -70,6 +70,7 @@ extension PanelServer {
         addAudioRoutes(router)
         addSimulatorRoutes(router)
         addRecordingRoutes(router)
+        addSettingsRoutes(router)
         addPages(router)
         return router
     }

@@ -245,6 +245,7 @@ def test_every_route_keeps_tenants_apart(panel, tmp_path):
               "/api/v1/users": {"username": "novo@outra", "password": "senha-do-novo-1"},
               "/api/v1/audio/{name}/rename": {"name": "roubado"},
               "/api/v1/recordings/delete": {"ids": ["nenhuma"]},
+              "/api/v1/settings": {"rows_per_page": 20},
               # Demo's line: the simulator must not price another tenant's line.
               "/api/v1/simulator": {"line": "1000", "number": "11987654321"}}
     refusals = {("post", "/api/v1/simulator")}
@@ -286,6 +287,8 @@ def test_every_route_keeps_tenants_apart(panel, tmp_path):
     demo_audio_list = pbx.server.cli("audio", "list", "demo").stdout
     assert "boas-vindas" in demo_audio_list and "roubado" not in demo_audio_list and "da-outra" not in demo_audio_list
     assert "da-outra" in pbx.server.cli("audio", "list", "outra").stdout
+    assert "50 rows" in pbx.server.cli("report", "page-size", "--tenant", "demo").stdout, "demo's settings are untouched"
+    assert "20 rows" in pbx.server.cli("report", "page-size", "--tenant", "outra").stdout
     audit = pbx.server.cli("audit", "--tenant", "outra", "--limit", "200").stdout
     assert len(re.findall(r"admin@outra\s+\S+ /api/v1/\S+.*denied", audit)) >= refused, audit
 
@@ -299,6 +302,30 @@ def _raw_post(api: Api, path: str, data: bytes, content_type: str):
             return answer.status, dict(answer.headers), answer.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
+
+
+def test_general_settings(panel):
+    """P6 through the API: rows per page, listening line, web-phone line; a line the
+    tenant does not have is refused (422) and nothing changes; a user with settings=view
+    reads them and gets 403 on a change; the CLI sees what the panel saved."""
+    pbx = panel
+    pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
+    pbx.server.cli("user", "add", "leitor", "--tenant", "demo", "--role", "user", "--permissions", "settings=view",
+                   "--password", "senha-do-leitor")
+    api = Api(pbx)
+    api.token = api.login("admin@demo", "segredo-do-admin")[1]["token"]
+    assert api.json("GET", "/api/v1/settings")[1] == {"rows_per_page": 50}
+    status, body, _ = api.json("POST", "/api/v1/settings", {"rows_per_page": 25, "listening_line": "1002", "web_phone_line": "1003"})
+    assert status == 200 and body == {"rows_per_page": 25, "listening_line": "1002", "web_phone_line": "1003"}, body
+    status, body, _ = api.json("POST", "/api/v1/settings", {"listening_line": "9999"})
+    assert status == 422 and "9999" in body["detail"]
+    shown = pbx.server.cli("settings", "show", "demo").stdout
+    assert "listening line: 1002" in shown and "web-phone line: 1003" in shown and "rows per report page: 25" in shown
+    reader = Api(pbx)
+    reader.token = reader.login("leitor", "senha-do-leitor")[1]["token"]
+    assert reader.json("GET", "/api/v1/settings")[1]["listening_line"] == "1002"
+    assert reader.json("POST", "/api/v1/settings", {"rows_per_page": 10})[0] == 403
+    assert api.json("POST", "/api/v1/settings", {"listening_line": ""})[1].get("listening_line") is None
 
 
 @pytest.mark.timeout(90)

@@ -261,6 +261,34 @@ async function loadRecordings(number = "") {
   show("gravacoes", wrapper);
 }
 
+// General settings (P6).
+async function loadSettings() {
+  const answer = await api("/api/v1/settings");
+  if (!answer.ok) return;
+  const settings = await answer.json();
+  const form = document.createElement("form");
+  form.id = "settings";
+  const rows = field(form, "rows_per_page", "Linhas por página", "number");
+  rows.value = String(settings.rows_per_page);
+  const listening = field(form, "listening_line", "Linha de escuta");
+  listening.value = settings.listening_line || "";
+  const webPhone = field(form, "web_phone_line", "Linha do webphone");
+  webPhone.value = settings.web_phone_line || "";
+  const editable = window.panelUser && window.panelUser.permissions.settings === "change";
+  for (const input of [rows, listening, webPhone]) input.disabled = !editable;
+  if (editable) {
+    const message = submitButton(form, "Salvar");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      message.textContent = "";
+      const saved = await api("/api/v1/settings", { method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ rows_per_page: Number(rows.value), listening_line: listening.value, web_phone_line: webPhone.value }) });
+      message.textContent = saved.ok ? "Configurações salvas." : await problemText(saved, "Não foi possível salvar.");
+    });
+  }
+  show("configuracoes", form);
+}
+
 // Cost simulator (P9).
 function loadSimulator() {
   const form = document.createElement("form");
@@ -306,7 +334,7 @@ async function start() {
     window.panelUser = await me.json();
     sessionStorage.setItem("csrf", window.panelUser.csrf || "");
   }
-  const loaders = { ramais: loadLines, usuarios: loadUsers, auditoria: loadAudit, relatorios: loadReports, audios: loadAudio, simulador: loadSimulator, gravacoes: () => loadRecordings() };
+  const loaders = { ramais: loadLines, usuarios: loadUsers, auditoria: loadAudit, relatorios: loadReports, audios: loadAudio, simulador: loadSimulator, gravacoes: () => loadRecordings(), configuracoes: loadSettings };
   for (const [id, load] of Object.entries(loaders)) { if (document.getElementById(id)) load(); }
   if (document.getElementById("chamadas")) openLive();
 }
