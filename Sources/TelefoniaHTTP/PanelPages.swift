@@ -82,6 +82,7 @@ extension PanelServer {
     /// The menus the user may see (a user without a permission does not get its menu).
     static func panelBody(_ user: PanelUser) -> String {
         let menus: [(PanelFeature, String, String)] = [
+            (.reports, "inicio", "Início"),
             (.lines, "ramais", "Ramais"), (.calls, "chamadas", "Chamadas em curso"), (.reports, "relatorios", "Relatórios"),
             (.recordings, "gravacoes", "Gravações"), (.audio, "audios", "Áudios"), (.simulator, "simulador", "Simulador de custos"),
             (.users, "usuarios", "Usuários"), (.settings, "configuracoes", "Configurações gerais"), (.audit, "auditoria", "Auditoria"),

@@ -71,6 +71,7 @@ extension PanelServer {
         addSimulatorRoutes(router)
         addRecordingRoutes(router)
         addSettingsRoutes(router)
+        addDashboardRoutes(router)
         addPages(router)
         return router
     }

@@ -304,6 +304,34 @@ def _raw_post(api: Api, path: str, data: bytes, content_type: str):
         return error.code, dict(error.headers), error.read()
 
 
+@pytest.mark.timeout(60)
+def test_dashboard_counts_todays_calls_and_shows_the_balance(panel, phones, carrier):
+    """P2: on a prepaid plan recharged with 10.00, after line 1000 called a mobile through
+    the trunk, the dashboard has the balance and one mobile call in this hour."""
+    pbx = panel
+    pbx.server.cli("plan", "add", "pre", "--kind", "prepaid")
+    pbx.server.cli("plan", "rate", "add", "pre", "--class", "mobile-local", "--price", "0.60", "--increments", "6/6")
+    pbx.server.cli("tenant", "plan", pbx.tenant, "pre")
+    pbx.server.cli("recharge", pbx.tenant, "10.00", "--note", "painel")
+    pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
+    api = Api(pbx)
+    api.token = api.login("admin@demo", "segredo-do-admin")[1]["token"]
+    status, board, _ = api.json("GET", "/api/v1/dashboard")
+    assert status == 200 and board["balance"] == "10.00" and len(board["hours"]) == 24, board
+    assert sum(h["mobile"] + h["fixed"] for h in board["hours"]) == 0
+    caller = phones.line("1000", pbx)
+    caller.dial(pbx.uri("011987654321"))
+    caller.wait_for("CALL_ESTABLISHED", 10)
+    time.sleep(1.5)
+    caller.hangup()
+    caller.wait_for("CALL_CLOSED", 5)
+    pbx.wait_cdr(lambda r: "011987654321" in r["dialled"], what="the mobile call's record")
+    status, board, _ = api.json("GET", "/api/v1/dashboard")
+    hour = time.localtime().tm_hour
+    assert board["hours"][hour]["mobile"] == 1 and sum(h["mobile"] + h["fixed"] for h in board["hours"]) == 1, board
+    assert board["balance"] != "10.00", "the call was charged"
+
+
 def test_general_settings(panel):
     """P6 through the API: rows per page, listening line, web-phone line; a line the
     tenant does not have is refused (422) and nothing changes; a user with settings=view

@@ -82,6 +82,8 @@ def test_the_panel_in_a_browser(pbx, phones, browser):
     wait.until(EC.url_contains("/painel"))
     wait.until(EC.presence_of_element_located((By.ID, "lines")))
     assert "1003" in browser.find_element(By.ID, "lines").text
+    wait.until(EC.text_to_be_present_in_element((By.ID, "money"), "Meu saldo"))
+    assert browser.find_element(By.ID, "calls-per-hour").get_attribute("data-total") == "0"
     shot(browser, pbx, "painel")
 
     # A line added from the page is in the list and in the server's store.

@@ -261,6 +261,59 @@ async function loadRecordings(number = "") {
   show("gravacoes", wrapper);
 }
 
+// Dashboard (P2): money and today's calls per hour as an SVG bar chart (mobile over fixed).
+async function loadDashboard() {
+  const answer = await api("/api/v1/dashboard");
+  if (!answer.ok) return;
+  const board = await answer.json();
+  const wrapper = document.createElement("div");
+  const money = document.createElement("p");
+  money.id = "money";
+  const brl = (value) => "R$ " + value.replace(".", ",");
+  money.textContent = `Pagamentos vencidos: ${brl(board.overdue)} · Em aberto: ${brl(board.unpaid)} · Meu saldo: ${brl(board.balance)}`;
+  wrapper.appendChild(money);
+  const svgNS = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(svgNS, "svg");
+  svg.id = "calls-per-hour";
+  svg.setAttribute("viewBox", "0 0 480 140");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", "Ligações de hoje por hora: móvel e fixo");
+  const top = Math.max(1, ...board.hours.map((h) => h.mobile + h.fixed));
+  let total = 0;
+  for (const h of board.hours) {
+    total += h.mobile + h.fixed;
+    const x = 4 + h.hour * 20;
+    let y = 120;
+    for (const [count, color] of [[h.fixed, "#7aa6c2"], [h.mobile, "#0b4f6c"]]) {
+      if (!count) continue;
+      const height = (count / top) * 110;
+      y -= height;
+      const bar = document.createElementNS(svgNS, "rect");
+      bar.setAttribute("x", String(x));
+      bar.setAttribute("y", String(y));
+      bar.setAttribute("width", "16");
+      bar.setAttribute("height", String(height));
+      bar.setAttribute("fill", color);
+      svg.appendChild(bar);
+    }
+    if (h.hour % 3 === 0) {
+      const label = document.createElementNS(svgNS, "text");
+      label.setAttribute("x", String(x));
+      label.setAttribute("y", "135");
+      label.setAttribute("font-size", "10");
+      label.textContent = `${h.hour}h`;
+      svg.appendChild(label);
+    }
+  }
+  svg.dataset.total = String(total);
+  wrapper.appendChild(svg);
+  const legend = document.createElement("p");
+  legend.className = "empty";
+  legend.textContent = `Ligações de hoje: ${total} (escuro: móvel, claro: fixo)`;
+  wrapper.appendChild(legend);
+  show("inicio", wrapper);
+}
+
 // General settings (P6).
 async function loadSettings() {
   const answer = await api("/api/v1/settings");
@@ -334,7 +387,7 @@ async function start() {
     window.panelUser = await me.json();
     sessionStorage.setItem("csrf", window.panelUser.csrf || "");
   }
-  const loaders = { ramais: loadLines, usuarios: loadUsers, auditoria: loadAudit, relatorios: loadReports, audios: loadAudio, simulador: loadSimulator, gravacoes: () => loadRecordings(), configuracoes: loadSettings };
+  const loaders = { ramais: loadLines, usuarios: loadUsers, auditoria: loadAudit, relatorios: loadReports, audios: loadAudio, simulador: loadSimulator, gravacoes: () => loadRecordings(), configuracoes: loadSettings, inicio: loadDashboard };
   for (const [id, load] of Object.entries(loaders)) { if (document.getElementById(id)) load(); }
   if (document.getElementById("chamadas")) openLive();
 }
