@@ -39,18 +39,6 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Errors become problem documents *returned* here, so the outer middleware (headers)
-/// still sees them.
-struct ProblemResponder<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await ProblemMiddleware<Context>().handle(request, context: context, next: next)
-        } catch let problem as Problem {
-            return try problem.response(from: request, context: context)
-        }
-    }
-}
-
 /// Finds the session of a request (bearer token, else the browser's cookie) and puts its
 /// user in the context. Changes made with a cookie must echo the session's CSRF token in
 /// `X-CSRF-Token` (the double-submit pattern: another site can make the browser send the

@@ -65,7 +65,7 @@ extension PanelServer {
             let user = try await require(context, .view, .recordings, action: "recording.read", object: id)
             let tenant = try tenant(of: user, request)
             let data = try await db { [self] store -> Data in
-                guard let recording = try store.recordings(tenantID: tenant, from: nil, to: nil, number: nil).first(where: { $0.callID == id }),
+                guard let recording = try store.recording(tenantID: tenant, callID: id),
                       let file = recordingFile(recording), let data = try? Data(contentsOf: file) else {
                     throw Problem.notFound("no recording \(id)")
                 }

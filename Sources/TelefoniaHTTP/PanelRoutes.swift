@@ -48,7 +48,7 @@ extension PanelServer {
         let router = Router(context: PanelContext.self)
         router.add(middleware: RequestCounterMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
-        router.add(middleware: ProblemResponder())
+        router.add(middleware: ProblemMiddleware())
         router.add(middleware: SessionMiddleware(panel: self))
         router.get("/health") { _, _ in try json(["status": "ok"]) }
         let openAPI = Bundle.module.url(forResource: "openapi", withExtension: "yaml").flatMap { try? Data(contentsOf: $0) } ?? Data()

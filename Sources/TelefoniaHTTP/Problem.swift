@@ -34,31 +34,39 @@ public struct Problem: HTTPResponseError, Sendable {
     static func invalid(_ why: String) -> Problem { Problem(.unprocessableContent, "Invalid request", detail: why) }
 }
 
-/// Turns every other error into a problem document: Hummingbird's HTTP errors keep their
-/// status, store errors map to 404 / 422 / 409, anything else is a 500 whose detail is
-/// logged, not shown.
+/// Turns every error into a problem document *returned* from here (so the security
+/// headers, added outside, are on it too): problems as they are, Hummingbird's HTTP
+/// errors with their status, store errors as 404 / 409 / 422 / 503, undecodable bodies
+/// as 422, anything else a 500 whose detail is logged, not shown.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let problem as Problem {
-            throw problem
-        } catch let error as HTTPError {
-            throw Problem(error.status, error.status.reasonPhrase, detail: error.body)
-        } catch let error as StoreError {
+        } catch {
+            return try Self.problem(for: error, context: context, path: request.uri.path).response(from: request, context: context)
+        }
+    }
+
+    static func problem(for error: any Error, context: Context, path: String) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let error as HTTPError:
+            return Problem(error.status, error.status.reasonPhrase, detail: error.body)
+        case let error as StoreError:
             switch error.code {
-            case .notFound: throw Problem.notFound(error.message)
-            case .duplicate: throw Problem(.conflict, "Already exists", detail: error.message)
-            case .invalid: throw Problem.invalid(error.message)
+            case .notFound: return Problem.notFound(error.message)
+            case .duplicate: return Problem(.conflict, "Already exists", detail: error.message)
+            case .invalid: return Problem.invalid(error.message)
             case .io:
                 context.logger.error("panel store failed", metadata: ["error": "\(error)"])
-                throw Problem(.serviceUnavailable, "Storage unavailable", detail: "the database could not be reached; try again")
+                return Problem(.serviceUnavailable, "Storage unavailable", detail: "the database could not be reached; try again")
             }
-        } catch let error as DecodingError {
-            throw Problem.invalid("the body is not the JSON this route takes: \(Self.describe(error))")
-        } catch {
-            context.logger.error("panel request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            throw Problem(.internalServerError, "Internal error", detail: "the server could not answer; see its log")
+        case let error as DecodingError:
+            return Problem.invalid("the body is not the JSON this route takes: \(describe(error))")
+        default:
+            context.logger.error("panel request failed", metadata: ["error": "\(error)", "path": "\(path)"])
+            return Problem(.internalServerError, "Internal error", detail: "the server could not answer; see its log")
         }
     }
 

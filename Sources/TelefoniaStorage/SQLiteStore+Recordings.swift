@@ -46,11 +46,18 @@ extension SQLiteStore: RecordingStore {
         }
     }
 
+    public func recording(tenantID: String, callID: String) throws -> Recording? {
+        try withDatabase { try Self.recording(in: $0, tenantID: tenantID, callID: callID) }
+    }
+
+    private static func recording(in database: SQLiteDatabase, tenantID: String, callID: String) throws -> Recording? {
+        try database.query("SELECT \(recordingColumns) FROM recordings WHERE tenant_id = ? AND call_id = ?", tenantID, callID,
+                           row: recording).first
+    }
+
     public func removeRecording(tenantID: String, callID: String) throws -> Recording? {
         try write { database in
-            guard let found = try database.query(
-                "SELECT \(Self.recordingColumns) FROM recordings WHERE tenant_id = ? AND call_id = ?", tenantID, callID,
-                row: Self.recording).first else { return nil }
+            guard let found = try Self.recording(in: database, tenantID: tenantID, callID: callID) else { return nil }
             _ = try database.execute("DELETE FROM recordings WHERE tenant_id = ? AND call_id = ?", tenantID, callID)
             return found
         }

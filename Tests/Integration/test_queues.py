@@ -36,6 +36,25 @@ def rang_each_once(took: list[str], rings: dict[str, int]) -> bool:
     return sum(rings.values()) == 6 and all(rings[ext] == took.count(ext) for ext in rings)
 
 
+def queue_call_answered_by_1001(pbx, phones):
+    """Queue "suporte" of agent 1001 (baresip, answers, 1000 Hz); 1000 (440 Hz) calls it
+    through the menu and is connected. Returns the caller."""
+    pbx.server.cli("queue", "set", pbx.tenant, "suporte", "--members", "1001")
+    menu_to_queue(pbx)
+    agent = phones.line("1001", pbx, tone_hz=1000, answermode="auto")
+    caller = phones.line("1000", pbx, tone_hz=440)
+    caller.dial(pbx.uri("*921"))
+    agent.wait_for("CALL_ESTABLISHED", 15)
+    return caller
+
+
+def assert_hears_both(heard, who: str) -> None:
+    """The recording `heard` has the caller's 440 Hz and the agent's 1000 Hz."""
+    rate, samples = h.read_wav(heard)
+    assert h.tone_presence(samples, rate, 440, min_fraction=0.25).seconds_present >= 1.0, f"{who} hears the caller"
+    assert h.tone_presence(samples, rate, 1000, min_fraction=0.25).seconds_present >= 1.0, f"{who} hears the agent"
+
+
 @pytest.mark.timeout(150)
 @pytest.mark.parametrize("strategy,expected", [
     ("sequential", ["1001"] * 6),
@@ -253,12 +272,7 @@ def test_supervisor_listens_to_a_queue_call(pbx, phones, ports, tmp_path):
     """A queue call is bridged on the server (caller 440 Hz, agent 1001 1000 Hz); the
     supervisor (PJSUA2 1002) dials *33 1001 and hears both parties."""
     pbx.server.cli("line", "change", "1001", "--tenant", pbx.tenant, "--allow", "fixed,mobile,ldn,listen")
-    pbx.server.cli("queue", "set", pbx.tenant, "suporte", "--members", "1001")
-    menu_to_queue(pbx)
-    agent = phones.line("1001", pbx, tone_hz=1000, answermode="auto")
-    caller = phones.line("1000", pbx, tone_hz=440)
-    caller.dial(pbx.uri("*921"))
-    agent.wait_for("CALL_ESTABLISHED", 15)
+    caller = queue_call_answered_by_1001(pbx, phones)
     heard = tmp_path / "supervisor.wav"
     pj_phones = PjPhones(ports.block(1, 10))
     try:
@@ -273,9 +287,7 @@ def test_supervisor_listens_to_a_queue_call(pbx, phones, ports, tmp_path):
         pj_phones.close()
     caller.hangup()
     caller.wait_for("CALL_CLOSED", 5)
-    rate, samples = h.read_wav(heard)
-    assert h.tone_presence(samples, rate, 440, min_fraction=0.25).seconds_present >= 1.0, "the supervisor hears the caller"
-    assert h.tone_presence(samples, rate, 1000, min_fraction=0.25).seconds_present >= 1.0, "the supervisor hears the agent"
+    assert_hears_both(heard, "the supervisor")
 
 
 @pytest.mark.timeout(120)
@@ -285,12 +297,7 @@ def test_supervisor_console_rings_the_listening_line(pbx, phones, ports, tmp_pat
     Hz) makes the server ring 1002 (PJSUA2, answers), which hears both parties. Without
     a listening line the command says so; a line without the `listenable` permission
     is refused."""
-    pbx.server.cli("queue", "set", pbx.tenant, "suporte", "--members", "1001")
-    menu_to_queue(pbx)
-    agent = phones.line("1001", pbx, tone_hz=1000, answermode="auto")
-    caller = phones.line("1000", pbx, tone_hz=440)
-    caller.dial(pbx.uri("*921"))
-    agent.wait_for("CALL_ESTABLISHED", 15)
+    caller = queue_call_answered_by_1001(pbx, phones)
     refused = pbx.server.cli("queue", "agent", "listen", pbx.tenant, "1001", check=False)
     assert refused.returncode != 0 and "no listening line" in refused.stderr, refused.stderr
     pbx.server.cli("settings", "set", pbx.tenant, "--listening-line", "1002")
@@ -314,9 +321,7 @@ def test_supervisor_console_rings_the_listening_line(pbx, phones, ports, tmp_pat
         pj_phones.close()
     caller.hangup()
     caller.wait_for("CALL_CLOSED", 5)
-    rate, samples = h.read_wav(heard)
-    assert h.tone_presence(samples, rate, 440, min_fraction=0.25).seconds_present >= 1.0, "the listening line hears the caller"
-    assert h.tone_presence(samples, rate, 1000, min_fraction=0.25).seconds_present >= 1.0, "the listening line hears the agent"
+    assert_hears_both(heard, "the listening line")
     row = pbx.wait_cdr(lambda r: "supervisor console" in r["reason"], what="the listening call's record")
     assert row["line"] == "1002", row
 

@@ -55,6 +55,8 @@ import TelefoniaTesting
             let recording = Recording(callID: "c1", tenantID: "acme", line: "1001", from: "1001", to: "1002", startedAt: 10,
                                       durationSeconds: 3, sizeBytes: 96_000, path: "/tmp/c1.wav")
             try store.save(recording)
+            #expect(try store.recording(tenantID: "beta", callID: "c1") == nil)
+            #expect(try store.recording(tenantID: "acme", callID: "c1") == recording)
             #expect(try store.removeRecording(tenantID: "beta", callID: "c1") == nil)
             #expect(try store.recordings(tenantID: "acme", from: nil, to: nil, number: nil).count == 1)
             #expect(try store.removeRecording(tenantID: "acme", callID: "c1") == recording)

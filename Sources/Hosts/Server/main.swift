@@ -100,11 +100,9 @@ if configuration.httpEnabled {
     panel.port = configuration.httpPort
     panel.secureCookies = configuration.httpSecureCookies
     // The panel stops when the server does, and its failure (the port taken) stops the server.
-    let audio = AudioLibrary(folder: URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("audio"), store: store,
-                             defaultPrompts: URL(fileURLWithPath: configuration.promptsDirectory), cacheSeconds: 60, logger: logger)
+    let audio = TelefoniaServer.audioLibrary(configuration: configuration, store: store, cacheSeconds: 60, logger: logger)
     services.append(.init(service: PanelServer(configuration: panel, store: store, logger: logger, metrics: { metricsRegistry.emitToBuffer() },
-                                               audio: audio,
-                                               recordingsFolder: URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("recordings")),
+                                               audio: audio, recordingsFolder: configuration.recordingsFolder),
                           successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
 }
 let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

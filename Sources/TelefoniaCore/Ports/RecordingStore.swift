@@ -7,6 +7,8 @@ public protocol RecordingStore: AnyObject, Sendable {
     /// Removes the rows of recordings started before `before` (unix ms) and returns them,
     /// so the caller deletes their files (retention).
     func removeRecordings(startedBefore before: Int64) throws -> [Recording]
+    /// One of the tenant's recordings, nil when the tenant has none of that call.
+    func recording(tenantID: String, callID: String) throws -> Recording?
     /// Removes one of the tenant's recordings and returns its row (the caller deletes the
     /// file); nil when the tenant has no recording of that call.
     func removeRecording(tenantID: String, callID: String) throws -> Recording?

@@ -20,6 +20,10 @@ extension MemoryStore: RecordingStore {
         }
     }
 
+    public func recording(tenantID: String, callID: String) throws -> Recording? {
+        withState { state in state.recordings[callID].flatMap { $0.tenantID == tenantID ? $0 : nil } }
+    }
+
     public func removeRecording(tenantID: String, callID: String) throws -> Recording? {
         withState { state in
             guard let found = state.recordings[callID], found.tenantID == tenantID else { return nil }

@@ -19,7 +19,7 @@ final class CallRecordings {
         let now = context.clock.nowMillis()
         let day = String(CDRCSV.iso8601(millis: now).prefix(10))
         do {
-            let recordings = URL(fileURLWithPath: context.configuration.dataDirectory).appendingPathComponent("recordings")
+            let recordings = context.configuration.recordingsFolder
             let url = try Tenant.folder(under: recordings, tenantID: tenantID).appendingPathComponent(day)
                 .appendingPathComponent(call.id.rawValue + ".wav")
             let recorder = try CallRecorder(url: url, logger: context.logger)

@@ -83,6 +83,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public init() {}
 
     public var resolvedDatabasePath: String { databasePath ?? dataDirectory + "/telefonia.sqlite" }
+    /// Tenants' audio files: `<data.dir>/audio`.
+    public var audioFolder: URL { URL(fileURLWithPath: dataDirectory).appendingPathComponent("audio") }
+    /// Call recordings: `<data.dir>/recordings`.
+    public var recordingsFolder: URL { URL(fileURLWithPath: dataDirectory).appendingPathComponent("recordings") }
     /// Where the server's own sockets reach each other (a channel of the server talking
     /// through a relay port): the bind address, or loopback when it binds every address.
     var internalMediaHost: String {

@@ -91,11 +91,12 @@ public final class TelefoniaServer: @unchecked Sendable {
         return max(0, min(2048, limit / 8))
     }
 
-    /// Tenants' audio under `<data.dir>/audio` with the default prompts from `prompts.dir`.
-    static func audioLibrary(configuration: ServerConfiguration, store: any PBXStore, logger: Logger) -> any PromptProvider {
-        let folder = URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("audio")
-        let prompts = URL(fileURLWithPath: configuration.promptsDirectory)
-        return AudioLibrary(folder: folder, store: store, defaultPrompts: prompts, logger: logger)
+    /// Tenants' audio under `<data.dir>/audio` with the default prompts from `prompts.dir`
+    /// (the server's prompts; the panel's uploads go through one made the same way).
+    public static func audioLibrary(configuration: ServerConfiguration, store: any PBXStore, cacheSeconds: Int = 3600,
+                                    logger: Logger) -> AudioLibrary {
+        AudioLibrary(folder: configuration.audioFolder, store: store, defaultPrompts: URL(fileURLWithPath: configuration.promptsDirectory),
+                     cacheSeconds: cacheSeconds, logger: logger)
     }
 
     /// Binds SIP (UDP and TCP) and starts serving.
