@@ -99,9 +99,20 @@ if configuration.httpEnabled {
     panel.address = configuration.httpAddress
     panel.port = configuration.httpPort
     panel.secureCookies = configuration.httpSecureCookies
+    // The panel reads and writes through a connection of its own (WAL: its reads never
+    // wait for the signalling's writes, nor the signalling for a long report), so a busy
+    // panel does not hold the lock calls need; the CLI is a third writer already.
+    let panelStore: SQLiteStore
+    do {
+        panelStore = try SQLiteStore(path: configuration.resolvedDatabasePath,
+                                     synchronous: configuration.databaseSynchronous == "full" ? .full : .normal, logger: logger)
+    } catch {
+        FileHandle.standardError.write(Data("error: cannot open the database \(configuration.resolvedDatabasePath) for the panel: \(error)\n".utf8))
+        exit(1)
+    }
     // The panel stops when the server does, and its failure (the port taken) stops the server.
-    let audio = TelefoniaServer.audioLibrary(configuration: configuration, store: store, cacheSeconds: 60, logger: logger)
-    services.append(.init(service: PanelServer(configuration: panel, store: store, logger: logger, metrics: { metricsRegistry.emitToBuffer() },
+    let audio = TelefoniaServer.audioLibrary(configuration: configuration, store: panelStore, cacheSeconds: 60, logger: logger)
+    services.append(.init(service: PanelServer(configuration: panel, store: panelStore, logger: logger, metrics: { metricsRegistry.emitToBuffer() },
                                                audio: audio, recordingsFolder: configuration.recordingsFolder),
                           successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
 }
