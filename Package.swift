@@ -185,7 +185,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TelefoniaHTTPTests",
-            dependencies: ["TelefoniaHTTP", "TelefoniaCore", "TelefoniaTesting"],
+            dependencies: ["TelefoniaHTTP", "TelefoniaCore", "TelefoniaMedia", "TelefoniaTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

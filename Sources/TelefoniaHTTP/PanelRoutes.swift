@@ -44,6 +44,12 @@ struct Page<Item: Encodable>: Encodable {
 }
 
 extension PanelServer {
+    /// The OpenAPI 3.1 document served at `/openapi.yaml` (every route, nothing else).
+    static let openAPIDocument = Bundle.module.url(forResource: "openapi", withExtension: "yaml").flatMap { try? Data(contentsOf: $0) } ?? Data()
+
+    /// "GET /api/v1/lines/:ext"… for every route of the router (what the OpenAPI test compares).
+    func routeList() -> [String] { makeRouter().routes.map { "\($0.method.rawValue) \($0.path)" } }
+
     func makeRouter() -> Router<PanelContext> {
         let router = Router(context: PanelContext.self)
         router.add(middleware: RequestCounterMiddleware())
@@ -51,7 +57,7 @@ extension PanelServer {
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: SessionMiddleware(panel: self))
         router.get("/health") { _, _ in try json(["status": "ok"]) }
-        let openAPI = Bundle.module.url(forResource: "openapi", withExtension: "yaml").flatMap { try? Data(contentsOf: $0) } ?? Data()
+        let openAPI = Self.openAPIDocument
         router.get("/openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: openAPI)))
         }
@@ -72,6 +78,7 @@ extension PanelServer {
         addRecordingRoutes(router)
         addSettingsRoutes(router)
         addDashboardRoutes(router)
+        addBusinessRoutes(router)
         addPages(router)
         return router
     }

@@ -1,3 +1,6 @@
+import Foundation
+import Logging
+import TelefoniaMedia
 import Testing
 import TelefoniaCore
 @testable import TelefoniaHTTP
@@ -52,5 +55,32 @@ import TelefoniaCore
         let body = PanelServer.panelBody(user)
         #expect(body.contains("data-menu=\"chamadas\""))
         #expect(!body.contains("data-menu=\"ramais\"") && !body.contains("data-menu=\"usuarios\""))
+    }
+}
+
+@Suite struct PanelOpenAPITests {
+    /// Every API route the panel answers is in /openapi.yaml with its method, and the
+    /// document names no route the panel does not answer (the WebSocket `/api/v1/live`
+    /// lives on the upgrade router).
+    @Test func theDocumentListsEveryRouteAndNothingElse() throws {
+        var configuration = PanelConfiguration()
+        configuration.bcryptCost = 4
+        let store = MemoryStore()
+        let audio = AudioLibrary(folder: FileManager.default.temporaryDirectory, store: store)
+        let panel = PanelServer(configuration: configuration, store: store, logger: Logger(label: "test"), metrics: { [] }, audio: audio)
+        let served = Set(panel.routeList().filter { $0.contains(" /api/") })
+        let text = String(decoding: PanelServer.openAPIDocument, as: UTF8.self)
+        var documented = Set<String>()
+        var path: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("  /"), line.hasSuffix(":"), !line.hasPrefix("   ") {
+                path = String(line.dropFirst(2).dropLast())
+            } else if let path, let method = ["get", "put", "post", "delete", "patch"].first(where: { line == "    \($0):" }) {
+                if path.hasPrefix("/api/"), path != "/api/v1/live" { documented.insert("\(method.uppercased()) \(path)") }
+            }
+        }
+        #expect(served.subtracting(documented).sorted() == [], "answered but not documented")
+        #expect(documented.subtracting(served).sorted() == [], "documented but not answered")
+        #expect(served.count >= 40)
     }
 }

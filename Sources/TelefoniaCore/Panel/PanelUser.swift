@@ -75,6 +75,8 @@ public struct PanelUser: Sendable, Equatable, Codable {
 /// change), plus listening to calls and the operator's own pages.
 public enum PanelFeature: String, Sendable, Codable, CaseIterable {
     case lines, dids, audio, rooms, reports, recordings, calls, ivr, groups, queues, campaigns, users, settings, audit, simulator
+    /// "Financeiro": balance, credit movements, invoices (§5).
+    case payments
     /// "Permitir escuta": may listen to calls.
     case listen
     /// Tenants, trunks, plans, recharges: operators only.
