@@ -239,35 +239,68 @@ def test_every_route_keeps_tenants_apart(panel, tmp_path):
     api.token = body["token"]
     _, _, raw = api.call("GET", "/openapi.yaml")
     document = yaml.safe_load(raw)
+    # Demo's call flows, made by demo's administrator: the walk names them.
+    demo = Api(pbx)
+    demo.token = demo.login("admin@demo", "segredo-do-admin")[1]["token"]
+    ivr = {"name": "Atendimento", "responseTimeout": 5, "interDigitTimeout": 3, "afterHours": "hangup", "maxAttempts": 3,
+           "options": {}, "directDial": False, "survey": False}
+    profile = {"timeZone": "America/Sao_Paulo", "week": {"mon": ["08:00-18:00"]}, "holidays": []}
+    flows = {"/api/v1/ivrs/{id}": ("7", ivr), "/api/v1/schedules/{id}": ("comercial", profile),
+             "/api/v1/groups/{id}": ("vendas", {"strategy": "sequential", "members": ["LINE"], "memberRingTime": 10, "ringTime": 30,
+                                                "enabled": True, "noAnswer": "hangup"}),
+             "/api/v1/pickup-groups/{id}": ("copa", {"pickers": ["LINE"], "pickable": ["LINE"]}),
+             "/api/v1/queues/{id}": ("suporte", {"strategy": "ring-all", "members": [{"extensionNumber": "LINE", "penalty": 0}]}),
+             "/api/v1/campaigns/{id}": ("natal", {"payingLine": "LINE", "concurrency": 1, "attempts": 1, "retryMinutes": 5,
+                                                  "ringSeconds": 20, "state": "draft",
+                                                  "levels": [{"audio": "x", "actions": {}, "keySeconds": 5}]}),
+             "/api/v1/rooms/{id}": ("100", {"name": "Diretoria"})}
+
+    def with_line(body, line):
+        return json.loads(json.dumps(body).replace('"LINE"', f'"{line}"'))
+
+    for path, (ident, body) in flows.items():
+        assert demo.json("PUT", path.replace("{id}", ident), with_line(body, "1001"))[0] == 201, path
     demo_ids = {"/api/v1/lines/{ext}": "1000", "/api/v1/users/{name}": "admin@demo", "/api/v1/audio/{name}": "boas-vindas",
-                "/api/v1/audio/{name}/rename": "boas-vindas", "/api/v1/recordings/{id}": "nenhuma"}
+                "/api/v1/audio/{name}/rename": "boas-vindas", "/api/v1/recordings/{id}": "nenhuma",
+                "/api/v1/queues/{id}/console": "suporte", "/api/v1/reports/{report}": "lines", "/api/v1/dids/{number}": "+551130001000",
+                "/api/v1/tenants/{id}": "demo", "/api/v1/tenants/{id}/recharges": "demo", "/api/v1/trunks/{id}": "carrier",
+                **{path: ident for path, (ident, _) in flows.items()}}
     bodies = {"/api/v1/lines": {"extension": "2001", "password": "senha-da-outra-2001"},
               "/api/v1/users": {"username": "novo@outra", "password": "senha-do-novo-1"},
               "/api/v1/audio/{name}/rename": {"name": "roubado"},
               "/api/v1/recordings/delete": {"ids": ["nenhuma"]},
               "/api/v1/settings": {"rows_per_page": 20},
               # Demo's line: the simulator must not price another tenant's line.
-              "/api/v1/simulator": {"line": "1000", "number": "11987654321"}}
-    refusals = {("post", "/api/v1/simulator")}
+              "/api/v1/simulator": {"line": "1000", "number": "11987654321"},
+              "/api/v1/tenants/{id}/recharges": {"amount_cents": 100000},
+              # PUT names demo's objects: it may only create outra's own.
+              **{path: with_line(body, "2000") for path, (_, body) in flows.items()},
+              "/api/v1/dids/{number}": {"line": "2000"}, "/api/v1/tenants/{id}": {"domain": "127.0.0.1", "name": "Roubada"},
+              "/api/v1/trunks/{id}": {"host": "203.0.113.1"}}
+    refusals = {("post", "/api/v1/simulator"), ("get", "/api/v1/tenants"), ("get", "/api/v1/trunks"), ("get", "/api/v1/plans")}
+    # A report's name is not an object of a tenant: /reports/lines is outra's own report.
+    own_lists = {"/api/v1/reports/{report}"}
     # /api/v1/live is a WebSocket: test_live_websocket_needs_a_session_and_the_panels_origin.
     open_routes = {"/health", "/openapi.yaml", "/api/v1/login", "/api/v1/logout", "/api/v1/me", "/api/v1/live"}
     refused = 0
     walked = []
-    for path, operations in document["paths"].items():
-        if path in open_routes:
-            continue
-        for method in ("get", "post", "delete"):
-            if method not in operations:
-                continue
+    # PUTs last: they create outra's own objects under demo's names.
+    routes = [(path, method) for method in ("get", "post", "delete", "put")
+              for path, operations in document["paths"].items() if path not in open_routes and method in operations]
+    for path, method in routes:
+        if True:
             concrete = re.sub(r"\{\w+\}", demo_ids.get(path, ""), path) + "?tenant=demo"
             if (method, path) == ("post", "/api/v1/audio"):
                 data, content_type = multipart({"name": "da-outra", "kind": "prompt"}, "tom.wav", small_wav())
                 status, _, raw = _raw_post(api, concrete, data, content_type)
                 answer = json.loads(raw) if raw else None
             else:
-                status, answer, _ = api.json(method.upper(), concrete, bodies.get(path) if method == "post" else None)
+                status, answer, _ = api.json(method.upper(), concrete, bodies.get(path) if method in ("post", "put") else None)
             walked.append((method, path, status))
-            if "{" in path or (method, path) in refusals:
+            if method == "put" and path in flows:
+                # Lands in outra (created there), never in demo: checked below.
+                assert status == 201 and answer["tenantID"] == "outra", (method, concrete, status, answer)
+            elif ("{" in path and path not in own_lists) or (method, path) in refusals:
                 assert status in (403, 404), (method, concrete, status, answer)
                 refused += 1
             else:
@@ -279,6 +312,10 @@ def test_every_route_keeps_tenants_apart(panel, tmp_path):
                 text = json.dumps(answer)
                 assert "1000" not in text and "admin@demo" not in text and '"demo"' not in text and "boas-vindas" not in text, \
                     (method, concrete, text)
+    for path, (ident, body) in flows.items():
+        status, mine, _ = demo.json("GET", path.replace("{id}", ident))
+        assert status == 200 and mine["tenantID"] == "demo" and all(mine[k] == v for k, v in with_line(body, "1001").items()), (path, mine)
+    assert demo.json("GET", "/api/v1/balance")[1]["balance_cents"] == 0, "no recharge landed in demo"
     assert len(walked) >= 15, walked
     demo_lines = pbx.server.cli("line", "list", "--tenant", "demo").stdout
     assert "1000" in demo_lines and "2001" not in demo_lines, "demo is untouched"
@@ -290,7 +327,7 @@ def test_every_route_keeps_tenants_apart(panel, tmp_path):
     assert "50 rows" in pbx.server.cli("report", "page-size", "--tenant", "demo").stdout, "demo's settings are untouched"
     assert "20 rows" in pbx.server.cli("report", "page-size", "--tenant", "outra").stdout
     audit = pbx.server.cli("audit", "--tenant", "outra", "--limit", "200").stdout
-    assert len(re.findall(r"admin@outra\s+\S+ /api/v1/\S+.*denied", audit)) >= refused, audit
+    assert len(re.findall(r"admin@outra\s+\S+(?: /api/v1/\S+)?\s.*denied", audit)) >= refused, audit
 
 
 def _raw_post(api: Api, path: str, data: bytes, content_type: str):

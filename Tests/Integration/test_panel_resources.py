@@ -1,0 +1,153 @@
+"""The panel's API for the rest of the product (issue 11): call flows (IVR menus, time
+profiles, groups, queues and their consoles, campaigns, rooms), money (balance, credit
+movements, invoices), reports with CSV, feature codes, DIDs and the operator's tenants,
+trunks, plans and recharges — against the real server, each change checked through the
+CLI on the same database and, for an IVR, with a real call."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+import telefonia_harness as h
+from test_panel import Api, operator_password, panel  # noqa: F401  (the fixture)
+
+
+def admin(pbx) -> Api:
+    pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
+    api = Api(pbx)
+    status, body = api.login("admin@demo", "segredo-do-admin")
+    assert status == 200, body
+    api.token = body["token"]
+    return api
+
+
+IVR = {"name": "Atendimento", "responseTimeout": 5, "interDigitTimeout": 3, "afterHours": "hangup", "maxAttempts": 3,
+       "options": {"1": "line:1001", "2": "line:1002"}, "directDial": False, "survey": False}
+
+
+def test_call_flows_saved_whole_listed_and_removed(panel):
+    """An IVR menu, a time profile, a call group, a pickup group, a queue, a campaign and
+    a room made with PUT are what the CLI then lists; bad references are refused with
+    422 naming the problem; a second PUT replaces; DELETE removes; a user with only
+    `ivr=view` reads menus and gets 403 on a change, which the audit log keeps."""
+    pbx = panel
+    api = admin(pbx)
+    status, body, _ = api.json("PUT", "/api/v1/ivrs/7", dict(IVR, tenantID="outra", number="9"))
+    assert status == 201 and body["number"] == "7" and body["tenantID"] == "demo", body  # tenant and number from session and path
+    assert "7" in pbx.server.cli("ivr", "list", "demo").stdout
+    status, body, _ = api.json("PUT", "/api/v1/ivrs/8", dict(IVR, options={"1": "line:4444"}))
+    assert status == 422 and "4444" in body["detail"], body
+    status, body, _ = api.json("PUT", "/api/v1/ivrs/8", {"name": "sem campos"})
+    assert status == 422 and "missing field" in body["detail"], body
+    status, body, _ = api.json("PUT", "/api/v1/ivrs/7", dict(IVR, name="Recepção", timeProfile="comercial"))
+    assert status == 422 and "comercial" in body["detail"], body
+
+    profile = {"timeZone": "America/Sao_Paulo", "week": {"mon": ["08:00-18:00"], "tue": ["08:00-18:00"]},
+               "holidays": [{"first": "2026-12-25", "last": "2026-12-25", "open": []}]}
+    assert api.json("PUT", "/api/v1/schedules/comercial", profile)[0] == 201
+    status, body, _ = api.json("PUT", "/api/v1/ivrs/7", dict(IVR, name="Recepção", timeProfile="comercial"))
+    assert status == 200 and body["name"] == "Recepção", body
+    assert api.json("GET", "/api/v1/ivrs/7")[1]["timeProfile"] == "comercial"
+
+    group = {"strategy": "sequential", "members": ["1001", "1002"], "memberRingTime": 10, "ringTime": 30, "enabled": True,
+             "noAnswer": "hangup"}
+    assert api.json("PUT", "/api/v1/groups/vendas", group)[0] == 201
+    assert "vendas" in pbx.server.cli("group", "list", "demo").stdout
+    assert api.json("PUT", "/api/v1/pickup-groups/copa", {"pickers": ["1000"], "pickable": ["1001"]})[0] == 201
+    queue = {"strategy": "ring-all", "members": [{"extensionNumber": "1001", "penalty": 0}]}
+    status, body, _ = api.json("PUT", "/api/v1/queues/suporte", queue)
+    assert status == 201 and body["ringSeconds"] == 15, body  # the queue's defaults filled in
+    status, console, _ = api.json("GET", "/api/v1/queues/suporte/console")
+    assert status == 200 and console["queue"] == "suporte" and console["waiting"] == [], console
+    assert api.json("GET", "/api/v1/queues/nenhuma/console")[0] == 404
+    campaign = {"payingLine": "1000", "concurrency": 2, "attempts": 1, "retryMinutes": 5, "ringSeconds": 20, "state": "draft",
+                "levels": [{"audio": "pesquisa", "actions": {"1": "hangup"}, "keySeconds": 5}]}
+    status, body, _ = api.json("PUT", "/api/v1/campaigns/natal", campaign)
+    assert status == 201 and body["state"] == "draft", body
+    status, body, _ = api.json("PUT", "/api/v1/campaigns/natal", dict(campaign, payingLine="4444"))
+    assert status == 422 and "4444" in body["detail"], body
+    assert api.json("PUT", "/api/v1/rooms/100", {"name": "Diretoria"})[0] == 201
+    assert api.json("PUT", "/api/v1/rooms/100", {"name": "Sala grande"})[1]["name"] == "Sala grande"
+    assert "Sala grande" in pbx.server.cli("room", "list", "demo").stdout
+
+    for path, key in [("ivrs", "number"), ("schedules", "name"), ("groups", "name"), ("pickup-groups", "name"), ("queues", "name"),
+                      ("rooms", "number")]:
+        status, page, _ = api.json("GET", f"/api/v1/{path}")
+        assert status == 200 and page["total"] >= 1 and all(item["tenantID"] == "demo" for item in page["items"]), (path, page)
+
+    pbx.server.cli("user", "add", "leitor@demo", "--tenant", "demo", "--role", "user", "--permissions", "ivr=view", "--password", "senha-do-leitor")
+    reader = Api(pbx)
+    reader.token = reader.login("leitor@demo", "senha-do-leitor")[1]["token"]
+    assert reader.json("GET", "/api/v1/ivrs/7")[0] == 200
+    assert reader.json("DELETE", "/api/v1/ivrs/7")[0] == 403
+    assert reader.json("GET", "/api/v1/groups")[0] == 403
+    assert "ivr.delete" in pbx.server.cli("audit", "--tenant", "demo", "--limit", "50").stdout
+
+    assert api.json("DELETE", "/api/v1/rooms/100")[0] == 204
+    assert api.json("DELETE", "/api/v1/rooms/100")[0] == 404
+    assert "Diretoria" not in pbx.server.cli("room", "list", "demo").stdout
+
+
+def test_an_ivr_made_in_the_panel_answers_a_real_call(panel, phones):
+    """A menu saved through the API is live at once: a real phone (baresip) dials *927
+    and the menu answers it, waits for a key, gives up and hangs up (an ANSWERED call
+    record). The operator routes a DID to it through the API; the tenant's
+    administrator sees the route and may not rebind the number."""
+    pbx = panel
+    api = admin(pbx)
+    assert api.json("PUT", "/api/v1/ivrs/7", dict(IVR, responseTimeout=1, maxAttempts=1))[0] == 201
+    operator = Api(pbx)
+    operator.token = operator.login("operador", operator_password(pbx))[1]["token"]
+    status, body, _ = operator.json("PUT", "/api/v1/dids/+551130009999?tenant=demo", {"line": "1000", "route": "ivr:7"})
+    assert status == 201 and body == {"number": "+551130009999", "line": "1000", "route": "ivr:7", "tenant": "demo"}, body
+    assert api.json("PUT", "/api/v1/dids/+551130009999", {"line": "1000"})[0] == 403  # binding is the operator's
+    assert api.json("GET", "/api/v1/dids")[1]["items"][0]["route"] == "ivr:7"
+    assert "+551130009999" in pbx.server.cli("did", "list", "--tenant", "demo").stdout
+    caller = phones.line("1001", pbx)
+    caller.dial(pbx.uri("*927"))
+    row = pbx.wait_cdr(lambda r: r["dialled"] == "*927", timeout=30, what="the IVR call's record")
+    assert row["disposition"] == "ANSWERED" and row["line"] == "1001", row
+
+
+def test_money_reports_feature_codes_and_the_operators_pages(panel):
+    """The operator creates a tenant and a trunk (its password never shown back),
+    recharges demo; demo's administrator sees the balance and the movement (JSON and
+    CSV), its invoices, the lines report as CSV and the feature codes; tenants' admins
+    get 403 from the operator's routes."""
+    pbx = panel
+    api = admin(pbx)
+    operator = Api(pbx)
+    operator.token = operator.login("operador", operator_password(pbx))[1]["token"]
+    status, body, _ = operator.json("PUT", "/api/v1/trunks/tronco2", {"host": "127.0.0.1", "port": 5999, "password": "segredo", "max_calls": 4})
+    assert status == 201 and body["has_password"] is True and "segredo" not in json.dumps(body), body
+    assert operator.json("PUT", "/api/v1/trunks/tronco2", {"host": "127.0.0.2"})[1]["has_password"] is True  # kept
+    status, body, _ = operator.json("PUT", "/api/v1/tenants/nova", {"domain": "nova.test", "name": "Nova Ltda", "area_code": "21", "trunk": "tronco2"})
+    assert status == 201 and body["area_code"] == "21", body
+    assert "nova" in pbx.server.cli("tenant", "list").stdout
+    assert operator.json("PUT", "/api/v1/tenants/nova", {"domain": "outro.test", "name": "Nova"})[0] == 409
+    assert operator.json("DELETE", "/api/v1/trunks/tronco2")[0] == 409  # nova calls through it
+    status, movement, _ = operator.json("POST", "/api/v1/tenants/demo/recharges", {"amount_cents": 2550, "note": "pix"})
+    assert status == 201 and movement["amountCents"] == 2550 and movement["kind"] == "recharge", movement
+    assert operator.json("GET", "/api/v1/plans")[0] == 200
+    assert {t["id"] for t in operator.json("GET", "/api/v1/tenants")[1]["items"]} >= {"demo", "nova"}
+
+    for method, path in [("GET", "/api/v1/tenants"), ("GET", "/api/v1/trunks"), ("PUT", "/api/v1/trunks/x"),
+                         ("POST", "/api/v1/tenants/demo/recharges"), ("GET", "/api/v1/plans")]:
+        assert api.json(method, path, {} if method != "GET" else None)[0] == 403, path
+
+    status, balance, _ = api.json("GET", "/api/v1/balance")
+    assert status == 200 and balance["balance_cents"] >= 2550 and balance["movements"][-1]["note"] == "pix", balance
+    status, _, raw = api.call("GET", "/api/v1/balance?format=csv")
+    rows = list(csv.reader(io.StringIO(raw.decode())))
+    assert status == 200 and rows[0][0] == "Data/Hora" and any("25.50" in cell for cell in rows[-1]), rows
+    assert api.json("GET", "/api/v1/invoices")[0] == 200
+    status, _, raw = api.call("GET", "/api/v1/reports/lines?format=csv")
+    assert status == 200 and raw.decode().startswith("Linha IP"), raw
+    assert api.json("GET", "/api/v1/reports/prefixes")[0] == 200
+    assert api.json("GET", "/api/v1/reports/nada")[0] == 404
+    status, codes, _ = api.json("GET", "/api/v1/feature-codes?per_page=100")
+    assert status == 200 and any(code["code"] == "*21N" for code in codes["items"]), codes
