@@ -15,10 +15,10 @@ extension PanelServer {
         router.get("/") { _, context in
             Response(status: .seeOther, headers: [.location: context.user == nil ? "/login" : "/painel"])
         }
-        router.get("/login") { _, _ in Self.page(title: "Entrar", body: Self.loginBody, script: "login") }
+        router.get("/login") { _, _ in Self.page(title: "Entrar", body: Self.loginBody, scripts: ["login"]) }
         router.get("/painel") { _, context in
             guard let user = context.user else { return Response(status: .seeOther, headers: [.location: "/login"]) }
-            return Self.page(title: "Painel", body: Self.panelBody(user), script: "painel")
+            return Self.page(title: "Painel", body: Self.panelBody(user), scripts: ["painel", "recursos"])
         }
         router.get("/static/:file") { _, context in
             let file = try context.parameters.require("file")
@@ -48,7 +48,8 @@ extension PanelServer {
         return out
     }
 
-    static func page(title: String, body: String, script: String) -> Response {
+    static func page(title: String, body: String, scripts: [String]) -> Response {
+        let tags = scripts.map { "<script src=\"/static/\($0).js\" defer></script>" }.joined(separator: "\n")
         let html = """
             <!doctype html>
             <html lang="pt-BR">
@@ -57,7 +58,7 @@ extension PanelServer {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(escape(title)) · Telefonia</title>
             <link rel="stylesheet" href="/static/panel.css">
-            <script src="/static/\(script).js" defer></script>
+            \(tags)
             </head>
             <body>
             \(body)
@@ -81,13 +82,25 @@ extension PanelServer {
 
     /// The menus the user may see (a user without a permission does not get its menu).
     static func panelBody(_ user: PanelUser) -> String {
-        let menus: [(PanelFeature, String, String)] = [
-            (.reports, "inicio", "Início"),
-            (.lines, "ramais", "Ramais"), (.calls, "chamadas", "Chamadas em curso"), (.reports, "relatorios", "Relatórios"),
-            (.recordings, "gravacoes", "Gravações"), (.audio, "audios", "Áudios"), (.simulator, "simulador", "Simulador de custos"),
-            (.users, "usuarios", "Usuários"), (.settings, "configuracoes", "Configurações gerais"), (.audit, "auditoria", "Auditoria"),
-        ]
-        let visible = menus.filter { user.may(.view, $0.0) }
+        let menus: [(PanelFeature, String, String)]
+        if user.role == .operator {
+            // The operator's own pages; a tenant's pages are the tenant's (the API takes ?tenant=).
+            menus = [(.operator, "assinantes", "Assinantes"), (.operator, "troncos", "Troncos"), (.operator, "planos", "Planos"),
+                     (.audit, "auditoria", "Auditoria")]
+        } else {
+            menus = [
+                (.reports, "inicio", "Início"),
+                (.lines, "ramais", "Ramais"), (.dids, "dids", "Números (DIDs)"), (.calls, "chamadas", "Chamadas em curso"),
+                (.ivr, "uras", "URAs"), (.ivr, "horarios", "Horários"), (.groups, "grupos", "Grupos de chamada"),
+                (.groups, "captura", "Grupos de captura"), (.queues, "filas", "Filas e consoles"), (.campaigns, "campanhas", "Campanhas"),
+                (.rooms, "salas", "Salas de conferência"), (.reports, "relatorios", "Relatórios"), (.recordings, "gravacoes", "Gravações"),
+                (.audio, "audios", "Áudios"), (.payments, "financeiro", "Financeiro"), (.simulator, "simulador", "Simulador de custos"),
+                (.users, "usuarios", "Usuários"), (.settings, "configuracoes", "Configurações gerais"), (.audit, "auditoria", "Auditoria"),
+            ]
+        }
+        // Feature codes (P5) are every user's.
+        let codes = user.role == .operator ? [] : [(PanelFeature.calls, "codigos", "Códigos de serviço")]
+        let visible = menus.filter { user.may(.view, $0.0) } + codes
         let nav = visible.map { "<a href=\"#\($0.1)\" data-menu=\"\($0.1)\">\(escape($0.2))</a>" }.joined(separator: "\n")
         let sections = visible.map { menu in
             "<section id=\"\(menu.1)\" data-feature=\"\(menu.0.rawValue)\"><h2>\(escape(menu.2))</h2><div class=\"content\">Carregando…</div></section>"

@@ -172,5 +172,96 @@ def test_the_panel_in_a_browser(pbx, phones, browser):
     log_in(browser, base, "atendente", "senha-atendente")
     wait.until(EC.url_contains("/painel"))
     menus = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav a")]
-    assert menus == ["Chamadas em curso"], menus
+    assert menus == ["Chamadas em curso", "Códigos de serviço"], menus
     shot(browser, pbx, "painel-atendente")
+
+
+def downloaded_csv(browser, name_part: str, timeout: float = 15) -> list[list[str]]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        files = [f for f in browser.downloads.iterdir() if f.suffix == ".csv" and name_part in f.name]
+        if files:
+            return list(csv.reader(files[0].open(encoding="utf-8")))
+        time.sleep(0.2)
+    raise AssertionError(f"no {name_part} CSV downloaded: {list(browser.downloads.iterdir())}")
+
+
+@pytest.mark.timeout(120)
+def test_call_flows_money_reports_and_the_operator_in_a_browser(pbx, browser):
+    """The administrator adds an IVR and a queue from their JSON editors, opens the
+    queue's console, sees the balance after the operator's recharge, builds the lines
+    report and downloads it as CSV; the operator sees only the operator's pages and
+    recharges a tenant from the page."""
+    from test_panel import operator_password
+
+    base = f"http://{pbx.server.host}:{pbx.server.http_port}"
+    h.wait_until(lambda: __import__("urllib.request").request.urlopen(base + "/health", timeout=2).status == 200, 20,
+                 what="the panel")
+    pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
+    wait = WebDriverWait(browser, 15)
+
+    # The operator: only the operator's menus; a recharge from the page.
+    log_in(browser, base, "operador", operator_password(pbx))
+    wait.until(EC.url_contains("/painel"))
+    wait.until(EC.text_to_be_present_in_element((By.ID, "tenants"), "demo"))
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav a")] == ["Assinantes", "Troncos", "Planos", "Auditoria"]
+    recharge = browser.find_element(By.ID, "recharge")
+    recharge.find_element(By.NAME, "tenant").send_keys("demo")
+    recharge.find_element(By.NAME, "amount").send_keys("12,50")
+    recharge.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "#recharge .error"), "R$ 12,50"))
+    shot(browser, pbx, "operadora-assinantes")
+    browser.find_element(By.ID, "logout").click()
+    wait.until(EC.url_contains("/login"))
+
+    log_in(browser, base, "admin@demo", "segredo-do-admin")
+    wait.until(EC.url_contains("/painel"))
+    # An IVR from the editor's template, changed to send key 1 to line 1001.
+    section = wait.until(EC.presence_of_element_located((By.ID, "uras")))
+    wait.until(lambda d: section.find_elements(By.XPATH, ".//button[text()='Nova URA']"))[0].click()
+    editor = section.find_element(By.CSS_SELECTOR, "form.json-editor")
+    editor.find_element(By.NAME, "id").send_keys("7")
+    body = editor.find_element(By.NAME, "body")
+    text = body.get_attribute("value").replace('"line:1000"', '"line:1001"')
+    body.clear()
+    body.send_keys(text)
+    editor.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(EC.text_to_be_present_in_element((By.ID, "uras-list"), "1→line:1001"))
+    assert "Atendimento" in pbx.server.cli("ivr", "list", "demo").stdout
+    # A refused change shows the server's reason in the page.
+    section.find_element(By.XPATH, ".//button[text()='Alterar']").click()
+    editor = section.find_element(By.CSS_SELECTOR, "form.json-editor")
+    body = editor.find_element(By.NAME, "body")
+    text = body.get_attribute("value").replace('"line:1001"', '"line:4444"')
+    body.clear()
+    body.send_keys(text)
+    editor.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "#uras form.json-editor .error"), "4444"))
+    shot(browser, pbx, "uras")
+
+    # A queue, then its console.
+    section = browser.find_element(By.ID, "filas")
+    section.find_element(By.XPATH, ".//button[text()='Nova fila']").click()
+    editor = section.find_element(By.CSS_SELECTOR, "form.json-editor")
+    editor.find_element(By.NAME, "id").send_keys("suporte")
+    editor.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(EC.text_to_be_present_in_element((By.ID, "filas-list"), "suporte"))
+    section.find_element(By.XPATH, ".//button[text()='Console']").click()
+    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "#filas .console h3"), "Console da fila suporte"))
+    shot(browser, pbx, "filas-console")
+
+    # Financeiro: the operator's recharge.
+    wait.until(EC.text_to_be_present_in_element((By.ID, "balance"), "R$ 12,50"))
+    assert "recarga" in browser.find_element(By.ID, "movements").text
+    shot(browser, pbx, "financeiro")
+
+    # The lines report and its CSV.
+    report = browser.find_element(By.ID, "report-filter")
+    report.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    link = wait.until(EC.presence_of_element_located((By.ID, "report-csv")))
+    shot(browser, pbx, "relatorios")
+    link.click()
+    rows = downloaded_csv(browser, "linhas")
+    assert rows[0][0] == "Linha IP", rows
+    codes = browser.find_element(By.ID, "codigos").text
+    assert "*21N" in codes, codes

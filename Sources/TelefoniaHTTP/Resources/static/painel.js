@@ -387,7 +387,8 @@ async function start() {
     window.panelUser = await me.json();
     sessionStorage.setItem("csrf", window.panelUser.csrf || "");
   }
-  const loaders = { ramais: loadLines, usuarios: loadUsers, auditoria: loadAudit, relatorios: loadReports, audios: loadAudio, simulador: loadSimulator, gravacoes: () => loadRecordings(), configuracoes: loadSettings, inicio: loadDashboard };
+  const loaders = Object.assign({ ramais: loadLines, usuarios: loadUsers, auditoria: loadAudit, relatorios: loadReports, audios: loadAudio, simulador: loadSimulator, gravacoes: () => loadRecordings(), configuracoes: loadSettings, inicio: loadDashboard },
+    window.moreLoaders || {});
   for (const [id, load] of Object.entries(loaders)) { if (document.getElementById(id)) load(); }
   if (document.getElementById("chamadas")) openLive();
 }
