@@ -26,6 +26,16 @@ public struct PanelContext: RequestContext, WebSocketRequestContext {
     /// Uploads (audio files) are limited by their own route; JSON bodies stay small.
     public var maxUploadSize: Int { 64 * 1024 }
 
+    /// A path parameter, percent-decoded ("vendas%40demo" is the user "vendas@demo";
+    /// "%2B5511…" a DID); a parameter that does not decode is refused.
+    public func pathParameter(_ name: String) throws -> String {
+        let raw = try parameters.require(name)
+        guard let decoded = raw.removingPercentEncoding, !decoded.contains("\u{0}") else {
+            throw Problem.invalid("the path's \(name) is not valid percent-encoding")
+        }
+        return decoded
+    }
+
     /// The authenticated user, or 401.
     public func requireUser() throws -> PanelUser {
         guard let user else { throw Problem(.unauthorized, "Log in first", detail: "this needs a session (cookie) or a bearer token") }

@@ -21,7 +21,7 @@ extension PanelServer {
             return Self.page(title: "Painel", body: Self.panelBody(user), scripts: ["painel", "recursos"])
         }
         router.get("/static/:file") { _, context in
-            let file = try context.parameters.require("file")
+            let file = try context.pathParameter("file")
             guard file.range(of: "^[a-z0-9-]+\\.(css|js|svg)$", options: .regularExpression) != nil,
                   let url = Bundle.module.url(forResource: file, withExtension: nil, subdirectory: "static"),
                   let data = try? Data(contentsOf: url) else { throw Problem.notFound("no file \(file)") }

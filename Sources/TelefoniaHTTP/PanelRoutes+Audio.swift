@@ -87,7 +87,7 @@ extension PanelServer {
             return try json(AudioView(added), status: .created)
         }
         router.get("/api/v1/audio/:name") { [self] request, context in
-            let name = try context.parameters.require("name")
+            let name = try context.pathParameter("name")
             let user = try await require(context, .view, .audio, action: "audio.read", object: name)
             let tenant = try tenant(of: user, request)
             let wav = try await db { _ -> Data in
@@ -100,7 +100,7 @@ extension PanelServer {
                             body: .init(byteBuffer: ByteBuffer(bytes: wav)))
         }
         router.post("/api/v1/audio/:name/rename") { [self] request, context in
-            let name = try context.parameters.require("name")
+            let name = try context.pathParameter("name")
             let user = try await require(context, .change, .audio, action: "audio.rename", object: name)
             let tenant = try tenant(of: user, request)
             let body = try await request.decode(as: Rename.self, context: context)
@@ -114,7 +114,7 @@ extension PanelServer {
             return try json(AudioView(renamed))
         }
         router.delete("/api/v1/audio/:name") { [self] request, context in
-            let name = try context.parameters.require("name")
+            let name = try context.pathParameter("name")
             let user = try await require(context, .change, .audio, action: "audio.delete", object: name)
             let tenant = try tenant(of: user, request)
             try await db { _ in

@@ -185,7 +185,7 @@ extension PanelServer {
         }
         // Reports R6 (lines), R7 (prefixes), the day's calls per hour (P2), as JSON or CSV.
         router.get("/api/v1/reports/:report") { [self] request, context in
-            let report = try context.parameters.require("report")
+            let report = try context.pathParameter("report")
             let user = try await require(context, .view, .reports, action: "report.\(report)")
             let tenant = try tenant(of: user, request)
             let (from, to) = try period(request)
@@ -230,7 +230,7 @@ extension PanelServer {
         }
         // C3/C4: a queue's console (who waits, agents' states), as the server wrote it last second.
         router.get("/api/v1/queues/:id/console") { [self] request, context in
-            let name = try context.parameters.require("id")
+            let name = try context.pathParameter("id")
             let user = try await require(context, .view, .queues, action: "queue.console", object: name)
             let tenant = try tenant(of: user, request)
             let snapshot = try await db { store -> QueueSnapshot? in
@@ -271,7 +271,7 @@ extension PanelServer {
             return try json(Page(dids.map(DIDView.init), request: request))
         }
         router.put("/api/v1/dids/:number") { [self] request, context in
-            let number = try context.parameters.require("number")
+            let number = try context.pathParameter("number")
             let user = try await require(context, .change, .operator, action: "did.save", object: number)
             let tenant = try tenant(of: user, request)
             let body = try await request.decode(as: DIDBody.self, context: context)
@@ -296,7 +296,7 @@ extension PanelServer {
             return try json(DIDView(did), status: existed ? .ok : .created)
         }
         router.delete("/api/v1/dids/:number") { [self] request, context in
-            let number = try context.parameters.require("number")
+            let number = try context.pathParameter("number")
             let user = try await require(context, .change, .operator, action: "did.delete", object: number)
             let tenant = try tenant(of: user, request)
             try await db { store in
@@ -322,7 +322,7 @@ extension PanelServer {
             return try json(Page(views, request: request))
         }
         router.put("/api/v1/tenants/:id") { [self] request, context in
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             _ = try await require(context, .change, .operator, action: "tenant.save", object: id)
             let body = try await request.decode(as: TenantView.self, context: context)
             guard Tenant.isValidID(id) else { throw Problem.invalid("a tenant id is \(Tenant.idRule)") }
@@ -351,7 +351,7 @@ extension PanelServer {
             return try json(view, status: existed ? .ok : .created)
         }
         router.post("/api/v1/tenants/:id/recharges") { [self] request, context in
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             let user = try await require(context, .change, .operator, action: "recharge", object: id)
             let body = try await request.decode(as: Recharge.self, context: context)
             guard body.amountCents > 0, body.amountCents <= 100_000_000 else { throw Problem.invalid("amount_cents must be 1 to 100000000") }
@@ -370,7 +370,7 @@ extension PanelServer {
             return try json(Page(trunks.map(TrunkView.init), request: request))
         }
         router.put("/api/v1/trunks/:id") { [self] request, context in
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             _ = try await require(context, .change, .operator, action: "trunk.save", object: id)
             let body = try await request.decode(as: TrunkBody.self, context: context)
             guard Tenant.isValidID(id) else { throw Problem.invalid("a trunk id is \(Tenant.idRule)") }
@@ -392,7 +392,7 @@ extension PanelServer {
             return try json(TrunkView(existed.1), status: existed.0 ? .ok : .created)
         }
         router.delete("/api/v1/trunks/:id") { [self] _, context in
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             _ = try await require(context, .change, .operator, action: "trunk.delete", object: id)
             try await db { store in
                 guard try store.trunk(id: id) != nil else { throw Problem.notFound("no trunk \(id)") }

@@ -47,7 +47,7 @@ extension PanelServer {
         router.get("/api/v1/lines/:ext") { [self] request, context in
             let user = try await require(context, .view, .lines, action: "line.read")
             let tenant = try tenant(of: user, request)
-            let ext = try context.parameters.require("ext")
+            let ext = try context.pathParameter("ext")
             guard let line = try await db({ try $0.line(tenantID: tenant, extensionNumber: ext) }) else {
                 throw Problem.notFound("no line \(ext)")
             }
@@ -94,7 +94,7 @@ extension PanelServer {
             return try json(LineView(line), status: .created)
         }
         router.delete("/api/v1/lines/:ext") { [self] request, context in
-            let ext = try context.parameters.require("ext")
+            let ext = try context.pathParameter("ext")
             let user = try await require(context, .change, .lines, action: "line.delete", object: "line \(ext)")
             let tenant = try tenant(of: user, request)
             try await db { store in

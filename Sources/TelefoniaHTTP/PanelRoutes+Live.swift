@@ -162,8 +162,9 @@ extension PanelServer {
             let tenant = user.tenantID ?? request.uri.queryParameters.get("tenant")
             let query = request.uri.queryParameters
             let (page, perPage) = try pageParameters(request)
+            let (from, to) = try period(request)
             let entries = try await db {
-                try $0.audit(tenantID: tenant, user: query.get("user"), action: query.get("action"), since: nil, limit: perPage,
+                try $0.audit(tenantID: tenant, user: query.get("user"), action: query.get("action"), since: from, until: to, limit: perPage,
                              offset: (page - 1) * perPage)
             }
             struct Answer: Encodable {

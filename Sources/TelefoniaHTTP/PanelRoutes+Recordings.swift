@@ -61,7 +61,7 @@ extension PanelServer {
             return try json(Page(found.map(RecordingView.init), request: request))
         }
         router.get("/api/v1/recordings/:id") { [self] request, context in
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             let user = try await require(context, .view, .recordings, action: "recording.read", object: id)
             let tenant = try tenant(of: user, request)
             let data = try await db { [self] store -> Data in
@@ -76,7 +76,7 @@ extension PanelServer {
                             body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         router.delete("/api/v1/recordings/:id") { [self] request, context in
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             let user = try await require(context, .change, .recordings, action: "recording.delete", object: id)
             let tenant = try tenant(of: user, request)
             guard try await removeRecordings([id], tenant: tenant) == 1 else { throw Problem.notFound("no recording \(id)") }

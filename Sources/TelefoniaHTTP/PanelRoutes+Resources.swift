@@ -34,7 +34,7 @@ extension PanelServer {
             return try json(Page(all, request: request))
         }
         router.get(item) { [self] request, context in
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             let user = try await require(context, .view, resource.feature, action: "\(resource.action).read", object: id)
             let tenant = try tenant(of: user, request)
             guard let model = try await db({ try resource.read($0, tenant, id) }) else {
@@ -43,7 +43,7 @@ extension PanelServer {
             return try json(model)
         }
         router.put(item) { [self] request, context in
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             let user = try await require(context, .change, resource.feature, action: "\(resource.action).save", object: id)
             let tenant = try tenant(of: user, request)
             let body = try await request.body.collect(upTo: 256 * 1024)
@@ -69,7 +69,7 @@ extension PanelServer {
             return try json(model, status: existed ? .ok : .created)
         }
         router.delete(item) { [self] request, context in
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             let user = try await require(context, .change, resource.feature, action: "\(resource.action).delete", object: id)
             let tenant = try tenant(of: user, request)
             try await db { store in

@@ -30,7 +30,60 @@ extension PanelServer {
         var permissions: String?
     }
 
+    /// What "alterar" changes on a user; fields left out stay as they are.
+    struct UserChange: Decodable {
+        var role: String?
+        var permissions: String?
+        var disabled: Bool?
+        var password: String?
+    }
+
     func addUserRoutes(_ router: Router<PanelContext>) {
+        router.put("/api/v1/users/:name") { [self] request, context in
+            let name = try context.pathParameter("name")
+            let user = try await require(context, .change, .users, action: "user.change", object: name)
+            let tenant = try tenant(of: user, request)
+            let body = try await request.decode(as: UserChange.self, context: context)
+            var role: PanelUser.Role?
+            if let text = body.role {
+                guard let parsed = PanelUser.Role(rawValue: text), parsed != .operator else { throw Problem.invalid("role must be admin or user") }
+                role = parsed
+            }
+            var permissions: PanelPermissions?
+            if let text = body.permissions {
+                guard let parsed = PanelPermissions(text: text) else {
+                    throw Problem.invalid("permissions are feature=view|change, comma separated; features: "
+                                          + PanelFeature.allCases.filter { $0 != .operator }.map(\.rawValue).joined(separator: ", "))
+                }
+                permissions = parsed
+            }
+            if let password = body.password, !(10...128).contains(password.count) { throw Problem.invalid("the password must be 10 to 128 characters") }
+            if name == user.username, body.disabled == true || role == .user {
+                throw Problem.invalid("you cannot disable or demote yourself")
+            }
+            if user.role == .user, role == .admin {
+                await audit(context, "user.change", name, tenantID: tenant, outcome: .denied, detail: "a user may not make an administrator")
+                throw Problem.forbidden("only an administrator makes administrators")
+            }
+            var hash: String?
+            if let password = body.password { hash = try await offload { [self] in hashPassword(password) } }
+            let (newHash, newRole, newPermissions) = (hash, role, permissions)
+            let changed = try await db { store -> PanelUser in
+                // Another tenant's user is as missing as one that never was.
+                guard var found = try store.panelUser(username: name), found.tenantID == tenant else { throw Problem.notFound("no user \(name)") }
+                if let newRole { found.role = newRole }
+                if let newPermissions { found.permissions = newPermissions }
+                if let disabled = body.disabled { found.disabled = disabled }
+                if let newHash { found.passwordHash = newHash }
+                try store.save(found)
+                // A new password or a disabled user ends the user's sessions.
+                if newHash != nil || body.disabled == true { try store.removePanelSessions(username: name) }
+                return found
+            }
+            await audit(context, "user.change", name, tenantID: tenant, outcome: .ok,
+                        detail: "role \(changed.role.rawValue) \(changed.permissions.text)\(changed.disabled ? " disabled" : "")\(hash != nil ? " password" : "")")
+            return try json(UserView(changed))
+        }
         router.get("/api/v1/users") { [self] request, context in
             let user = try await require(context, .view, .users, action: "user.list")
             let tenant = try tenant(of: user, request)
@@ -71,7 +124,7 @@ extension PanelServer {
             return try json(UserView(created), status: .created)
         }
         router.delete("/api/v1/users/:name") { [self] request, context in
-            let name = try context.parameters.require("name")
+            let name = try context.pathParameter("name")
             let user = try await require(context, .change, .users, action: "user.delete", object: name)
             let tenant = try tenant(of: user, request)
             guard name != user.username else { throw Problem.invalid("you cannot remove yourself") }

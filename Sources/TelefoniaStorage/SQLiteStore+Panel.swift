@@ -90,13 +90,18 @@ extension SQLiteStore: PanelStore {
         }
     }
 
-    public func audit(tenantID: String?, user: String?, action: String?, since: Int64?, limit: Int, offset: Int) throws -> [AuditEntry] {
+    public func purgeAudit(olderThan cutoff: Int64) throws -> Int {
+        try write { database in try database.execute("DELETE FROM audit_log WHERE at < ?", cutoff) }
+    }
+
+    public func audit(tenantID: String?, user: String?, action: String?, since: Int64?, until: Int64?, limit: Int, offset: Int) throws -> [AuditEntry] {
         var conditions: [String] = []
         var values: [any SQLiteBindable] = []
         if let tenantID { conditions.append("tenant_id = ?"); values.append(tenantID) }
         if let user { conditions.append("user = ?"); values.append(user) }
         if let action { conditions.append("action = ?"); values.append(action) }
         if let since { conditions.append("at >= ?"); values.append(since) }
+        if let until { conditions.append("at < ?"); values.append(until) }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         values.append(Int64(max(0, limit)))
         values.append(Int64(max(0, offset)))

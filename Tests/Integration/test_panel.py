@@ -275,7 +275,7 @@ def test_every_route_keeps_tenants_apart(panel, tmp_path):
               "/api/v1/tenants/{id}/recharges": {"amount_cents": 100000},
               # PUT names demo's objects: it may only create outra's own.
               **{path: with_line(body, "2000") for path, (_, body) in flows.items()},
-              "/api/v1/dids/{number}": {"line": "2000"}, "/api/v1/tenants/{id}": {"domain": "127.0.0.1", "name": "Roubada"},
+              "/api/v1/dids/{number}": {"line": "2000"}, "/api/v1/users/{name}": {"disabled": True}, "/api/v1/tenants/{id}": {"domain": "127.0.0.1", "name": "Roubada"},
               "/api/v1/trunks/{id}": {"host": "203.0.113.1"}}
     refusals = {("post", "/api/v1/simulator"), ("get", "/api/v1/tenants"), ("get", "/api/v1/trunks"), ("get", "/api/v1/plans")}
     # A report's name is not an object of a tenant: /reports/lines is outra's own report.

@@ -20,6 +20,7 @@ import telefonia_harness as h
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is installed by scripts/install-deps.sh")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -73,7 +74,8 @@ def test_the_panel_in_a_browser(pbx, phones, browser):
     pbx.server.cli("plan", "add", "basico", "--kind", "postpaid")
     pbx.server.cli("plan", "rate", "add", "basico", "--class", "mobile-local", "--price", "0.35", "--increments", "60/60")
     pbx.server.cli("tenant", "plan", pbx.tenant, "basico")
-    wait = WebDriverWait(browser, 15)
+    # Sections are redrawn when they reload: an element found a moment ago may be gone.
+    wait = WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,))
 
     log_in(browser, base, "admin@demo", "senha-errada-1")
     wait.until(EC.text_to_be_present_in_element((By.ID, "error"), "Usuário ou senha incorretos."))
@@ -153,7 +155,8 @@ def test_the_panel_in_a_browser(pbx, phones, browser):
     # Registered lines (L2) in the same live view: the phones of this test are.
     wait.until(EC.text_to_be_present_in_element((By.ID, "lines"), "registrado"))
 
-    # The call records' CSV, downloaded by the browser and read back.
+    # The call records' CSV, downloaded by the browser and read back (once the record is written).
+    pbx.wait_cdr(lambda r: r["line"] == "1000" and r["dialled"] == "1001", timeout=10, what="the call's record")
     browser.find_element(By.ID, "cdr-csv").click()
     deadline = time.monotonic() + 15
     files: list[Path] = []
@@ -198,7 +201,8 @@ def test_call_flows_money_reports_and_the_operator_in_a_browser(pbx, browser):
     h.wait_until(lambda: __import__("urllib.request").request.urlopen(base + "/health", timeout=2).status == 200, 20,
                  what="the panel")
     pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
-    wait = WebDriverWait(browser, 15)
+    # Sections are redrawn when they reload: an element found a moment ago may be gone.
+    wait = WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,))
 
     # The operator: only the operator's menus; a recharge from the page.
     log_in(browser, base, "operador", operator_password(pbx))
@@ -265,3 +269,29 @@ def test_call_flows_money_reports_and_the_operator_in_a_browser(pbx, browser):
     assert rows[0][0] == "Linha IP", rows
     codes = browser.find_element(By.ID, "codigos").text
     assert "*21N" in codes, codes
+
+    # §4: a user added with one menu and "permitir escuta", then blocked with "Alterar".
+    users = browser.find_element(By.ID, "usuarios")
+    users.find_element(By.XPATH, ".//button[text()='Adicionar']").click()
+    form = users.find_element(By.ID, "new-user")
+    form.find_element(By.NAME, "username").send_keys("vendas@demo")
+    form.find_element(By.NAME, "password").send_keys("senha-de-vendas")
+    from selenium.webdriver.support.ui import Select
+    Select(form.find_element(By.NAME, "reports")).select_by_value("view")
+    form.find_element(By.NAME, "listen").click()
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(EC.text_to_be_present_in_element((By.ID, "users"), "vendas@demo"))
+    assert "listen=change,reports=view" in browser.find_element(By.ID, "users").text
+    row = [r for r in browser.find_elements(By.CSS_SELECTOR, "#users tbody tr") if "vendas@demo" in r.text][0]
+    row.find_element(By.XPATH, ".//button[text()='Alterar']").click()
+    form = users.find_element(By.ID, "change-user")
+    form.find_element(By.NAME, "disabled").click()
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(lambda d: "bloqueado" in d.find_element(By.ID, "users").text)
+    shot(browser, pbx, "usuarios")
+    # P8: the audit log searched by action shows the change.
+    audit = browser.find_element(By.ID, "audit-filter")
+    audit.find_element(By.NAME, "action").send_keys("user.change")
+    audit.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(EC.text_to_be_present_in_element((By.ID, "audit"), "vendas@demo"))
+    assert "user.create" not in browser.find_element(By.ID, "audit").text

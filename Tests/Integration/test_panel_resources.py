@@ -151,3 +151,29 @@ def test_money_reports_feature_codes_and_the_operators_pages(panel):
     assert api.json("GET", "/api/v1/reports/nada")[0] == 404
     status, codes, _ = api.json("GET", "/api/v1/feature-codes?per_page=100")
     assert status == 200 and any(code["code"] == "*21N" for code in codes["items"]), codes
+
+
+def test_alterar_a_user_changes_permissions_and_blocking_ends_its_sessions(panel):
+    """PUT /users/{name}: new permissions apply at the next request; a blocked user's
+    token stops working at once; a user cannot block itself; the audit log can be
+    searched by action and period."""
+    import time as _time
+
+    pbx = panel
+    api = admin(pbx)
+    assert api.json("POST", "/api/v1/users", {"username": "ana@demo", "password": "senha-da-ana-1", "permissions": "calls=view"})[0] == 201
+    ana = Api(pbx)
+    ana.token = ana.login("ana@demo", "senha-da-ana-1")[1]["token"]
+    assert ana.json("GET", "/api/v1/ivrs")[0] == 403
+    status, body, _ = api.json("PUT", "/api/v1/users/ana@demo", {"permissions": "ivr=view,listen"})
+    assert status == 200 and body["permissions"] == "ivr=view,listen=change", body
+    assert ana.json("GET", "/api/v1/ivrs")[0] == 200 and ana.json("GET", "/api/v1/calls")[0] == 403
+    assert api.json("PUT", "/api/v1/users/ana@demo", {"permissions": "nada=view"})[0] == 422
+    assert api.json("PUT", "/api/v1/users/admin@demo", {"disabled": True})[0] == 422
+    assert api.json("PUT", "/api/v1/users/ana@demo", {"disabled": True})[1]["disabled"] is True
+    assert ana.json("GET", "/api/v1/ivrs")[0] == 401
+    assert ana.login("ana@demo", "senha-da-ana-1")[0] == 401
+    now = int(_time.time() * 1000)
+    status, page, _ = api.json("GET", f"/api/v1/audit?action=user.change&from={now - 60000}&to={now + 60000}")
+    assert status == 200 and len(page["items"]) == 2 and all(e["action"] == "user.change" for e in page["items"]), page
+    assert api.json("GET", f"/api/v1/audit?action=user.change&to={now - 3600000}")[1]["items"] == []

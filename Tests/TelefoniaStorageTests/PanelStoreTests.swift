@@ -43,8 +43,10 @@ import TelefoniaTesting
             #expect(third.id == 3)
             #expect(try store.audit(tenantID: "acme").map(\.at) == [3, 1], "newest first, one tenant's")
             #expect(try store.audit(tenantID: nil).count == 3)
-            #expect(try store.audit(tenantID: nil, user: "b", action: nil, since: nil, limit: 10, offset: 0).first?.outcome == .denied)
-            #expect(try store.audit(tenantID: nil, user: nil, action: nil, since: nil, limit: 1, offset: 1).map(\.at) == [2])
+            #expect(try store.audit(tenantID: nil, user: "b", action: nil, since: nil, until: nil, limit: 10, offset: 0).first?.outcome == .denied)
+            #expect(try store.audit(tenantID: nil, user: nil, action: nil, since: nil, until: nil, limit: 1, offset: 1).map(\.at) == [2])
+            #expect(try store.audit(tenantID: nil, user: nil, action: nil, since: 2, until: 3, limit: 10, offset: 0).map(\.at) == [2])
+            #expect(try store.purgeAudit(olderThan: 2) == 1 && store.audit(tenantID: nil).map(\.at) == [3, 2])
         }
     }
 

@@ -108,7 +108,7 @@ struct AuditCommand: ParsableCommand {
         guard (1...100_000).contains(limit) else { throw CLIError("--limit must be 1 to 100000") }
         var table = TextTable("WHEN", "TENANT", "USER", "ACTION", "OBJECT", "FROM", "OUTCOME", "DETAIL")
         let format = ISO8601DateFormatter()
-        for entry in try store.audit(tenantID: tenant, user: user, action: action, since: nil, limit: limit, offset: 0) {
+        for entry in try store.audit(tenantID: tenant, user: user, action: action, since: nil, until: nil, limit: limit, offset: 0) {
             table.append([format.string(from: Date(timeIntervalSince1970: Double(entry.at) / 1000)), entry.tenantID ?? "-", entry.user,
                           entry.action, entry.object, entry.sourceIP, entry.outcome.rawValue, entry.detail])
         }

@@ -22,12 +22,15 @@ public protocol PanelStore: AnyObject, Sendable {
     func removePanelSessions(username: String) throws
 
     @discardableResult func append(_ entry: AuditEntry) throws -> AuditEntry
-    /// Newest first; `tenantID` nil reads every tenant's (the operator's view).
-    func audit(tenantID: String?, user: String?, action: String?, since: Int64?, limit: Int, offset: Int) throws -> [AuditEntry]
+    /// Newest first; `tenantID` nil reads every tenant's (the operator's view); `since`
+    /// inclusive, `until` exclusive (unix ms).
+    func audit(tenantID: String?, user: String?, action: String?, since: Int64?, until: Int64?, limit: Int, offset: Int) throws -> [AuditEntry]
+    /// Removes entries older than `cutoff` (kept like call records); returns how many.
+    @discardableResult func purgeAudit(olderThan cutoff: Int64) throws -> Int
 }
 
 extension PanelStore {
     public func audit(tenantID: String?, limit: Int = 100) throws -> [AuditEntry] {
-        try audit(tenantID: tenantID, user: nil, action: nil, since: nil, limit: limit, offset: 0)
+        try audit(tenantID: tenantID, user: nil, action: nil, since: nil, until: nil, limit: limit, offset: 0)
     }
 }

@@ -45,13 +45,22 @@ extension MemoryStore: PanelStore {
         }
     }
 
-    public func audit(tenantID: String?, user: String?, action: String?, since: Int64?, limit: Int, offset: Int) throws -> [AuditEntry] {
+    public func purgeAudit(olderThan cutoff: Int64) throws -> Int {
+        withState { state in
+            let before = state.audit.count
+            state.audit.removeAll { $0.at < cutoff }
+            return before - state.audit.count
+        }
+    }
+
+    public func audit(tenantID: String?, user: String?, action: String?, since: Int64?, until: Int64?, limit: Int, offset: Int) throws -> [AuditEntry] {
         withState { state in
             Array(state.audit.reversed().lazy
                 .filter { tenantID == nil || $0.tenantID == tenantID }
                 .filter { user == nil || $0.user == user }
                 .filter { action == nil || $0.action == action }
                 .filter { since == nil || $0.at >= since! }
+                .filter { until == nil || $0.at < until! }
                 .dropFirst(max(0, offset)).prefix(max(0, limit)))
         }
     }

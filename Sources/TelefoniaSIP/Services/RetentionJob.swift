@@ -3,7 +3,7 @@ import Logging
 import NIOCore
 import TelefoniaCore
 
-/// Daily retention (R1–R8): CDRs older than `retention.cdr_days` and recordings
+/// Daily retention (R1–R8, P8): CDRs and audit entries older than `retention.cdr_days` and recordings
 /// (rows and files) and voicemail messages older than `retention.recording_days` are removed, on the storage
 /// thread, and the purge is logged. Runs 5 s after start, then once a day.
 final class RetentionJob {
@@ -23,6 +23,9 @@ final class RetentionJob {
             do {
                 let removed = try store.purgeCDRs(olderThan: now - Int64(cdrDays) * day)
                 logger.info("retention: call records purged", metadata: ["count": "\(removed)", "older_than_days": "\(cdrDays)"])
+                // The audit log (P8) is kept like call records.
+                let entries = try store.purgeAudit(olderThan: now - Int64(cdrDays) * day)
+                logger.info("retention: audit entries purged", metadata: ["count": "\(entries)", "older_than_days": "\(cdrDays)"])
             } catch {
                 logger.error("retention: CDR purge failed", metadata: ["error": "\(error)"])
             }

@@ -333,3 +333,112 @@ sections.planos = async function loadPlans() {
 };
 
 window.moreLoaders = sections;
+
+// §4 Gerenciar usuários: add, and "alterar" a user's role, menus (none / see / change),
+// "permitir escuta?", blocked, password.
+const featureNames = { lines: "Ramais", dids: "Números", audio: "Áudios", rooms: "Salas", reports: "Relatórios", recordings: "Gravações",
+  calls: "Chamadas em curso", ivr: "URAs e horários", groups: "Grupos", queues: "Filas", campaigns: "Campanhas", users: "Usuários",
+  settings: "Configurações", audit: "Auditoria", simulator: "Simulador", payments: "Financeiro" };
+
+function userForm(existing, reload) {
+  const form = document.createElement("form");
+  form.className = "user-form";
+  form.id = existing ? "change-user" : "new-user";
+  const grants = {};
+  for (const item of (existing ? existing.permissions : "").split(",").filter(Boolean)) {
+    const [feature, access] = item.split("=");
+    grants[feature] = access || "change";
+  }
+  const name = field(form, "username", "Usuário");
+  if (existing) { name.value = existing.username; name.readOnly = true; }
+  const password = field(form, "password", existing ? "Nova senha (opcional)" : "Senha", "password");
+  const role = field(form, "role", "Papel", "text", [["user", "usuário"], ["admin", "administrador"]]);
+  role.value = existing ? existing.role : "user";
+  const listen = field(form, "listen", "Permitir escuta?", "checkbox");
+  listen.checked = grants.listen === "change";
+  const blocked = field(form, "disabled", "Bloqueado", "checkbox");
+  blocked.checked = !!(existing && existing.disabled);
+  const grid = document.createElement("fieldset");
+  grid.className = "permissions";
+  const legend = document.createElement("legend");
+  legend.textContent = "Permissões (menus)";
+  grid.appendChild(legend);
+  for (const [feature, label] of Object.entries(featureNames)) {
+    const select = field(grid, feature, label, "text", [["", "nenhum"], ["view", "ver"], ["change", "ver e alterar"]]);
+    select.value = grants[feature] || "";
+  }
+  form.appendChild(grid);
+  const message = submitButton(form, existing ? "Gravar" : "Adicionar");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    message.textContent = "";
+    const permissions = Object.keys(featureNames).filter((f) => grid.elements[f].value).map((f) => `${f}=${grid.elements[f].value}`);
+    if (listen.checked) permissions.push("listen=change");
+    const body = { role: role.value, permissions: permissions.join(",") };
+    if (password.value) body.password = password.value;
+    let answer;
+    if (existing) {
+      body.disabled = blocked.checked;
+      answer = await api(`/api/v1/users/${encodeURIComponent(existing.username)}`, { method: "PUT", headers: jsonHeaders, body: JSON.stringify(body) });
+    } else {
+      body.username = name.value;
+      answer = await api("/api/v1/users", { method: "POST", headers: jsonHeaders, body: JSON.stringify(body) });
+    }
+    if (answer.ok) { reload(); return; }
+    message.textContent = await problemText(answer, "Não foi possível gravar o usuário.");
+  });
+  return form;
+}
+
+sections.usuarios = async function loadUsersSection() {
+  const answer = await api("/api/v1/users?per_page=1000");
+  if (!answer.ok) return;
+  const page = await answer.json();
+  const wrapper = document.createElement("div");
+  const list = table([["Usuário", (u) => u.username], ["Papel", (u) => (u.role === "admin" ? "administrador" : "usuário")],
+    ["Permissões", (u) => u.permissions], ["Situação", (u) => (u.disabled ? "bloqueado" : "ativo")]], page.items);
+  list.id = "users";
+  wrapper.appendChild(list);
+  const editor = document.createElement("div");
+  if (may("users")) {
+    list.tHead.rows[0].appendChild(document.createElement("th"));
+    page.items.forEach((user, index) => {
+      const cell = list.tBodies[0].rows[index].insertCell();
+      cell.className = "actions";
+      cell.appendChild(button("Alterar", () => editor.replaceChildren(userForm(user, loadUsersSection))));
+    });
+    wrapper.appendChild(button("Adicionar", () => editor.replaceChildren(userForm(null, loadUsersSection))));
+  }
+  wrapper.appendChild(editor);
+  show("usuarios", wrapper);
+};
+
+// P8: the audit log, searched by user, action and period.
+sections.auditoria = async function loadAuditSection(filter = {}) {
+  const parts = ["per_page=100"];
+  if (filter.user) parts.push("user=" + encodeURIComponent(filter.user));
+  if (filter.action) parts.push("action=" + encodeURIComponent(filter.action));
+  if (filter.from) parts.push("from=" + new Date(filter.from + "T00:00:00").getTime());
+  if (filter.to) parts.push("to=" + (new Date(filter.to + "T00:00:00").getTime() + 86400000));
+  const answer = await api("/api/v1/audit?" + parts.join("&"));
+  if (!answer.ok) return;
+  const page = await answer.json();
+  const wrapper = document.createElement("div");
+  const form = document.createElement("form");
+  form.id = "audit-filter";
+  const inputs = { user: field(form, "user", "Usuário"), action: field(form, "action", "Ação"), from: field(form, "from", "De", "date"), to: field(form, "to", "Até", "date") };
+  for (const [key, input] of Object.entries(inputs)) input.value = filter[key] || "";
+  submitButton(form, "Pesquisar");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadAuditSection(Object.fromEntries(Object.entries(inputs).map(([k, input]) => [k, input.value])));
+  });
+  const outcomes = { ok: "ok", denied: "negado", failed: "falhou" };
+  const list = page.items.length
+    ? table([["Quando", (e) => when(e.at)], ["Assinante", (e) => e.tenantID], ["Usuário", (e) => e.user], ["Ação", (e) => e.action], ["Objeto", (e) => e.object],
+      ["Resultado", (e) => outcomes[e.outcome] || e.outcome], ["IP", (e) => e.sourceIP], ["Detalhe", (e) => e.detail]], page.items)
+    : emptyNote("Nada no registro para esta pesquisa.");
+  list.id = "audit";
+  wrapper.append(form, list);
+  show("auditoria", wrapper);
+};
