@@ -49,7 +49,8 @@ extension PanelServer {
     }
 
     static func page(title: String, body: String, scripts: [String]) -> Response {
-        let tags = scripts.map { "<script src=\"/static/\($0).js\" defer></script>" }.joined(separator: "\n")
+        // en.js first: English when the user chose it (the language button it adds).
+        let tags = (["en"] + scripts).map { "<script src=\"/static/\($0).js\" defer></script>" }.joined(separator: "\n")
         let html = """
             <!doctype html>
             <html lang="pt-BR">

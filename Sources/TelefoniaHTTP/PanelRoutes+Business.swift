@@ -54,6 +54,24 @@ extension PanelServer {
         }
     }
 
+    struct SurveyView: Encodable {
+        var menu: String
+        var answers: Int
+        var counts: [Int]
+        var average: Double
+    }
+
+    struct VisitView: Encodable {
+        var callID, menu, caller: String
+        var startedAt, endedAt: Int64
+        var path, exit: String
+        var score: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case callID = "call_id", menu, caller, startedAt = "started_at", endedAt = "ended_at", path, exit, score
+        }
+    }
+
     struct HourView: Encodable {
         var hour, mobile, fixed: Int
     }
@@ -218,6 +236,27 @@ extension PanelServer {
                 let rows = try await db { try $0.hourlyCalls(asked) }
                 if csv { return csvResponse(ReportCSV.document(header: ReportCSV.hourlyHeader, rows: rows.map(ReportCSV.hourlyFields)), filename: "por-hora.csv") }
                 return try json(Page(rows.map { HourView(hour: $0.hour, mobile: $0.mobile, fixed: $0.fixed) }, request: request))
+            case "ivr", "survey":
+                // R3: calls through the IVRs with their path, exit and score; R4: the survey per menu.
+                let menu = query.get("menu")
+                let visits = try await db { try $0.ivrVisits(tenantID: tenant, from: from, to: to, menu: report == "ivr" ? menu : nil) }
+                if report == "survey" {
+                    let rows = SurveySummary.of(visits, menu: menu)
+                    if csv {
+                        return csvResponse(ReportCSV.document(header: ReportCSV.surveyHeader, rows: rows.map(ReportCSV.surveyFields)),
+                                           filename: "pesquisa.csv")
+                    }
+                    return try json(Page(rows.map { SurveyView(menu: $0.menu, answers: $0.answers, counts: $0.counts, average: $0.average) }, request: request))
+                }
+                let views = visits.map {
+                    VisitView(callID: $0.callID, menu: $0.menu, caller: $0.caller, startedAt: $0.startedAt, endedAt: $0.endedAt,
+                              path: $0.path.map(\.description).joined(separator: " "), exit: $0.exit, score: $0.surveyScore)
+                }
+                if csv {
+                    return csvResponse(ReportCSV.document(header: ReportCSV.ivrHeader, rows: visits.map { ReportCSV.ivrFields($0, timeZone: TimeZone.current) }),
+                                       filename: "uras.csv")
+                }
+                return try json(Page(views, request: request))
             default:
                 throw Problem.notFound("no report \(report)")
             }
@@ -239,8 +278,64 @@ extension PanelServer {
             }
             return try json(ConsoleView(snapshot: snapshot, queue: name))
         }
+        // C4: a supervisor's action on an agent, filed for the server that runs the queues
+        // (carried out within a second); its result is read back with GET.
+        router.post("/api/v1/supervisor") { [self] request, context in
+            let body = try await request.decode(as: SupervisorBody.self, context: context)
+            guard let action = SupervisorCommand.Action(rawValue: body.action == "assist" ? "whisper" : body.action) else {
+                throw Problem.invalid("action must be pause, unpause, logout, listen, assist or barge")
+            }
+            // Listening needs "permitir escuta" besides the queues.
+            let user = try await require(context, .change, action.listenMode == nil ? .queues : .listen, action: "supervisor.\(body.action)",
+                                         object: body.agent)
+            if action.listenMode != nil { _ = try await require(context, .change, .queues, action: "supervisor.\(body.action)", object: body.agent) }
+            let tenant = try tenant(of: user, request)
+            let command = SupervisorCommand(tenantID: tenant, agent: body.agent, action: action,
+                                            reason: body.reason.map { String($0.prefix(100)) }, createdAt: now())
+            let filed = try await db { store -> SupervisorCommand in
+                guard try store.line(tenantID: tenant, extensionNumber: body.agent) != nil else { throw Problem.notFound("no line \(body.agent)") }
+                return try store.file(command)
+            }
+            await audit(context, "supervisor.\(body.action)", "agent \(body.agent)", tenantID: tenant, outcome: .ok)
+            return try json(SupervisorView(filed), status: .accepted)
+        }
+        router.get("/api/v1/supervisor/:id") { [self] request, context in
+            let text = try context.pathParameter("id")
+            let user = try await require(context, .view, .queues, action: "supervisor.read", object: text)
+            let tenant = try tenant(of: user, request)
+            guard let id = Int64(text) else { throw Problem.notFound("no command \(text)") }
+            guard let command = try await db({ try $0.queueCommand(id: id) }), command.tenantID == tenant else {
+                throw Problem.notFound("no command \(text)")
+            }
+            return try json(SupervisorView(command))
+        }
         addDIDRoutes(router)
         addOperatorRoutes(router)
+    }
+
+    struct SupervisorBody: Decodable {
+        var agent: String
+        var action: String
+        var reason: String?
+    }
+
+    struct SupervisorView: Encodable {
+        var id: Int64
+        var agent, action: String
+        var reason: String?
+        var doneAt: Int64?
+        var result: String?
+
+        enum CodingKeys: String, CodingKey { case id, agent, action, reason, doneAt = "done_at", result }
+
+        init(_ command: SupervisorCommand) {
+            id = command.id
+            agent = command.agent
+            action = command.action == .whisper ? "assist" : command.action.rawValue
+            reason = command.reason
+            doneAt = command.doneAt
+            result = command.result
+        }
     }
 
     /// One queue's part of the tenant's snapshot.

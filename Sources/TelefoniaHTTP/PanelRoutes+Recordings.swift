@@ -44,7 +44,41 @@ extension PanelServer {
         return file.path.hasPrefix(tenantFolder + "/") ? file : nil
     }
 
+    /// A zip holds at most this many recordings and bytes (it is built in memory).
+    static let zipLimits = (files: 200, bytes: 64 * 1024 * 1024)
+
     func addRecordingRoutes(_ router: Router<PanelContext>) {
+        // Many recordings at once: those of the filter (period, number), or the `ids` ticked.
+        router.get("/api/v1/recordings.zip") { [self] request, context in
+            let user = try await require(context, .view, .recordings, action: "recording.zip")
+            let tenant = try tenant(of: user, request)
+            let (from, to) = try period(request)
+            let query = request.uri.queryParameters
+            let number = query.get("number").flatMap { $0.isEmpty ? nil : String($0.prefix(32)) }
+            let ids = query.get("ids").map { Set($0.split(separator: ",").map(String.init)) }
+            let archive = try await db { [self] store -> [UInt8] in
+                var found = try store.recordings(tenantID: tenant, from: from, to: to, number: number)
+                if let ids { found = found.filter { ids.contains($0.callID) } }
+                guard found.count <= Self.zipLimits.files else {
+                    throw Problem(.contentTooLarge, "Too many recordings", detail: "at most \(Self.zipLimits.files) in one zip; narrow the filter")
+                }
+                var zip = ZipArchive()
+                var total = 0
+                for recording in found {
+                    guard let file = recordingFile(recording), let data = try? Data(contentsOf: file) else { continue }
+                    total += data.count
+                    guard total <= Self.zipLimits.bytes else {
+                        throw Problem(.contentTooLarge, "Too large", detail: "the recordings pass \(Self.zipLimits.bytes / 1_048_576) MB; narrow the filter")
+                    }
+                    let name = recording.callID.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) ? String($0) : "_" }.joined()
+                    zip.add(name: "\(name).wav", data: data, modified: Date(timeIntervalSince1970: Double(recording.startedAt) / 1000))
+                }
+                return zip.finished()
+            }
+            await audit(context, "recording.zip", "", tenantID: tenant, outcome: .ok)
+            return Response(status: .ok, headers: [.contentType: "application/zip", .contentDisposition: "attachment; filename=\"gravacoes.zip\""],
+                            body: .init(byteBuffer: ByteBuffer(bytes: archive)))
+        }
         router.get("/api/v1/recordings") { [self] request, context in
             let user = try await require(context, .view, .recordings, action: "recording.list")
             let tenant = try tenant(of: user, request)

@@ -59,9 +59,17 @@ def operator_password(pbx) -> str:
     return found.group(1)
 
 
+def panel_up(pbx) -> bool:
+    """Whether the panel answers /health yet (it may start a moment after SIP)."""
+    try:
+        return Api(pbx).call("GET", "/health")[0] == 200
+    except OSError:
+        return False
+
+
 @pytest.fixture
 def panel(pbx):
-    h.wait_until(lambda: Api(pbx).call("GET", "/health")[0] == 200, 20, what="the panel answering /health")
+    h.wait_until(lambda: panel_up(pbx), 20, what="the panel answering /health")
     return pbx
 
 
@@ -264,6 +272,7 @@ def test_every_route_keeps_tenants_apart(panel, tmp_path):
                 "/api/v1/audio/{name}/rename": "boas-vindas", "/api/v1/recordings/{id}": "nenhuma",
                 "/api/v1/queues/{id}/console": "suporte", "/api/v1/reports/{report}": "lines", "/api/v1/dids/{number}": "+551130001000",
                 "/api/v1/tenants/{id}": "demo", "/api/v1/tenants/{id}/recharges": "demo", "/api/v1/trunks/{id}": "carrier",
+                "/api/v1/supervisor/{id}": "1",
                 **{path: ident for path, (ident, _) in flows.items()}}
     bodies = {"/api/v1/lines": {"extension": "2001", "password": "senha-da-outra-2001"},
               "/api/v1/users": {"username": "novo@outra", "password": "senha-do-novo-1"},
@@ -273,11 +282,13 @@ def test_every_route_keeps_tenants_apart(panel, tmp_path):
               # Demo's line: the simulator must not price another tenant's line.
               "/api/v1/simulator": {"line": "1000", "number": "11987654321"},
               "/api/v1/tenants/{id}/recharges": {"amount_cents": 100000},
+              # Demo's agent: outra has no line 1000 to act on.
+              "/api/v1/supervisor": {"agent": "1000", "action": "pause"},
               # PUT names demo's objects: it may only create outra's own.
               **{path: with_line(body, "2000") for path, (_, body) in flows.items()},
               "/api/v1/dids/{number}": {"line": "2000"}, "/api/v1/users/{name}": {"disabled": True}, "/api/v1/tenants/{id}": {"domain": "127.0.0.1", "name": "Roubada"},
               "/api/v1/trunks/{id}": {"host": "203.0.113.1"}}
-    refusals = {("post", "/api/v1/simulator"), ("get", "/api/v1/tenants"), ("get", "/api/v1/trunks"), ("get", "/api/v1/plans")}
+    refusals = {("post", "/api/v1/simulator"), ("post", "/api/v1/supervisor"), ("get", "/api/v1/tenants"), ("get", "/api/v1/trunks"), ("get", "/api/v1/plans")}
     # A report's name is not an object of a tenant: /reports/lines is outra's own report.
     own_lists = {"/api/v1/reports/{report}"}
     # /api/v1/live is a WebSocket: test_live_websocket_needs_a_session_and_the_panels_origin.
@@ -294,6 +305,10 @@ def test_every_route_keeps_tenants_apart(panel, tmp_path):
                 data, content_type = multipart({"name": "da-outra", "kind": "prompt"}, "tom.wav", small_wav())
                 status, _, raw = _raw_post(api, concrete, data, content_type)
                 answer = json.loads(raw) if raw else None
+            elif path.endswith(".zip"):
+                import zipfile
+                status, _, raw = api.call("GET", concrete)
+                answer = {"files": zipfile.ZipFile(io.BytesIO(raw)).namelist()} if status == 200 else raw
             else:
                 status, answer, _ = api.json(method.upper(), concrete, bodies.get(path) if method in ("post", "put") else None)
             walked.append((method, path, status))
@@ -424,6 +439,17 @@ def test_recordings_listed_played_and_deleted(panel, phones):
     assert other.json("POST", "/api/v1/recordings/delete", {"ids": [recording["id"]]})[1] == {"deleted": 0}
     files = list((pbx.server.data_dir / "recordings").rglob("*.wav"))
     assert len(files) == 1
+    # Many at once as a zip (Python's zipfile reads it and the CRC checks), by day or by ids.
+    import zipfile
+    day = recording["started_at"] - recording["started_at"] % 86_400_000
+    for query in (f"from={day}&to={day + 86_400_000}", f"ids={recording['id']},nenhuma"):
+        status, headers, raw = api.call("GET", "/api/v1/recordings.zip?" + query)
+        assert status == 200 and headers["Content-Type"] == "application/zip", (status, raw[:200])
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        assert archive.testzip() is None and len(archive.namelist()) == 1
+        assert archive.read(archive.namelist()[0]) == files[0].read_bytes()
+    assert zipfile.ZipFile(io.BytesIO(api.call("GET", f"/api/v1/recordings.zip?to={day}")[2])).namelist() == []
+    assert zipfile.ZipFile(io.BytesIO(other.call("GET", "/api/v1/recordings.zip")[2])).namelist() == [], "never another tenant's"
     assert api.json("POST", "/api/v1/recordings/delete", {"ids": [recording["id"], "nenhuma"]})[1] == {"deleted": 1}
     assert api.json("GET", "/api/v1/recordings")[1]["items"] == []
     assert not files[0].exists(), "the file went with the row"

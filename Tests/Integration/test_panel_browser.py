@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import telefonia_harness as h
+from test_panel import panel_up
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is installed by scripts/install-deps.sh")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -66,8 +67,7 @@ def log_in(driver, base: str, user: str, password: str) -> None:
 @pytest.mark.timeout(180)
 def test_the_panel_in_a_browser(pbx, phones, browser):
     base = f"http://{pbx.server.host}:{pbx.server.http_port}"
-    h.wait_until(lambda: __import__("urllib.request").request.urlopen(base + "/health", timeout=2).status == 200, 20,
-                 what="the panel")
+    h.wait_until(lambda: panel_up(pbx), 20, what="the panel")
     pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
     pbx.server.cli("user", "add", "atendente", "--tenant", "demo", "--role", "user", "--permissions", "calls=view",
                    "--password", "senha-atendente")
@@ -198,8 +198,7 @@ def test_call_flows_money_reports_and_the_operator_in_a_browser(pbx, browser):
     from test_panel import operator_password
 
     base = f"http://{pbx.server.host}:{pbx.server.http_port}"
-    h.wait_until(lambda: __import__("urllib.request").request.urlopen(base + "/health", timeout=2).status == 200, 20,
-                 what="the panel")
+    h.wait_until(lambda: panel_up(pbx), 20, what="the panel")
     pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
     # Sections are redrawn when they reload: an element found a moment ago may be gone.
     wait = WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,))
@@ -289,6 +288,14 @@ def test_call_flows_money_reports_and_the_operator_in_a_browser(pbx, browser):
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait.until(lambda d: "bloqueado" in d.find_element(By.ID, "users").text)
     shot(browser, pbx, "usuarios")
+    # English, chosen with the header's button, kept across reloads; and back.
+    browser.find_element(By.ID, "language").click()
+    wait.until(lambda d: "Lines" in [a.text for a in d.find_elements(By.CSS_SELECTOR, "nav a")])
+    wait.until(EC.text_to_be_present_in_element((By.ID, "uras-list"), "Change"))
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    shot(browser, pbx, "painel-english")
+    browser.find_element(By.ID, "language").click()
+    wait.until(lambda d: "Ramais" in [a.text for a in d.find_elements(By.CSS_SELECTOR, "nav a")])
     # P8: the audit log searched by action shows the change.
     audit = browser.find_element(By.ID, "audit-filter")
     audit.find_element(By.NAME, "action").send_keys("user.change")

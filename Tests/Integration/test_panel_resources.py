@@ -111,6 +111,31 @@ def test_an_ivr_made_in_the_panel_answers_a_real_call(panel, phones):
     caller.dial(pbx.uri("*927"))
     row = pbx.wait_cdr(lambda r: r["dialled"] == "*927", timeout=30, what="the IVR call's record")
     assert row["disposition"] == "ANSWERED" and row["line"] == "1001", row
+    # R3 in the panel: the call through menu 7 with its path; R4: no survey asked.
+    visits = h.wait_until(lambda: api.json("GET", "/api/v1/reports/ivr")[1]["items"] or None, 10, what="the IVR visit")
+    assert visits[0]["menu"] == "7" and visits[0]["caller"].endswith("1001"), visits
+    status, _, raw = api.call("GET", "/api/v1/reports/ivr?format=csv")
+    assert status == 200 and raw.decode().splitlines()[0].startswith("Data/Hora") and len(raw.decode().splitlines()) == 2, raw
+    assert api.json("GET", "/api/v1/reports/survey")[1]["items"] == []
+
+
+def test_supervisor_actions_are_filed_and_carried_out(panel):
+    """C4 from the panel: a pause is filed (202) and the running server answers it within
+    seconds (line 1001 is no queue's agent: the result says so); listening needs the
+    listen permission besides the queues."""
+    pbx = panel
+    api = admin(pbx)
+    status, filed, _ = api.json("POST", "/api/v1/supervisor", {"agent": "1001", "action": "pause", "reason": "almoço"})
+    assert status == 202 and filed.get("result") is None, filed
+    done = h.wait_until(lambda: api.json("GET", f"/api/v1/supervisor/{filed['id']}")[1].get("result"), 10, what="the server's answer")
+    assert done != "ok" and "agent" in done, done
+    assert api.json("POST", "/api/v1/supervisor", {"agent": "4444", "action": "pause"})[0] == 404
+    assert api.json("POST", "/api/v1/supervisor", {"agent": "1001", "action": "dance"})[0] == 422
+    pbx.server.cli("user", "add", "sup@demo", "--tenant", "demo", "--role", "user", "--permissions", "queues=change", "--password", "senha-do-sup-1")
+    sup = Api(pbx)
+    sup.token = sup.login("sup@demo", "senha-do-sup-1")[1]["token"]
+    assert sup.json("POST", "/api/v1/supervisor", {"agent": "1001", "action": "unpause"})[0] == 202
+    assert sup.json("POST", "/api/v1/supervisor", {"agent": "1001", "action": "listen"})[0] == 403
 
 
 def test_money_reports_feature_codes_and_the_operators_pages(panel):

@@ -11,12 +11,13 @@ import urllib.request
 import pytest
 
 import telefonia_harness as h
+from test_panel import panel_up
 
 
 @pytest.mark.timeout(600)
 def test_schemathesis_finds_no_server_error_and_no_schema_break(pbx, tmp_path):
     base = f"http://{pbx.server.host}:{pbx.server.http_port}"
-    h.wait_until(lambda: urllib.request.urlopen(base + "/health", timeout=2).status == 200, 20, what="the panel")
+    h.wait_until(lambda: panel_up(pbx), 20, what="the panel")
     pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
     request = urllib.request.Request(base + "/api/v1/login", method="POST", headers={"Content-Type": "application/json"},
                                      data=json.dumps({"username": "admin@demo", "password": "segredo-do-admin"}).encode())

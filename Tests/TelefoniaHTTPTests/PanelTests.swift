@@ -84,3 +84,21 @@ import TelefoniaCore
         #expect(served.count >= 40)
     }
 }
+
+@Suite struct ZipArchiveTests {
+    /// The CRC of the ZIP format's check value, and an archive's records where readers look.
+    @Test func storedEntriesAndTheirDirectory() {
+        #expect(ZipArchive.crc32(Data("123456789".utf8)) == 0xCBF4_3926)
+        var zip = ZipArchive()
+        zip.add(name: "a.wav", data: Data([1, 2, 3]), modified: Date(timeIntervalSince1970: 1_700_000_000))
+        zip.add(name: "b.wav", data: Data(), modified: Date(timeIntervalSince1970: 0))
+        let bytes = zip.finished()
+        #expect(Array(bytes.prefix(4)) == [0x50, 0x4B, 0x03, 0x04])
+        let end = Array(bytes.suffix(22))
+        #expect(Array(end.prefix(4)) == [0x50, 0x4B, 0x05, 0x06])
+        #expect(end[8] == 2 && end[10] == 2, "two entries")
+        let directoryStart = Int(end[16]) | Int(end[17]) << 8 | Int(end[18]) << 16 | Int(end[19]) << 24
+        #expect(Array(bytes[directoryStart..<directoryStart + 4]) == [0x50, 0x4B, 0x01, 0x02])
+        #expect(bytes.count == 2 * 30 + 10 + 3 + 2 * 46 + 10 + 22)
+    }
+}

@@ -165,17 +165,7 @@ struct IVRCommand: ParsableCommand {
         func run() throws {
             let visits = try report.visits(menu: nil)
             let csv = report.csv
-            var scores: [String: [Int]] = [:]
-            for visit in visits {
-                guard let score = visit.surveyScore, let asked = visit.surveyMenu, menu.map({ $0 == asked }) != false else { continue }
-                scores[asked, default: []].append(score)
-            }
-            let rows = scores.keys.sorted { ($0.count, $0) < ($1.count, $1) }.map { number -> [String] in
-                let given = scores[number]!
-                let average = Double(given.reduce(0, +)) / Double(given.count)
-                return [number, String(given.count)] + (1...5).map { score in String(given.filter { $0 == score }.count) }
-                    + [String(format: "%.2f", average)]
-            }
+            let rows = SurveySummary.of(visits, menu: menu).map(ReportCSV.surveyFields)
             if csv { return ReportOutput.writeCSV(header: ["URA", "RESPOSTAS", "NOTA 1", "NOTA 2", "NOTA 3", "NOTA 4", "NOTA 5", "MEDIA"], rows: rows) }
             var table = TextTable("IVR", "ANSWERS", "1", "2", "3", "4", "5", "AVERAGE")
             for row in rows { table.append(row) }

@@ -24,6 +24,10 @@ public enum ReportCSV {
         "Prefixo", "UF", "Cidade", "Total", "Atend.", "Descarte", "Tempo (s)", "ACD (s)", "Ocupadas", "Canceladas",
         "Não A.", "Congestionada", "ASR (%)",
     ]
+    /// R3 columns.
+    public static let ivrHeader = ["Data/Hora", "Origem", "URA", "Caminho", "Saída", "Nota", "Chamada"]
+    /// R4 columns.
+    public static let surveyHeader = ["URA", "Respostas", "Nota 1", "Nota 2", "Nota 3", "Nota 4", "Nota 5", "Média"]
     /// P2 chart columns.
     public static let hourlyHeader = ["Hora", "Móvel", "Fixo"]
 
@@ -54,6 +58,19 @@ public enum ReportCSV {
             CDRCSV.money(cents: movement.amountCents), CDRCSV.money(cents: movement.balanceAfterCents), movement.note,
             movement.cdrID ?? "",
         ]
+    }
+
+    /// R3 fields of a call through the IVRs.
+    public static func ivrFields(_ visit: IVRVisit, timeZone: TimeZone) -> [String] {
+        [
+            ReportLabels.localTime(millis: visit.startedAt, timeZone: timeZone), visit.caller, visit.menu,
+            visit.path.map(\.description).joined(separator: " "), visit.exit, visit.surveyScore.map(String.init) ?? "", visit.callID,
+        ]
+    }
+
+    /// R4 fields of a menu's survey.
+    public static func surveyFields(_ summary: SurveySummary) -> [String] {
+        [summary.menu, String(summary.answers)] + summary.counts.map(String.init) + [String(format: "%.2f", summary.average)]
     }
 
     /// R6 fields of a line.

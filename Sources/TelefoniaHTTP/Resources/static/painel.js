@@ -211,18 +211,23 @@ async function loadAudio() {
   show("audios", wrapper);
 }
 
-// Recordings (R8): filter by number, play in the page, download, delete the ones ticked.
-async function loadRecordings(number = "") {
-  const answer = await api("/api/v1/recordings?per_page=200" + (number ? "&number=" + encodeURIComponent(number) : ""));
+// Recordings (R8): filter by day and number, play in the page, download one, the ones
+// ticked or the whole filter as a zip, delete the ones ticked.
+async function loadRecordings(number = "", day = "") {
+  const range = day ? `&from=${new Date(day + "T00:00:00").getTime()}&to=${new Date(day + "T00:00:00").getTime() + 86400000}` : "";
+  const filterQuery = (number ? "&number=" + encodeURIComponent(number) : "") + range;
+  const answer = await api("/api/v1/recordings?per_page=200" + filterQuery);
   if (!answer.ok) return;
   const page = await answer.json();
   const wrapper = document.createElement("div");
   const filter = document.createElement("form");
   filter.id = "recordings-filter";
+  const dayInput = field(filter, "day", "Dia", "date");
+  dayInput.value = day;
   const numberInput = field(filter, "number", "Número");
   numberInput.value = number;
   submitButton(filter, "Filtrar");
-  filter.addEventListener("submit", (event) => { event.preventDefault(); loadRecordings(numberInput.value); });
+  filter.addEventListener("submit", (event) => { event.preventDefault(); loadRecordings(numberInput.value, dayInput.value); });
   wrapper.appendChild(filter);
   const list = page.items.length
     ? table([["", () => ""], ["Data", (r) => new Date(r.started_at).toLocaleString("pt-BR")], ["Ramal", (r) => r.line], ["Origem", (r) => r.from], ["Destino", (r) => r.to], ["Duração", (r) => `${r.duration_seconds} s`]], page.items)
@@ -245,6 +250,25 @@ async function loadRecordings(number = "") {
     });
   }
   wrapper.appendChild(list);
+  if (page.items.length) {
+    const all = document.createElement("a");
+    all.id = "recordings-zip";
+    all.href = "/api/v1/recordings.zip?" + filterQuery.slice(1);
+    all.textContent = "Baixar todas do filtro (zip)";
+    const ticked = document.createElement("a");
+    ticked.id = "recordings-zip-selected";
+    ticked.href = "#";
+    ticked.textContent = "Baixar selecionadas (zip)";
+    ticked.addEventListener("click", (event) => {
+      const ids = [...list.querySelectorAll("input[type=checkbox]:checked")].map((tick) => tick.value);
+      if (!ids.length) { event.preventDefault(); return; }
+      ticked.href = "/api/v1/recordings.zip?ids=" + ids.map(encodeURIComponent).join(",");
+    });
+    const links = document.createElement("p");
+    links.className = "links";
+    links.append(all, " · ", ticked);
+    wrapper.appendChild(links);
+  }
   if (page.items.length && window.panelUser && window.panelUser.permissions.recordings === "change") {
     const remove = document.createElement("button");
     remove.type = "button";
@@ -254,7 +278,7 @@ async function loadRecordings(number = "") {
       const ids = [...list.querySelectorAll("input[type=checkbox]:checked")].map((tick) => tick.value);
       if (!ids.length) return;
       await api("/api/v1/recordings/delete", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ids }) });
-      loadRecordings(numberInput.value);
+      loadRecordings(numberInput.value, dayInput.value);
     });
     wrapper.appendChild(remove);
   }
@@ -390,6 +414,8 @@ async function start() {
   const loaders = Object.assign({ ramais: loadLines, usuarios: loadUsers, auditoria: loadAudit, relatorios: loadReports, audios: loadAudio, simulador: loadSimulator, gravacoes: () => loadRecordings(), configuracoes: loadSettings, inicio: loadDashboard },
     window.moreLoaders || {});
   for (const [id, load] of Object.entries(loaders)) { if (document.getElementById(id)) load(); }
+  // P2: the day's chart and money move during the day without a reload.
+  if (document.getElementById("inicio")) setInterval(loadDashboard, 60000);
   if (document.getElementById("chamadas")) openLive();
 }
 start();

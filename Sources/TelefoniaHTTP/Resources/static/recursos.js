@@ -157,6 +157,30 @@ function openConsole(name, wrapper) {
       : emptyNote("Nenhum agente conectado.");
     waiting.id = "console-waiting";
     agents.id = "console-agents";
+    // C4: the supervisor's actions on each agent.
+    if (view.agents.length && may("queues")) {
+      agents.tHead.rows[0].appendChild(document.createElement("th"));
+      const actions = [["pause", "Pausar"], ["unpause", "Retomar"], ["logout", "Desconectar"]];
+      if (may("listen")) actions.push(["listen", "Escutar"], ["assist", "Assessorar"], ["barge", "Conferência"]);
+      view.agents.forEach((agent, index) => {
+        const cell = agents.tBodies[0].rows[index].insertCell();
+        cell.className = "actions";
+        for (const [action, label] of actions) {
+          cell.appendChild(button(label, async () => {
+            const reason = action === "pause" ? (window.prompt("Motivo da pausa", "supervisor") || "supervisor") : null;
+            const filed = await api("/api/v1/supervisor", { method: "POST", headers: jsonHeaders, body: JSON.stringify({ agent: agent.extensionNumber, action, reason }) });
+            if (!filed.ok) { window.alert(await problemText(filed, "Não foi possível.")); return; }
+            const command = await filed.json();
+            setTimeout(async () => {
+              const done = await api(`/api/v1/supervisor/${command.id}`);
+              const result = done.ok ? (await done.json()).result : null;
+              if (result && result !== "ok") window.alert(`${label} ${agent.extensionNumber}: ${result}`);
+              refresh();
+            }, 1500);
+          }, "secondary"));
+        }
+      });
+    }
     panel.replaceChildren(title, waiting, agents, button("Fechar console", () => { clearInterval(window.consoleTimer); panel.remove(); }, "secondary"));
   }
   refresh();
@@ -204,7 +228,7 @@ sections.relatorios = function loadReportsSection() {
   const wrapper = document.createElement("div");
   const form = document.createElement("form");
   form.id = "report-filter";
-  const kind = field(form, "report", "Relatório", "text", [["lines", "Por linha (R6)"], ["prefixes", "Por prefixo (R7)"], ["hourly", "Por hora"]]);
+  const kind = field(form, "report", "Relatório", "text", [["lines", "Por linha (R6)"], ["prefixes", "Por prefixo (R7)"], ["hourly", "Por hora"], ["ivr", "Chamadas nas URAs (R3)"], ["survey", "Pesquisa de satisfação (R4)"]]);
   const from = field(form, "from", "De", "date");
   const to = field(form, "to", "Até", "date");
   const line = field(form, "line", "Linha");
@@ -228,6 +252,8 @@ sections.relatorios = function loadReportsSection() {
     prefixes: [["Prefixo", (r) => r.prefix], ["UF", (r) => r.state], ["Cidade", (r) => r.city], ["Total", (r) => String(r.total)], ["Atend.", (r) => String(r.answered)],
       ["ACD (s)", (r) => String(r.acd_seconds)], ["ASR (%)", (r) => String(r.asr_percent)]],
     hourly: [["Hora", (r) => `${r.hour}h`], ["Móvel", (r) => String(r.mobile)], ["Fixo", (r) => String(r.fixed)]],
+    ivr: [["Início", (r) => when(r.started_at)], ["Origem", (r) => r.caller], ["URA", (r) => r.menu], ["Caminho", (r) => r.path], ["Saída", (r) => r.exit], ["Nota", (r) => (r.score ? String(r.score) : "")]],
+    survey: [["URA", (r) => r.menu], ["Respostas", (r) => String(r.answers)], ...[1, 2, 3, 4, 5].map((n) => [`Nota ${n}`, (r) => String(r.counts[n - 1])]), ["Média", (r) => r.average.toFixed(2)]],
   };
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
