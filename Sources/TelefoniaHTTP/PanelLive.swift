@@ -48,9 +48,10 @@ extension PanelServer {
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.sortedKeys]
                     while !Task.isCancelled {
-                        let now = now() / 1000
+                        let millis = now()
+                        let now = millis / 1000
                         let snapshot = try await db { store in
-                            LiveSnapshot(calls: try store.liveCalls(tenantID: tenant).calls.map(CallView.init),
+                            LiveSnapshot(calls: try CallView.list(store, tenant: tenant, now: millis),
                                          registrations: Array(Set(try store.registrations(tenantID: tenant)
                                             .filter { $0.expiresAt > now }.map(\.extensionNumber))).sorted())
                         }

@@ -18,9 +18,14 @@ extension PanelServer {
         var state: String
         var startedAt: Int64
         var answeredAt: Int64?
+        /// Where the public number is ("Belo Horizonte/MG"), for Brazilian numbers.
+        var region: String?
+        /// What the call costs so far on the tenant's plan (L1), for answered public calls.
+        var costCents: Int64?
 
         enum CodingKeys: String, CodingKey {
-            case id, line, direction, caller, dialled, number, kind, state, startedAt = "started_at", answeredAt = "answered_at"
+            case id, line, direction, caller, dialled, number, kind, state, startedAt = "started_at", answeredAt = "answered_at", region,
+                 costCents = "cost_cents"
         }
 
         init(_ call: LiveCall) {
@@ -34,6 +39,20 @@ extension PanelServer {
             state = call.state.rawValue
             startedAt = call.startedAt
             answeredAt = call.answeredAt
+            region = Regions.region(forE164: call.normalized).map { "\($0.city)/\($0.state)" }
+        }
+
+        /// The tenant's calls in progress with their running cost at `now` (unix ms).
+        static func list(_ store: any PBXStore, tenant: String, now: Int64) throws -> [CallView] {
+            try store.liveCalls(tenantID: tenant).calls.map { call in
+                var view = CallView(call)
+                if let answered = call.answeredAt, let numberClass = call.numberClass, call.normalized.hasPrefix("+"),
+                   let plan = try store.tariffPlan(tenantID: tenant, ratesFor: call.normalized) {
+                    view.costCents = Rater(plan: plan).charge(numberClass: numberClass, e164: call.normalized,
+                                                              billableSeconds: Int(max(0, now - answered) / 1000))?.costCents
+                }
+                return view
+            }
         }
     }
 
@@ -109,8 +128,9 @@ extension PanelServer {
         router.get("/api/v1/calls") { [self] request, context in
             let user = try await require(context, .view, .calls, action: "calls.list")
             let tenant = try tenant(of: user, request)
-            let calls = try await db { try $0.liveCalls(tenantID: tenant).calls }
-            return try json(Page(calls.map(CallView.init), request: request))
+            let now = now()
+            let calls = try await db { try CallView.list($0, tenant: tenant, now: now) }
+            return try json(Page(calls, request: request))
         }
         router.get("/api/v1/registrations") { [self] request, context in
             let user = try await require(context, .view, .lines, action: "registrations.list")

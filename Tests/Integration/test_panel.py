@@ -374,7 +374,11 @@ def test_dashboard_counts_todays_calls_and_shows_the_balance(panel, phones, carr
     caller = phones.line("1000", pbx)
     caller.dial(pbx.uri("011987654321"))
     caller.wait_for("CALL_ESTABLISHED", 10)
-    time.sleep(1.5)
+    # L1: the live call shows where the number is and what it costs so far (6 s steps at 0.60/min).
+    live = h.wait_until(lambda: [c for c in api.json("GET", "/api/v1/calls")[1]["items"] if c.get("cost_cents")] or None, 10,
+                        what="the live call with its running cost")
+    assert live[0]["region"] == "São Paulo/SP" and live[0]["cost_cents"] >= 6, live
+    time.sleep(0.5)
     caller.hangup()
     caller.wait_for("CALL_CLOSED", 5)
     pbx.wait_cdr(lambda r: "011987654321" in r["dialled"], what="the mobile call's record")

@@ -13,7 +13,7 @@ const english = {
   "Financeiro": "Billing", "Simulador de custos": "Cost simulator", "Usuários": "Users", "Configurações gerais": "General settings",
   "Auditoria": "Audit log", "Códigos de serviço": "Feature codes", "Assinantes": "Tenants", "Troncos": "Trunks", "Planos": "Plans",
   "Carregando…": "Loading…", "Ramal": "Line", "Nome": "Name", "Permissões": "Permissions", "Situação": "State", "registrado": "registered",
-  "Origem": "From", "Destino": "To", "Tipo": "Kind", "Estado": "State", "Duração": "Duration", "Número": "Number", "Linha": "Line",
+  "Origem": "From", "Destino": "To", "Tipo": "Kind", "Estado": "State", "Duração": "Duration", "Região": "Region", "Custo": "Cost", "Número": "Number", "Linha": "Line",
   "Adicionar ramal": "Add line", "Senha SIP": "SIP password", "Nenhum ramal.": "No lines.", "Nenhuma chamada em curso.": "No calls in progress.",
   "Papel": "Role", "Quando": "When", "Ação": "Action", "Objeto": "Object", "Resultado": "Outcome", "Detalhe": "Detail",
   "Pesquisar": "Search", "De": "From", "Até": "To", "Dia": "Day", "Filtrar": "Filter", "Ouvir": "Play", "Data": "Date",

@@ -87,7 +87,9 @@ async function loadLines() {
 
 function renderCalls(items) {
   const view = items.length
-    ? table([["Ramal", (c) => c.line], ["Origem", (c) => c.caller], ["Destino", (c) => c.dialled], ["Tipo", (c) => c.kind], ["Estado", (c) => c.state], ["Duração", (c) => since(c.answered_at || c.started_at)]], items)
+    ? table([["Ramal", (c) => c.line], ["Origem", (c) => c.caller], ["Destino", (c) => c.dialled], ["Tipo", (c) => c.kind], ["Região", (c) => c.region],
+             ["Estado", (c) => c.state], ["Duração", (c) => since(c.answered_at || c.started_at)],
+             ["Custo", (c) => (c.cost_cents == null ? "" : "R$ " + (c.cost_cents / 100).toFixed(2).replace(".", ","))]], items)
     : emptyNote("Nenhuma chamada em curso.");
   view.id = "live-calls";
   view.dataset.count = String(items.length);
