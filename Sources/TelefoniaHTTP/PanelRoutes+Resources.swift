@@ -108,7 +108,18 @@ extension PanelServer {
         addResource(TenantResource<Campaign>(
             path: "campaigns", idKey: "name", feature: .campaigns, action: "campaign",
             list: { try $0.campaigns(tenantID: $1) }, read: { try $0.campaign(tenantID: $1, name: $2) },
-            save: { store, campaign, _ in try store.save(campaign) }, remove: { try $0.removeCampaign(tenantID: $1, name: $2) }), to: router)
+            save: { store, campaign, _ in
+                // The state moves as the CLI's start / pause / cancel do; running needs a mailing.
+                let was = try store.campaign(tenantID: campaign.tenantID, name: campaign.name)?.state ?? .draft
+                guard was.mayBecome(campaign.state) else {
+                    throw Problem.invalid("campaign \(campaign.name) is \(was.rawValue); it cannot become \(campaign.state.rawValue)")
+                }
+                if campaign.state == .running, was != .running, try store.mailing(tenantID: campaign.tenantID, campaign: campaign.name).isEmpty {
+                    throw Problem.invalid("campaign \(campaign.name) has no mailing; send one first (PUT …/mailing)")
+                }
+                try store.save(campaign)
+            },
+            remove: { try $0.removeCampaign(tenantID: $1, name: $2) }), to: router)
         addResource(TenantResource<ConferenceRoom>(
             path: "rooms", idKey: "number", feature: .rooms, action: "room",
             list: { try $0.rooms(tenantID: $1) }, read: { try $0.room(tenantID: $1, number: $2) },

@@ -51,10 +51,14 @@ public final class PanelServer: Service, Sendable {
     let audio: AudioLibrary?
     /// `<data.dir>/recordings` (nil: recordings are listed, not played or deleted).
     let recordingsFolder: URL?
+    /// `<data.dir>/voicemail` (nil: messages are listed, not played or deleted).
+    let voicemailFolder: URL?
 
     public init(configuration: PanelConfiguration, store: any PBXStore, clock: any WallClock = SystemWallClock(), logger: Logger,
-                metrics: (@Sendable () -> [UInt8])? = nil, audio: AudioLibrary? = nil, recordingsFolder: URL? = nil) {
+                metrics: (@Sendable () -> [UInt8])? = nil, audio: AudioLibrary? = nil, recordingsFolder: URL? = nil,
+                voicemailFolder: URL? = nil) {
         self.recordingsFolder = recordingsFolder
+        self.voicemailFolder = voicemailFolder
         self.configuration = configuration
         self.metrics = metrics
         self.audio = audio

@@ -179,6 +179,19 @@ def test_the_panel_in_a_browser(pbx, phones, browser):
     shot(browser, pbx, "painel-atendente")
 
 
+def edit_json(section, old: str, new: str, new_id: str | None = None) -> None:
+    """In a section's open JSON editor: the id (when new), `old` replaced by `new` in the
+    JSON, then Gravar."""
+    editor = section.find_element(By.CSS_SELECTOR, "form.json-editor")
+    if new_id is not None:
+        editor.find_element(By.NAME, "id").send_keys(new_id)
+    body = editor.find_element(By.NAME, "body")
+    text = body.get_attribute("value").replace(old, new)
+    body.clear()
+    body.send_keys(text)
+    editor.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+
 def downloaded_csv(browser, name_part: str, timeout: float = 15) -> list[list[str]]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -222,25 +235,24 @@ def test_call_flows_money_reports_and_the_operator_in_a_browser(pbx, browser):
     # An IVR from the editor's template, changed to send key 1 to line 1001.
     section = wait.until(EC.presence_of_element_located((By.ID, "uras")))
     wait.until(lambda d: section.find_elements(By.XPATH, ".//button[text()='Nova URA']"))[0].click()
-    editor = section.find_element(By.CSS_SELECTOR, "form.json-editor")
-    editor.find_element(By.NAME, "id").send_keys("7")
-    body = editor.find_element(By.NAME, "body")
-    text = body.get_attribute("value").replace('"line:1000"', '"line:1001"')
-    body.clear()
-    body.send_keys(text)
-    editor.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    edit_json(section, '"line:1000"', '"line:1001"', new_id="7")
     wait.until(EC.text_to_be_present_in_element((By.ID, "uras-list"), "1→line:1001"))
     assert "Atendimento" in pbx.server.cli("ivr", "list", "demo").stdout
     # A refused change shows the server's reason in the page.
     section.find_element(By.XPATH, ".//button[text()='Alterar']").click()
-    editor = section.find_element(By.CSS_SELECTOR, "form.json-editor")
-    body = editor.find_element(By.NAME, "body")
-    text = body.get_attribute("value").replace('"line:1001"', '"line:4444"')
-    body.clear()
-    body.send_keys(text)
-    editor.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    edit_json(section, '"line:1001"', '"line:4444"')
     wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "#uras form.json-editor .error"), "4444"))
     shot(browser, pbx, "uras")
+
+    # A line's facilities: the voicemail box turned on from the page.
+    row = [r for r in browser.find_elements(By.CSS_SELECTOR, "#lines tbody tr") if r.text.startswith("1001")][0]
+    row.find_element(By.XPATH, ".//button[text()='Recursos']").click()
+    form = wait.until(EC.presence_of_element_located((By.ID, "line-features")))
+    form.find_element(By.NAME, "voicemail").click()
+    form.find_element(By.NAME, "voicemailPIN").send_keys("2468")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "#line-features .error"), "Recursos gravados."))
+    assert "Nenhum recado." in browser.find_element(By.CSS_SELECTOR, ".line-features").text
 
     # A queue, then its console.
     section = browser.find_element(By.ID, "filas")

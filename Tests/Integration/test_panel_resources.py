@@ -202,3 +202,61 @@ def test_alterar_a_user_changes_permissions_and_blocking_ends_its_sessions(panel
     status, page, _ = api.json("GET", f"/api/v1/audit?action=user.change&from={now - 60000}&to={now + 60000}")
     assert status == 200 and len(page["items"]) == 2 and all(e["action"] == "user.change" for e in page["items"]), page
     assert api.json("GET", f"/api/v1/audit?action=user.change&to={now - 3600000}")[1]["items"] == []
+
+
+def test_line_features_and_voicemail_messages(panel, phones):
+    """T5 in the panel: the administrator turns line 1001's voicemail on with a PIN (never
+    shown back; a bad PIN refused); a real caller (baresip) reaches the box of the
+    unregistered line and leaves a message; the message is listed, its WAV downloads
+    and it is deleted with its file; another line's or tenant's ids answer 404."""
+    pbx = panel
+    api = admin(pbx)
+    status, features, _ = api.json("PUT", "/api/v1/lines/1001/features", {"voicemail": True, "voicemailPIN": "4321"})
+    assert status == 200 and features["voicemail"] is True and features["hasVoicemailPIN"] is True, features
+    assert "voicemailPIN" not in features and "4321" not in json.dumps(features)
+    assert api.json("PUT", "/api/v1/lines/1001/features", {"voicemailPIN": "12"})[0] == 422
+    assert api.json("PUT", "/api/v1/lines/1001/features", {"forwardAlways": "1001"})[0] == 422
+    assert api.json("GET", "/api/v1/lines/1001/features")[1]["hasVoicemailPIN"] is True, "a refused change kept the PIN"
+    caller = phones.line("1000", pbx)
+    caller.dial(pbx.uri("1001"))
+    caller.wait_for("CALL_ESTABLISHED", 15)
+    import time as _time
+    _time.sleep(6.0)  # the greeting, the beep, then the caller's tone is the message
+    caller.hangup()
+    caller.wait_for("CALL_CLOSED", 5)
+    messages = h.wait_until(lambda: api.json("GET", "/api/v1/lines/1001/voicemail")[1]["items"] or None, 10, what="the message")
+    message = messages[0]
+    assert message["new"] is True and message["caller"].endswith("1000") and message["seconds"] > 0.5, message
+    status, headers, raw = api.call("GET", f"/api/v1/lines/1001/voicemail/{message['id']}")
+    assert status == 200 and headers["Content-Type"] == "audio/wav" and raw[:4] == b"RIFF", (status, raw[:40])
+    assert api.json("GET", f"/api/v1/lines/1002/voicemail/{message['id']}")[0] == 404, "another line's id"
+    files = list((pbx.server.data_dir / "voicemail").rglob("*.wav"))
+    assert len(files) == 1
+    assert api.json("DELETE", f"/api/v1/lines/1001/voicemail/{message['id']}")[0] == 204
+    assert api.json("GET", "/api/v1/lines/1001/voicemail")[1]["items"] == [] and not files[0].exists()
+
+
+def test_campaign_mailing_and_state_moves(panel):
+    """C1 in the panel: a campaign cannot start without a mailing; a CSV with a bad row
+    imports nothing and names the row; a good one is imported and listed pending;
+    draft → running → paused → cancelled as the CLI allows, and cancelled never runs again."""
+    pbx = panel
+    api = admin(pbx)
+    campaign = {"payingLine": "1000", "concurrency": 1, "attempts": 1, "retryMinutes": 5, "ringSeconds": 20, "state": "draft",
+                "levels": [{"audio": "x", "actions": {"1": "hangup"}, "keySeconds": 5}]}
+    assert api.json("PUT", "/api/v1/campaigns/natal", campaign)[0] == 201
+    status, body, _ = api.json("PUT", "/api/v1/campaigns/natal", dict(campaign, state="running"))
+    assert status == 422 and "mailing" in body["detail"], body
+    bad = "11987654321\nnão é número\n"
+    request_bad = api.raw("PUT", "/api/v1/campaigns/natal/mailing", bad.encode(), "text/csv")
+    assert request_bad[0] == 422 and "2" in json.loads(request_bad[2])["detail"], request_bad
+    good = "numero\n11987654321\n1133334444\n"
+    status, _, raw = api.raw("PUT", "/api/v1/campaigns/natal/mailing", good.encode(), "text/csv")
+    assert status == 200 and json.loads(raw)["imported"] == 2, raw
+    page = api.json("GET", "/api/v1/campaigns/natal/mailing")[1]
+    assert page["total"] == 2 and all(item["status"] == "pending" for item in page["items"]), page
+    for state in ("paused",):
+        assert api.json("PUT", "/api/v1/campaigns/natal", dict(campaign, state=state))[0] == 422  # draft cannot pause
+    assert api.json("PUT", "/api/v1/campaigns/natal", dict(campaign, state="cancelled"))[0] == 200
+    status, body, _ = api.json("PUT", "/api/v1/campaigns/natal", dict(campaign, state="running"))
+    assert status == 422 and "cancelled" in body["detail"], body

@@ -121,7 +121,7 @@ struct CampaignCommand: ParsableCommand {
         guard var campaign = try store.campaign(tenantID: owner.id, name: name) else {
             throw CLIError("tenant \(owner.id) has no campaign \(name)")
         }
-        guard allowed.contains(campaign.state) else {
+        guard allowed.contains(campaign.state), campaign.state.mayBecome(state) else {
             throw CLIError("campaign \(name) is \(campaign.state.rawValue); it cannot become \(state.rawValue)")
         }
         if state == .running, try store.mailing(tenantID: owner.id, campaign: name).isEmpty {

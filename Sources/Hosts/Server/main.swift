@@ -113,7 +113,8 @@ if configuration.httpEnabled {
     // The panel stops when the server does, and its failure (the port taken) stops the server.
     let audio = TelefoniaServer.audioLibrary(configuration: configuration, store: panelStore, cacheSeconds: 60, logger: logger)
     services.append(.init(service: PanelServer(configuration: panel, store: panelStore, logger: logger, metrics: { metricsRegistry.emitToBuffer() },
-                                               audio: audio, recordingsFolder: configuration.recordingsFolder),
+                                               audio: audio, recordingsFolder: configuration.recordingsFolder,
+                                               voicemailFolder: configuration.voicemailFolder),
                           successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
 }
 let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

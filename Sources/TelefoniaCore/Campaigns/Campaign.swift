@@ -140,3 +140,18 @@ public enum CampaignAction: Sendable, Hashable, TextCodable {
         }
     }
 }
+
+extension Campaign.State {
+    /// The moves a person may make (the CLI's start, pause, cancel; the panel's state):
+    /// draft or paused → running, running → paused, draft, running or paused →
+    /// cancelled, and staying put. `finished` is the runner's to set.
+    public func mayBecome(_ next: Campaign.State) -> Bool {
+        if next == self { return true }
+        switch next {
+        case .running: return self == .draft || self == .paused
+        case .paused: return self == .running
+        case .cancelled: return self == .draft || self == .running || self == .paused
+        case .draft, .finished: return false
+        }
+    }
+}

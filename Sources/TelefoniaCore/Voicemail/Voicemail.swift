@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// A message left in a line's voicemail box (T5).
@@ -22,6 +23,17 @@ public struct VoicemailMessage: Sendable, Equatable, Codable {
         self.receivedAt = receivedAt
         self.seconds = seconds
         self.isNew = isNew
+    }
+
+    /// Where a message's audio is: `<folder>/<tenant>/<ext>/<id>.wav` — the one rule the
+    /// server (writing) and the panel (playing, deleting) share; an id or extension that
+    /// is not a plain path element is refused.
+    public static func file(under folder: URL, tenantID: String, extensionNumber: String, id: String) throws -> URL {
+        guard Line.isValidExtension(extensionNumber), !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw StoreError(.invalid, "bad voicemail path")
+        }
+        return try Tenant.folder(under: folder, tenantID: tenantID).appendingPathComponent(extensionNumber, isDirectory: true)
+            .appendingPathComponent(id + ".wav")
     }
 }
 

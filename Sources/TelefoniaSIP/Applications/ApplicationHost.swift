@@ -204,7 +204,7 @@ final class ApplicationHost: @unchecked Sendable {
     private var voicemailBoxes: FileVoicemailBoxes {
         let (loop, mwi) = (context.loop, messageWaiting)
         return FileVoicemailBoxes(
-            store: store, folder: URL(fileURLWithPath: context.configuration.dataDirectory).appendingPathComponent("voicemail"),
+            store: store, folder: context.configuration.voicemailFolder,
             clock: context.clock,
             changed: { tenantID, ext in loop.execute { mwi?.changed(tenantID: tenantID, extensionNumber: ext) } })
     }

@@ -15,13 +15,9 @@ struct FileVoicemailBoxes: VoicemailBoxes {
         try Self.file(under: folder, tenantID, ext, id)
     }
 
-    /// Where a message's audio is: `<folder>/<tenant>/<ext>/<id>.wav`.
+    /// Where a message's audio is: `<folder>/<tenant>/<ext>/<id>.wav` (`VoicemailMessage.file`).
     static func file(under folder: URL, _ tenantID: String, _ ext: String, _ id: String) throws -> URL {
-        guard Line.isValidExtension(ext), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-            throw StoreError(.invalid, "bad voicemail path")
-        }
-        return try Tenant.folder(under: folder, tenantID: tenantID).appendingPathComponent(ext, isDirectory: true)
-            .appendingPathComponent(id + ".wav")
+        try VoicemailMessage.file(under: folder, tenantID: tenantID, extensionNumber: ext, id: id)
     }
 
     func deposit(tenantID: String, extensionNumber: String, caller: String, audio: [Int16]) throws -> VoicemailMessage {

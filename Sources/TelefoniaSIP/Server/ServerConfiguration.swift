@@ -87,6 +87,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var audioFolder: URL { URL(fileURLWithPath: dataDirectory).appendingPathComponent("audio") }
     /// Call recordings: `<data.dir>/recordings`.
     public var recordingsFolder: URL { URL(fileURLWithPath: dataDirectory).appendingPathComponent("recordings") }
+    /// `<data.dir>/voicemail`: voicemail messages' audio (`VoicemailMessage.file`).
+    public var voicemailFolder: URL { URL(fileURLWithPath: dataDirectory).appendingPathComponent("voicemail") }
     /// Where the server's own sockets reach each other (a channel of the server talking
     /// through a relay port): the bind address, or loopback when it binds every address.
     var internalMediaHost: String {

@@ -18,7 +18,7 @@ final class RetentionJob {
         let now = context.clock.nowMillis()
         let (cdrDays, recordingDays) = (context.configuration.cdrRetentionDays, context.configuration.recordingRetentionDays)
         let logger = context.logger
-        let voicemail = URL(fileURLWithPath: context.configuration.dataDirectory).appendingPathComponent("voicemail")
+        let voicemail = context.configuration.voicemailFolder
         context.storage.submit(on: context.loop) { store in
             do {
                 let removed = try store.purgeCDRs(olderThan: now - Int64(cdrDays) * day)

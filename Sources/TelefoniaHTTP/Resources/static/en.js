@@ -49,13 +49,21 @@ const english = {
   "Permissões (menus)": "Permissions (menus)", "nenhum": "none", "ver": "see", "ver e alterar": "see and change", "Números": "Numbers",
   "Salas": "Rooms", "URAs e horários": "IVRs and time profiles", "Grupos": "Groups", "Filas": "Queues", "Configurações": "Settings",
   "Simulador": "Simulator", "negado": "denied", "falhou": "failed", "Nada no registro para esta pesquisa.": "Nothing in the log for this search.",
+  "Enviar mailing": "Send the mailing", "Arquivo CSV (números na coluna A)": "CSV file (numbers in column A)",
+  "Sem números.": "No numbers.", "Tentativas": "Attempts", "pendente": "pending", "discando": "dialing", "concluído": "done",
+  "Recursos": "Features", "Caixa postal": "Voicemail", "Não perturbe": "Do not disturb", "Chamada em espera": "Call waiting",
+  "Desviar sempre para": "Forward always to", "Desviar se ocupado": "Forward when busy", "Desviar se não atender": "Forward on no answer",
+  "Senha da caixa": "Voicemail PIN", "Nova senha da caixa (há uma)": "New voicemail PIN (one is set)", "Gravar recursos": "Save features",
+  "Recursos gravados.": "Features saved.", "Recados": "Messages", "Recebido": "Received", "Novo": "New", "Apagar": "Delete",
+  "Nenhum recado.": "No messages.",
   "Nenhuma URA.": "No IVRs.", "Nenhum horário.": "No time profiles.", "Nenhum grupo de chamada.": "No call groups.",
   "Nenhum grupo de captura.": "No pickup groups.", "Nenhuma fila.": "No queues.", "Nenhuma campanha.": "No campaigns.", "Nenhuma sala.": "No rooms.",
 };
 // Phrases inside longer texts (sentences with values).
 const englishPhrases = [
   ["Pagamentos vencidos", "Overdue payments"], ["Em aberto", "Unpaid"], ["Meu saldo", "My balance"], ["Ligações de hoje", "Today's calls"],
-  ["escuro: móvel, claro: fixo", "dark: mobile, light: fixed"], ["Console da fila", "Console of queue"], ["em atendimento", "talking"],
+  ["escuro: móvel, claro: fixo", "dark: mobile, light: fixed"], ["Console da fila", "Console of queue"], ["Mailing da campanha", "Mailing of campaign"], ["números", "numbers"],
+  ["Recursos do ramal", "Features of line"], ["em atendimento", "talking"],
   ["Saldo após a recarga", "Balance after the recharge"], ["por", "per"], ["cobrados", "billed"], ["plano", "plan"],
   ["o ramal não pode ligar para este número", "the line may not call this number"],
   ["o plano não tem tarifa para este destino", "the plan has no rate for this destination"],

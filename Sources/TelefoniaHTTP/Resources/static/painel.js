@@ -62,7 +62,7 @@ function lineForm() {
     const body = { extension: form.extension.value, password: form.password.value };
     if (form.name.value) body.name = form.name.value;
     const answer = await api("/api/v1/lines", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-    if (answer.ok) { loadLines(); return; }
+    if (answer.ok) { ((window.moreLoaders && window.moreLoaders.ramais) || loadLines)(); return; }
     const problem = await answer.json().catch(() => ({}));
     message.textContent = problem.detail || problem.title || "Não foi possível adicionar o ramal.";
   });

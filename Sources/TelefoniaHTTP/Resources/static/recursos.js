@@ -130,12 +130,120 @@ const sections = {
       ["Níveis", (c) => String(c.levels.length)]],
     template: { payingLine: "1000", concurrency: 2, attempts: 2, retryMinutes: 30, ringSeconds: 30, state: "draft",
       levels: [{ audio: "pesquisa", actions: { "1": "hangup" }, keySeconds: 5 }] },
+    rowActions: [["Mailing", (campaign, wrapper) => openMailing(campaign.name, wrapper)]],
   }),
   salas: resourceSection("salas", {
     path: "rooms", key: "number", keyLabel: "Número", feature: "rooms", addLabel: "Nova sala", empty: "Nenhuma sala.",
     columns: [["Número", (r) => r.number], ["Nome", (r) => r.name], ["Discar", (r) => `*91${r.number}`]],
     template: { name: "Sala" },
   }),
+};
+
+// C1: a campaign's mailing — send a CSV (numbers in column A), see each number's progress.
+async function openMailing(name, wrapper) {
+  let panel = wrapper.querySelector(".mailing");
+  if (!panel) { panel = document.createElement("div"); panel.className = "mailing"; wrapper.appendChild(panel); }
+  const answer = await api(`/api/v1/campaigns/${encodeURIComponent(name)}/mailing?per_page=1000`);
+  if (!answer.ok) { panel.replaceChildren(emptyNote(await problemText(answer, "Não foi possível ler o mailing."))); return; }
+  const page = await answer.json();
+  const title = document.createElement("h3");
+  title.textContent = `Mailing da campanha ${name}: ${page.total} números`;
+  const statusNames = { pending: "pendente", dialing: "discando", done: "concluído" };
+  const list = page.items.length
+    ? table([["Linha", (n) => String(n.row)], ["Número", (n) => n.number], ["Situação", (n) => statusNames[n.status] || n.status], ["Tentativas", (n) => String(n.attempts)], ["Resultado", (n) => n.result]], page.items)
+    : emptyNote("Sem números.");
+  list.id = "mailing";
+  const form = document.createElement("form");
+  form.id = "mailing-upload";
+  const file = field(form, "file", "Arquivo CSV (números na coluna A)", "file");
+  file.accept = ".csv,text/csv";
+  const message = submitButton(form, "Enviar mailing");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!file.files.length) return;
+    const sent = await api(`/api/v1/campaigns/${encodeURIComponent(name)}/mailing`, { method: "PUT", headers: { "Content-Type": "text/csv" }, body: await file.files[0].text() });
+    if (sent.ok) { openMailing(name, wrapper); return; }
+    message.textContent = await problemText(sent, "Não foi possível importar o mailing.");
+  });
+  panel.replaceChildren(title, ...(may("campaigns") ? [form] : []), list);
+}
+
+// T5 and the line's facilities: voicemail box, DND, forwarding, call waiting; its messages.
+async function openLineFeatures(ext, wrapper) {
+  let panel = wrapper.querySelector(".line-features");
+  if (!panel) { panel = document.createElement("div"); panel.className = "line-features"; wrapper.appendChild(panel); }
+  const [featuresAnswer, messagesAnswer] = await Promise.all([api(`/api/v1/lines/${encodeURIComponent(ext)}/features`), api(`/api/v1/lines/${encodeURIComponent(ext)}/voicemail`)]);
+  if (!featuresAnswer.ok || !messagesAnswer.ok) return;
+  const features = await featuresAnswer.json();
+  const messages = (await messagesAnswer.json()).items;
+  const title = document.createElement("h3");
+  title.textContent = `Recursos do ramal ${ext}`;
+  const form = document.createElement("form");
+  form.id = "line-features";
+  const checks = {};
+  for (const [key, label] of [["voicemail", "Caixa postal"], ["doNotDisturb", "Não perturbe"], ["callWaiting", "Chamada em espera"]]) {
+    checks[key] = field(form, key, label, "checkbox");
+    checks[key].checked = !!features[key];
+  }
+  const texts = {};
+  for (const [key, label] of [["forwardAlways", "Desviar sempre para"], ["forwardBusy", "Desviar se ocupado"], ["forwardNoAnswer", "Desviar se não atender"]]) {
+    texts[key] = field(form, key, label);
+    texts[key].value = features[key] || "";
+  }
+  const pin = field(form, "voicemailPIN", features.hasVoicemailPIN ? "Nova senha da caixa (há uma)" : "Senha da caixa", "password");
+  const editable = may("lines");
+  for (const input of form.querySelectorAll("input")) input.disabled = !editable;
+  if (editable) {
+    const message = submitButton(form, "Gravar recursos");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = {};
+      for (const [key, input] of Object.entries(checks)) body[key] = input.checked;
+      for (const [key, input] of Object.entries(texts)) body[key] = input.value || null;
+      if (pin.value) body.voicemailPIN = pin.value;
+      const saved = await api(`/api/v1/lines/${encodeURIComponent(ext)}/features`, { method: "PUT", headers: jsonHeaders, body: JSON.stringify(body) });
+      message.textContent = saved.ok ? "Recursos gravados." : await problemText(saved, "Não foi possível gravar.");
+    });
+  }
+  const heading = document.createElement("h3");
+  heading.textContent = "Recados";
+  const list = messages.length
+    ? table([["Recebido", (m) => when(m.received_at)], ["De", (m) => m.caller], ["Duração", (m) => `${m.seconds.toFixed(1)} s`], ["Novo", (m) => (m.new ? "sim" : "")]], messages)
+    : emptyNote("Nenhum recado.");
+  list.id = "voicemail";
+  if (messages.length) {
+    list.tHead.rows[0].appendChild(document.createElement("th")).textContent = "Ouvir";
+    messages.forEach((item, index) => {
+      const cell = list.tBodies[0].rows[index].insertCell();
+      const player = document.createElement("audio");
+      player.controls = true;
+      player.preload = "none";
+      player.src = `/api/v1/lines/${encodeURIComponent(ext)}/voicemail/${encodeURIComponent(item.id)}`;
+      cell.appendChild(player);
+      if (editable) {
+        cell.appendChild(button("Apagar", async () => {
+          await api(`/api/v1/lines/${encodeURIComponent(ext)}/voicemail/${encodeURIComponent(item.id)}`, { method: "DELETE" });
+          openLineFeatures(ext, wrapper);
+        }, "secondary"));
+      }
+    });
+  }
+  panel.replaceChildren(title, form, heading, list);
+}
+
+// The lines section (painel.js) gains a "Recursos" button per line.
+sections.ramais = async function loadLinesWithFeatures() {
+  await loadLines();
+  const list = document.getElementById("lines");
+  if (!list || !list.tBodies.length) return;
+  const wrapper = list.parentElement;
+  list.tHead.rows[0].appendChild(document.createElement("th"));
+  for (const row of list.tBodies[0].rows) {
+    const ext = row.cells[0].textContent;
+    const cell = row.insertCell();
+    cell.className = "actions";
+    cell.appendChild(button("Recursos", () => openLineFeatures(ext, wrapper)));
+  }
 };
 
 // C3/C4: a queue's console, refreshed every 2 s while it is open.
