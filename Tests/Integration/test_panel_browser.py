@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -36,13 +37,24 @@ def browser(tmp_path):
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     options.add_experimental_option("prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False})
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+    # chromedriver in a session of its own: at the end its whole process group goes, so
+    # no browser outlives the test, even one stuck in a page.
+    service = Service(shutil.which("chromedriver") or "/usr/bin/chromedriver", popen_kw={"start_new_session": True})
+    driver = webdriver.Chrome(service=service, options=options)
+    driver.command_executor._client_config.timeout = 30
     driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     driver.downloads = downloads
     try:
         yield driver
     finally:
-        driver.quit()
+        try:
+            driver.quit()
+        except Exception:  # noqa: BLE001 - the group is killed below either way
+            pass
+        try:
+            os.killpg(service.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, AttributeError, PermissionError):
+            pass
 
 
 def shot(driver, pbx, name: str) -> None:
@@ -176,7 +188,25 @@ def test_the_panel_in_a_browser(pbx, phones, browser):
     wait.until(EC.url_contains("/painel"))
     menus = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav a")]
     assert menus == ["Chamadas em curso", "Códigos de serviço"], menus
+    # …and the lines' API route answers its session 403 (the server checks, not the page).
+    status = browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        fetch("/api/v1/lines", { credentials: "same-origin" }).then((answer) => done(answer.status), () => done(-1));
+    """)
+    assert status == 403, status
     shot(browser, pbx, "painel-atendente")
+
+    # Repeated wrong passwords: refused, then rate-limited (429) with its own message, even
+    # for the right password. Last, as it blocks this address for minutes.
+    browser.find_element(By.ID, "logout").click()
+    wait.until(EC.url_contains("/login"))
+    for _ in range(5):
+        log_in(browser, base, "admin@demo", "senha-errada-2")
+        wait.until(EC.text_to_be_present_in_element((By.ID, "error"), "Usuário ou senha incorretos."))
+    log_in(browser, base, "admin@demo", "segredo-do-admin")
+    wait.until(EC.text_to_be_present_in_element((By.ID, "error"), "Muitas tentativas. Aguarde alguns minutos."))
+    assert "/login" in browser.current_url
+    shot(browser, pbx, "login-limitado")
 
 
 def edit_json(section, old: str, new: str, new_id: str | None = None) -> None:
