@@ -81,22 +81,6 @@ extension PanelServer {
         var code, feature, description: String
     }
 
-    /// `from`/`to` (unix ms) of a query; nil when absent.
-    func period(_ request: Request) throws -> (from: Int64?, to: Int64?) {
-        var result: (from: Int64?, to: Int64?) = (nil, nil)
-        for key in ["from", "to"] {
-            guard let text = request.uri.queryParameters.get(key) else { continue }
-            guard let ms = Int64(text), ms >= 0 else { throw Problem.invalid("\(key) must be unix milliseconds") }
-            if key == "from" { result.from = ms } else { result.to = ms }
-        }
-        return result
-    }
-
-    func csvResponse(_ text: String, filename: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\""],
-                 body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
-
     // MARK: - Routes
 
     func addBusinessRoutes(_ router: Router<PanelContext>) {
@@ -212,7 +196,7 @@ extension PanelServer {
         // (carried out within a second); its result is read back with GET.
         router.post("/api/v1/supervisor") { [self] request, context in
             let body = try await request.decode(as: SupervisorBody.self, context: context)
-            guard let action = SupervisorCommand.Action(rawValue: body.action == "assist" ? "whisper" : body.action) else {
+            guard let action = SupervisorCommand.Action(word: body.action) else {
                 throw Problem.invalid("action must be pause, unpause, logout, listen, assist or barge")
             }
             // Listening needs "permitir escuta" besides the queues.
@@ -261,7 +245,7 @@ extension PanelServer {
         init(_ command: SupervisorCommand) {
             id = command.id
             agent = command.agent
-            action = command.action == .whisper ? "assist" : command.action.rawValue
+            action = command.action.word
             reason = command.reason
             doneAt = command.doneAt
             result = command.result

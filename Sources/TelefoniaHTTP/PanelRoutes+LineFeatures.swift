@@ -18,11 +18,21 @@ extension PanelServer {
     }
 
     /// The features as the API shows them: the model's JSON without the PIN, with whether one is set.
-    static func featuresObject(_ features: LineFeatures) throws -> [String: Any] {
+    static func featuresResponse(_ features: LineFeatures) throws -> Response {
         var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(features)) as? [String: Any] ?? [:]
         object["hasVoicemailPIN"] = features.voicemailPIN != nil
         object.removeValue(forKey: "voicemailPIN")
-        return object
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The audio of the line's message `id`, if the line of this tenant has that message (404 otherwise).
+    func voicemailFile(_ store: any PBXStore, tenant: String, ext: String, id: String) throws -> URL {
+        guard try store.voicemailMessages(tenantID: tenant, extensionNumber: ext).contains(where: { $0.id == id }), let folder = voicemailFolder,
+              let file = try? VoicemailMessage.file(under: folder, tenantID: tenant, extensionNumber: ext, id: id) else {
+            throw Problem.notFound("no message \(id)")
+        }
+        return file
     }
 
     func addLineFeatureRoutes(_ router: Router<PanelContext>) {
@@ -34,8 +44,7 @@ extension PanelServer {
                 guard try store.line(tenantID: tenant, extensionNumber: ext) != nil else { throw Problem.notFound("no line \(ext)") }
                 return try store.lineFeatures(tenantID: tenant, extensionNumber: ext)
             }
-            let data = try JSONSerialization.data(withJSONObject: Self.featuresObject(features), options: [.sortedKeys])
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            return try Self.featuresResponse(features)
         }
         // Fields left out stay as they are (the PIN too); `voicemailPIN: null` removes it.
         router.put("/api/v1/lines/:ext/features") { [self] request, context in
@@ -45,27 +54,19 @@ extension PanelServer {
             let body = Data(try await request.body.collect(upTo: 64 * 1024).readableBytesView)
             let saved = try await db { store -> LineFeatures in
                 guard try store.line(tenantID: tenant, extensionNumber: ext) != nil else { throw Problem.notFound("no line \(ext)") }
-                guard let changes = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
-                    throw Problem.invalid("the body must be a JSON object")
-                }
+                let changes = try jsonObject(body)
                 let current = try store.lineFeatures(tenantID: tenant, extensionNumber: ext)
                 var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(current)) as? [String: Any] ?? [:]
                 for (key, value) in changes where key != "tenantID" && key != "extensionNumber" && key != "hasVoicemailPIN" {
                     if value is NSNull { object.removeValue(forKey: key) } else { object[key] = value }
                 }
-                let features: LineFeatures
-                do {
-                    features = try JSONDecoder().decode(LineFeatures.self, from: JSONSerialization.data(withJSONObject: object))
-                } catch let error as DecodingError {
-                    throw Problem.invalid("the body is not a line's features: \(ProblemMiddleware<PanelContext>.describe(error))")
-                }
+                let features = try decode(LineFeatures.self, from: object, what: "a line's features")
                 if let problem = CallFlowRules.problem(with: features) { throw Problem.invalid(problem) }
                 try store.save(features)
                 return features
             }
             await audit(context, "line.features.change", "line \(ext)", tenantID: tenant, outcome: .ok)
-            let data = try JSONSerialization.data(withJSONObject: Self.featuresObject(saved), options: [.sortedKeys])
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            return try Self.featuresResponse(saved)
         }
         router.get("/api/v1/lines/:ext/voicemail") { [self] request, context in
             let ext = try context.pathParameter("ext")
@@ -84,10 +85,7 @@ extension PanelServer {
             let user = try await require(context, .view, .lines, action: "voicemail.read", object: "\(ext) \(id)")
             let tenant = try tenant(of: user, request)
             let data = try await db { [self] store -> Data in
-                guard try store.voicemailMessages(tenantID: tenant, extensionNumber: ext).contains(where: { $0.id == id }),
-                      let folder = voicemailFolder,
-                      let data = try? Data(contentsOf: VoicemailMessage.file(under: folder, tenantID: tenant, extensionNumber: ext, id: id))
-                else { throw Problem.notFound("no message \(id)") }
+                guard let data = try? Data(contentsOf: voicemailFile(store, tenant: tenant, ext: ext, id: id)) else { throw Problem.notFound("no message \(id)") }
                 return data
             }
             await audit(context, "voicemail.read", "line \(ext) message \(id)", tenantID: tenant, outcome: .ok)
@@ -99,13 +97,9 @@ extension PanelServer {
             let user = try await require(context, .change, .lines, action: "voicemail.delete", object: "\(ext) \(id)")
             let tenant = try tenant(of: user, request)
             try await db { [self] store in
-                guard try store.voicemailMessages(tenantID: tenant, extensionNumber: ext).contains(where: { $0.id == id }) else {
-                    throw Problem.notFound("no message \(id)")
-                }
+                let file = try voicemailFile(store, tenant: tenant, ext: ext, id: id)
                 try store.removeVoicemailMessage(id: id)
-                if let folder = voicemailFolder, let file = try? VoicemailMessage.file(under: folder, tenantID: tenant, extensionNumber: ext, id: id) {
-                    try? FileManager.default.removeItem(at: file)
-                }
+                try? FileManager.default.removeItem(at: file)
             }
             await audit(context, "voicemail.delete", "line \(ext) message \(id)", tenantID: tenant, outcome: .ok)
             return Response(status: .noContent)

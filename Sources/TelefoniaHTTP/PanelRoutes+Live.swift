@@ -147,11 +147,7 @@ extension PanelServer {
             let tenant = try tenant(of: user, request)
             let query = request.uri.queryParameters
             var filter = CDRFilter(tenantID: tenant, line: query.get("line"), number: query.get("number"))
-            for (key, path) in [("from", \CDRFilter.from), ("to", \CDRFilter.to)] {
-                guard let text = query.get(key) else { continue }
-                guard let ms = Int64(text), ms >= 0 else { throw Problem.invalid("\(key) must be unix milliseconds") }
-                filter[keyPath: path] = ms
-            }
+            (filter.from, filter.to) = try period(request)
             let csv = query.get("format") == "csv"
             let (page, perPage) = try pageParameters(request)
             if !csv {
@@ -163,10 +159,7 @@ extension PanelServer {
             let records = try await db { try $0.cdrs(asked) }
             let views = records.prefix(csv ? records.count : perPage).map(RecordView.init)
             if csv {
-                let text = ReportCSV.document(header: RecordView.csvHeader, rows: views.map(\.csvFields))
-                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
-                                                       .contentDisposition: "attachment; filename=\"chamadas.csv\""],
-                                body: .init(byteBuffer: ByteBuffer(string: text)))
+                return csvResponse(ReportCSV.document(header: RecordView.csvHeader, rows: views.map(\.csvFields)), filename: "chamadas.csv")
             }
             struct Answer: Encodable {
                 var items: [RecordView]

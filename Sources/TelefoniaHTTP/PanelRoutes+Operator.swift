@@ -95,7 +95,7 @@ extension PanelServer {
             let user = try await require(context, .change, .operator, action: "did.save", object: number)
             let tenant = try tenant(of: user, request)
             let body = try await request.decode(as: DIDBody.self, context: context)
-            guard number.hasPrefix("+"), (9...16).contains(number.utf8.count), number.utf8.dropFirst().allSatisfy({ (48...57).contains($0) }) else {
+            guard DID.isValidNumber(number) else {
                 throw Problem.invalid("a DID is written in E.164, e.g. +551130001000")
             }
             var route: DIDRoute?
@@ -146,11 +146,11 @@ extension PanelServer {
             _ = try await require(context, .change, .operator, action: "tenant.save", object: id)
             let body = try await request.decode(as: TenantView.self, context: context)
             guard Tenant.isValidID(id) else { throw Problem.invalid("a tenant id is \(Tenant.idRule)") }
-            guard !body.domain.isEmpty, body.domain.count <= 253, !body.domain.contains(where: { $0 == " " || $0 == "/" }) else {
-                throw Problem.invalid("domain must be a host name or address")
+            guard Tenant.isValidDomain(body.domain) else {
+                throw Problem.invalid("domain must be a host name or address: lowercase letters, digits, '-' and dots")
             }
             let area = body.areaCode ?? "11"
-            guard area.utf8.count == 2, area.utf8.allSatisfy({ (49...57).contains($0) }) else { throw Problem.invalid("area_code must be 2 digits (DDD)") }
+            guard NumberPlan.isValidAreaCode(area) else { throw Problem.invalid("area_code must be 2 digits (DDD), 11 to 99 without a zero") }
             let tenant = Tenant(id: id, domain: body.domain, name: body.name, areaCode: area, trunkID: body.trunk)
             let existed = try await db { store -> Bool in
                 let existing = try store.tenant(id: id)
@@ -194,7 +194,7 @@ extension PanelServer {
             _ = try await require(context, .change, .operator, action: "trunk.save", object: id)
             let body = try await request.decode(as: TrunkBody.self, context: context)
             guard Tenant.isValidID(id) else { throw Problem.invalid("a trunk id is \(Tenant.idRule)") }
-            guard !body.host.isEmpty, body.host.count <= 253, !body.host.contains(" ") else { throw Problem.invalid("host must be a host name or address") }
+            guard Trunk.isValidHost(body.host) else { throw Problem.invalid("host must be a host name or address, without a port") }
             let port = body.port ?? 5060
             guard (1...65535).contains(port) else { throw Problem.invalid("port must be 1 to 65535") }
             let transport = body.transport ?? "udp"

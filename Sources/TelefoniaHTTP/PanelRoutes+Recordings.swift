@@ -44,6 +44,11 @@ extension PanelServer {
         return file.path.hasPrefix(tenantFolder + "/") ? file : nil
     }
 
+    /// The `number` filter of a recordings request (a substring, at most 32 characters); nil when absent.
+    func numberFilter(_ request: Request) -> String? {
+        request.uri.queryParameters.get("number").flatMap { $0.isEmpty ? nil : String($0.prefix(32)) }
+    }
+
     /// A zip holds at most this many recordings and bytes (it is built in memory).
     static let zipLimits = (files: 200, bytes: 64 * 1024 * 1024)
 
@@ -53,9 +58,8 @@ extension PanelServer {
             let user = try await require(context, .view, .recordings, action: "recording.zip")
             let tenant = try tenant(of: user, request)
             let (from, to) = try period(request)
-            let query = request.uri.queryParameters
-            let number = query.get("number").flatMap { $0.isEmpty ? nil : String($0.prefix(32)) }
-            let ids = query.get("ids").map { Set($0.split(separator: ",").map(String.init)) }
+            let number = numberFilter(request)
+            let ids = request.uri.queryParameters.get("ids").map { Set($0.split(separator: ",").map(String.init)) }
             let archive = try await db { [self] store -> [UInt8] in
                 var found = try store.recordings(tenantID: tenant, from: from, to: to, number: number)
                 if let ids { found = found.filter { ids.contains($0.callID) } }
@@ -82,15 +86,8 @@ extension PanelServer {
         router.get("/api/v1/recordings") { [self] request, context in
             let user = try await require(context, .view, .recordings, action: "recording.list")
             let tenant = try tenant(of: user, request)
-            let query = request.uri.queryParameters
-            var bounds: [Int64?] = [nil, nil]
-            for (index, key) in ["from", "to"].enumerated() {
-                guard let text = query.get(key) else { continue }
-                guard let ms = Int64(text), ms >= 0 else { throw Problem.invalid("\(key) must be unix milliseconds") }
-                bounds[index] = ms
-            }
-            let number = query.get("number").flatMap { $0.isEmpty ? nil : String($0.prefix(32)) }
-            let (from, to) = (bounds[0], bounds[1])
+            let (from, to) = try period(request)
+            let number = numberFilter(request)
             let found = try await db { try $0.recordings(tenantID: tenant, from: from, to: to, number: number) }
             return try json(Page(found.map(RecordingView.init), request: request))
         }

@@ -23,6 +23,24 @@ struct TenantResource<Model: Codable & Sendable>: Sendable {
     var remove: @Sendable (any PBXStore, String, String) throws -> Void
 }
 
+/// A request body that must be a JSON object, as a dictionary to complete before decoding.
+func jsonObject(_ body: Data) throws -> [String: Any] {
+    guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
+        throw Problem.invalid("the body must be a JSON object")
+    }
+    return object
+}
+
+/// `object` (a body completed with what the session and path say) as a model; 422 naming
+/// the field when it is not one.
+func decode<Model: Decodable>(_ type: Model.Type, from object: [String: Any], what: String) throws -> Model {
+    do {
+        return try JSONDecoder().decode(Model.self, from: JSONSerialization.data(withJSONObject: object))
+    } catch let error as DecodingError {
+        throw Problem.invalid("the body is not \(what): \(ProblemMiddleware<PanelContext>.describe(error))")
+    }
+}
+
 extension PanelServer {
     func addResource<Model>(_ resource: TenantResource<Model>, to router: Router<PanelContext>) {
         let collection = RouterPath("/api/v1/\(resource.path)")
@@ -47,17 +65,10 @@ extension PanelServer {
             let user = try await require(context, .change, resource.feature, action: "\(resource.action).save", object: id)
             let tenant = try tenant(of: user, request)
             let body = try await request.body.collect(upTo: 256 * 1024)
-            guard var object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] else {
-                throw Problem.invalid("the body must be a JSON object")
-            }
+            var object = try jsonObject(Data(body.readableBytesView))
             object["tenantID"] = tenant
             object[resource.idKey] = id
-            let model: Model
-            do {
-                model = try JSONDecoder().decode(Model.self, from: JSONSerialization.data(withJSONObject: object))
-            } catch let error as DecodingError {
-                throw Problem.invalid("the body is not a \(resource.action): \(ProblemMiddleware<PanelContext>.describe(error))")
-            }
+            let model = try decode(Model.self, from: object, what: "a \(resource.action)")
             let existed = try await db { store -> Bool in
                 guard try store.tenant(id: tenant) != nil else { throw Problem.notFound("no tenant \(tenant)") }
                 let existed = try resource.read(store, tenant, id) != nil

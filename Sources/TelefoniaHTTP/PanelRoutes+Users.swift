@@ -38,6 +38,15 @@ extension PanelServer {
         var password: String?
     }
 
+    /// "lines=change,reports=view,listen" parsed, or 422 naming the features.
+    static func permissions(_ text: String) throws -> PanelPermissions {
+        guard let parsed = PanelPermissions(text: text) else {
+            throw Problem.invalid("permissions are feature=view|change, comma separated; features: "
+                                  + PanelFeature.allCases.filter { $0 != .operator }.map(\.rawValue).joined(separator: ", "))
+        }
+        return parsed
+    }
+
     func addUserRoutes(_ router: Router<PanelContext>) {
         router.put("/api/v1/users/:name") { [self] request, context in
             let name = try context.pathParameter("name")
@@ -49,14 +58,7 @@ extension PanelServer {
                 guard let parsed = PanelUser.Role(rawValue: text), parsed != .operator else { throw Problem.invalid("role must be admin or user") }
                 role = parsed
             }
-            var permissions: PanelPermissions?
-            if let text = body.permissions {
-                guard let parsed = PanelPermissions(text: text) else {
-                    throw Problem.invalid("permissions are feature=view|change, comma separated; features: "
-                                          + PanelFeature.allCases.filter { $0 != .operator }.map(\.rawValue).joined(separator: ", "))
-                }
-                permissions = parsed
-            }
+            let permissions = try body.permissions.map(Self.permissions)
             if let password = body.password, !(10...128).contains(password.count) { throw Problem.invalid("the password must be 10 to 128 characters") }
             if name == user.username, body.disabled == true || role == .user {
                 throw Problem.invalid("you cannot disable or demote yourself")
@@ -106,10 +108,7 @@ extension PanelServer {
                 await audit(context, "user.create", body.username, tenantID: tenant, outcome: .denied, detail: "a user may not make an administrator")
                 throw Problem.forbidden("only an administrator makes administrators")
             }
-            guard let permissions = PanelPermissions(text: body.permissions ?? "") else {
-                throw Problem.invalid("permissions are feature=view|change, comma separated; features: "
-                                      + PanelFeature.allCases.filter { $0 != .operator }.map(\.rawValue).joined(separator: ", "))
-            }
+            let permissions = try Self.permissions(body.permissions ?? "")
             let password = body.password
             let hash = try await offload { [self] in hashPassword(password) }
             let created = PanelUser(username: body.username, tenantID: tenant, role: role, permissions: permissions, passwordHash: hash,

@@ -23,6 +23,22 @@ func pageParameters(_ request: Request) throws -> (page: Int, perPage: Int) {
     return (page, perPage)
 }
 
+/// `from`/`to` (unix ms, from inclusive, to exclusive) of a query; nil when absent.
+func period(_ request: Request) throws -> (from: Int64?, to: Int64?) {
+    func millis(_ key: String) throws -> Int64? {
+        guard let text = request.uri.queryParameters.get(key) else { return nil }
+        guard let ms = Int64(text), ms >= 0 else { throw Problem.invalid("\(key) must be unix milliseconds") }
+        return ms
+    }
+    return (try millis("from"), try millis("to"))
+}
+
+/// A CSV download (`ReportCSV.document`), saved by the browser as `filename`.
+func csvResponse(_ text: String, filename: String) -> Response {
+    Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\""],
+             body: .init(byteBuffer: ByteBuffer(string: text)))
+}
+
 /// One page of a list, as every list route answers.
 struct Page<Item: Encodable>: Encodable {
     var items: [Item]

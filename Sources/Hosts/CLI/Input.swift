@@ -15,8 +15,7 @@ enum Input {
     /// A SIP domain, lower-cased (domains ignore case, and it is the digest realm).
     static func domain(_ text: String) throws -> String {
         let domain = text.lowercased()
-        let allowed = domain.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "." }
-        guard !domain.isEmpty, allowed, !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains("..") else {
+        guard Tenant.isValidDomain(domain) else {
             throw CLIError("'\(text)' is not a domain name (letters, digits, '-' and dots, e.g. acme.pbx.example.com)")
         }
         return domain
@@ -53,7 +52,7 @@ enum Input {
     static func e164(_ text: String) throws -> String {
         let cleaned = stripSeparators(text)
         let digits = cleaned.hasPrefix("+") ? cleaned.dropFirst() : Substring(cleaned)
-        guard (8...15).contains(digits.count), digits.allSatisfy(Input.isDigit), digits.first != "0" else {
+        guard DID.isValidNumber("+" + digits) else {
             throw CLIError("'\(text)' is not a number in international form; write it with its country code, e.g. +551130001000")
         }
         return "+" + digits
@@ -89,7 +88,7 @@ enum Input {
     }
 
     static func host(_ text: String) throws -> String {
-        guard !text.isEmpty, !text.contains(where: { $0 == " " || $0 == ":" || $0 == "/" }) else {
+        guard Trunk.isValidHost(text) else {
             throw CLIError("--host must be a host name or IPv4 address without port, e.g. sip.carrier.example")
         }
         return text

@@ -119,8 +119,7 @@ struct QueueCommand: ParsableCommand {
         func run() throws {
             let store = try global.openQueueStore()
             let owner = try TenantCommand.existing(tenant, store: store)
-            // "assist" is the manual's word for whispering to the agent.
-            guard let chosen = SupervisorCommand.Action(rawValue: action == "assist" ? "whisper" : action) else {
+            guard let chosen = SupervisorCommand.Action(word: action) else {
                 throw CLIError("'\(action)' must be pause, unpause, logout, listen, assist or barge")
             }
             guard try store.line(tenantID: owner.id, extensionNumber: ext) != nil else {

@@ -9,6 +9,13 @@ public struct DID: Sendable, Equatable, Codable {
     /// Where calls go instead of ringing the line; nil: the line.
     public var route: DIDRoute?
 
+    /// E.164 as DIDs are kept: "+", then 8 to 15 digits, the first not 0.
+    public static func isValidNumber(_ number: String) -> Bool {
+        guard number.hasPrefix("+") else { return false }
+        let digits = number.utf8.dropFirst()
+        return (8...15).contains(digits.count) && digits.allSatisfy { (48...57).contains($0) } && digits.first != 48
+    }
+
     public init(number: String, tenantID: String, extensionNumber: String, route: DIDRoute? = nil) {
         self.number = number
         self.tenantID = tenantID

@@ -34,6 +34,13 @@ public struct Tenant: Sendable, Equatable, Codable, Identifiable {
         return base.appendingPathComponent(tenantID, isDirectory: true)
     }
 
+    /// A SIP domain as tenants are given one: lowercase letters, digits, "-" and dots,
+    /// no empty label ("acme.pbx.example.com", "127.0.0.1").
+    public static func isValidDomain(_ domain: String) -> Bool {
+        let allowed = domain.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "." }
+        return !domain.isEmpty && allowed && !domain.hasPrefix(".") && !domain.hasSuffix(".") && !domain.contains("..")
+    }
+
     /// Why an id is refused, for stores and the CLI.
     public static let idRule = "1 to 64 letters, digits, '-', '_' and '.', not starting with '.' or '-'"
 }

@@ -12,6 +12,11 @@ public struct Trunk: Sendable, Equatable, Codable, Identifiable {
     /// A call beyond it is refused 503 and campaigns pace below it.
     public var maxCalls: Int?
 
+    /// A carrier's host name or IPv4 address, without a port.
+    public static func isValidHost(_ host: String) -> Bool {
+        !host.isEmpty && host.utf8.count <= 253 && !host.contains(where: { $0 == " " || $0 == ":" || $0 == "/" })
+    }
+
     public init(id: String, host: String, port: Int = 5060, transport: String = "udp", username: String? = nil, password: String? = nil,
                 maxCalls: Int? = nil) {
         self.id = id

@@ -224,6 +224,15 @@ public struct SupervisorCommand: Sendable, Equatable, Codable {
 
         /// The listening mode of a listening action, nil for the others.
         public var listenMode: ListenDialling.Mode? { ListenDialling.Mode(rawValue: rawValue) }
+
+        /// The action a supervisor names: pause, unpause, logout, listen, assist (the
+        /// manual's word for whispering to the agent) or barge.
+        public init?(word: String) {
+            self.init(rawValue: word == "assist" ? "whisper" : word)
+        }
+
+        /// The supervisor's word for it (`init(word:)`'s inverse).
+        public var word: String { self == .whisper ? "assist" : rawValue }
     }
 
     public var id: Int64

@@ -31,6 +31,15 @@ function show(id, element) {
   content.replaceChildren(element);
 }
 
+// An in-page player of a WAV the API serves, loaded only when played.
+function player(src) {
+  const element = document.createElement("audio");
+  element.controls = true;
+  element.preload = "none";
+  element.src = src;
+  return element;
+}
+
 function emptyNote(text) { const p = document.createElement("p"); p.className = "empty"; p.textContent = text; return p; }
 
 const since = (ms) => { const s = Math.max(0, Math.round((Date.now() - ms) / 1000)); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`; };
@@ -118,20 +127,6 @@ function openLive() {
   socket.addEventListener("close", () => { setTimeout(openLive, 2000); });
 }
 
-async function loadUsers() {
-  const answer = await api("/api/v1/users");
-  if (!answer.ok) return;
-  const page = await answer.json();
-  show("usuarios", table([["Usuário", (u) => u.username], ["Papel", (u) => u.role], ["Permissões", (u) => u.permissions]], page.items));
-}
-
-async function loadAudit() {
-  const answer = await api("/api/v1/audit?per_page=20");
-  if (!answer.ok) return;
-  const page = await answer.json();
-  show("auditoria", table([["Quando", (e) => new Date(e.at).toLocaleString("pt-BR")], ["Usuário", (e) => e.user], ["Ação", (e) => e.action], ["Objeto", (e) => e.object], ["Resultado", (e) => e.outcome], ["IP", (e) => e.sourceIP]], page.items));
-}
-
 function field(form, name, label, type = "text", options = null) {
   const wrapper = document.createElement("label");
   wrapper.textContent = label + " ";
@@ -180,12 +175,9 @@ async function loadAudio() {
     const head = list.tHead.rows[0];
     head.appendChild(document.createElement("th")).textContent = "Ouvir";
     page.items.forEach((item, index) => {
-      const player = document.createElement("audio");
-      player.controls = true;
-      player.preload = "none";
-      player.src = "/api/v1/audio/" + encodeURIComponent(item.name);
-      player.dataset.name = item.name;
-      list.tBodies[0].rows[index].insertCell().appendChild(player);
+      const audio = player("/api/v1/audio/" + encodeURIComponent(item.name));
+      audio.dataset.name = item.name;
+      list.tBodies[0].rows[index].insertCell().appendChild(audio);
     });
   }
   wrapper.appendChild(list);
@@ -243,12 +235,9 @@ async function loadRecordings(number = "", day = "") {
       tick.type = "checkbox";
       tick.value = item.id;
       row.cells[0].appendChild(tick);
-      const player = document.createElement("audio");
-      player.controls = true;
-      player.preload = "none";
-      player.src = "/api/v1/recordings/" + encodeURIComponent(item.id);
-      player.dataset.id = item.id;
-      row.insertCell().appendChild(player);
+      const audio = player("/api/v1/recordings/" + encodeURIComponent(item.id));
+      audio.dataset.id = item.id;
+      row.insertCell().appendChild(audio);
     });
   }
   wrapper.appendChild(list);
@@ -393,14 +382,6 @@ function loadSimulator() {
   show("simulador", form);
 }
 
-function loadReports() {
-  const link = document.createElement("a");
-  link.href = "/api/v1/cdrs?format=csv";
-  link.textContent = "Baixar as chamadas (CSV)";
-  link.id = "cdr-csv";
-  show("relatorios", link);
-}
-
 document.getElementById("logout").addEventListener("click", async () => {
   await api("/api/v1/logout", { method: "POST" });
   sessionStorage.removeItem("csrf");
@@ -413,7 +394,7 @@ async function start() {
     window.panelUser = await me.json();
     sessionStorage.setItem("csrf", window.panelUser.csrf || "");
   }
-  const loaders = Object.assign({ ramais: loadLines, usuarios: loadUsers, auditoria: loadAudit, relatorios: loadReports, audios: loadAudio, simulador: loadSimulator, gravacoes: () => loadRecordings(), configuracoes: loadSettings, inicio: loadDashboard },
+  const loaders = Object.assign({ ramais: loadLines, audios: loadAudio, simulador: loadSimulator, gravacoes: () => loadRecordings(), configuracoes: loadSettings, inicio: loadDashboard },
     window.moreLoaders || {});
   for (const [id, load] of Object.entries(loaders)) { if (document.getElementById(id)) load(); }
   // P2: the day's chart and money move during the day without a reload.

@@ -215,11 +215,7 @@ async function openLineFeatures(ext, wrapper) {
     list.tHead.rows[0].appendChild(document.createElement("th")).textContent = "Ouvir";
     messages.forEach((item, index) => {
       const cell = list.tBodies[0].rows[index].insertCell();
-      const player = document.createElement("audio");
-      player.controls = true;
-      player.preload = "none";
-      player.src = `/api/v1/lines/${encodeURIComponent(ext)}/voicemail/${encodeURIComponent(item.id)}`;
-      cell.appendChild(player);
+      cell.appendChild(player(`/api/v1/lines/${encodeURIComponent(ext)}/voicemail/${encodeURIComponent(item.id)}`));
       if (editable) {
         cell.appendChild(button("Apagar", async () => {
           await api(`/api/v1/lines/${encodeURIComponent(ext)}/voicemail/${encodeURIComponent(item.id)}`, { method: "DELETE" });
