@@ -13,6 +13,7 @@ extension SQLiteStore {
     /// files so features can add tables without touching each other).
     static let migrations: [SQLiteMigration] = coreMigrations + ratingMigrations + reportMigrations + audioMigrations + roomMigrations
         + recordingMigrations + callFlowMigrations + queueMigrations + campaignMigrations + panelMigrations
+        + facilityMigrations
 
     /// Configuration, registrations and call records.
     static let coreMigrations: [SQLiteMigration] = [

@@ -306,6 +306,8 @@ public final class Simulation {
             cancelScripted(id, side: .b)
         case .startRecording(let id, _, _):
             log(id, "recording starts")
+        case .callBack(let order):
+            timeline.append(Entry(millis: elapsedMillis, text: "callback to \(order.number) through line \(order.line) (\(order.route))"))
         case .record(let cdr, let debit):
             cdrs.append(cdr)
             let id = CallID(cdr.id)

@@ -18,6 +18,7 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
     private var features: [String: LineFeatures] = [:]
     private var pickups: [String: [PickupGroup]] = [:]
     private var dids: [String: DID?] = [:]
+    private var portals: [String: [PortalNumber]] = [:]
     private var trunksByID: [String: Trunk?] = [:]
     private var allTrunks: [String: [Trunk]] = [:]
     private var bindings: [String: [Registration]] = [:]
@@ -87,6 +88,10 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
 
     public func did(number: String) throws -> DID? {
         try answer(&dids, number) { try $0.did(number: number) }
+    }
+
+    public func portalNumbers(tenantID: String) throws -> [PortalNumber] {
+        try answer(&portals, tenantID) { try $0.portalNumbers(tenantID: tenantID) }
     }
 
     public func trunk(id: String) throws -> Trunk? {

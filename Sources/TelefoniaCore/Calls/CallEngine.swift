@@ -79,9 +79,9 @@ public final class CallEngine {
     private let source: any CallDataSource
     /// What the event being handled reads: `source`, or a prefetched snapshot.
     @exclusivity(unchecked) var data: any CallDataSource
-    private let clock: any WallClock
+    let clock: any WallClock
     let configuration: CallEngineConfiguration
-    private let logger: Logger
+    let logger: Logger
     var calls: [CallID: CallState] = [:]
     private let activeGauge: Gauge?
     /// One counter per disposition, made once rather than per ended call.
@@ -90,6 +90,8 @@ public final class CallEngine {
     private let billing: CallBilling
     /// Toll-fraud limits (B8).
     private let fraud: FraudGuard
+    /// How often a caller may be called back (K1).
+    var callbacks = CallbackGuard()
 
     /// - Parameters:
     ///   - store: where `handle(_:)` reads lines, DIDs, plans and balances.
@@ -471,6 +473,12 @@ public final class CallEngine {
             }
             state.note = "voicemail of \(ext) (DID)"
             return try dialApplication(VoicemailDepositApplication.name(tenantID: did.tenantID, extensionNumber: ext), offer.callID, state)
+        }
+        if case .portal? = did.route {
+            return try portal(offer, state, did: did)
+        }
+        if case .callback(let route)? = did.route {
+            return try callBack(offer, state, did: did, route: route)
         }
         guard let target = try data.line(tenantID: did.tenantID, extensionNumber: did.extensionNumber) else {
             return reject(offer.callID, state, status: 404, disposition: .failed, reason: "DID \(e164) points to a missing line")

@@ -108,4 +108,6 @@ public enum CallAction: Sendable, Equatable {
     /// Durably record the finished call before anything else is acknowledged; a
     /// prepaid call that cost something carries its debit, written in the same transaction.
     indirect case record(CDR, debit: CreditMovement?)
+    /// Call a caller back (K1), after its call was refused.
+    case callBack(CallbackOrder)
 }

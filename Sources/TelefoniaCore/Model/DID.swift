@@ -25,7 +25,7 @@ public struct DID: Sendable, Equatable, Codable {
 }
 
 /// Where a DID sends calls other than its line (set by the operator). Written `ivr:1`,
-/// `group:vendas`, `voicemail:1001`.
+/// `group:vendas`, `voicemail:1001`, `portal`, `callback:portal`.
 public enum DIDRoute: Sendable, Hashable, TextCodable {
     /// An IVR menu of the tenant, by number.
     case ivr(String)
@@ -35,8 +35,18 @@ public enum DIDRoute: Sendable, Hashable, TextCodable {
     case voicemail(String)
     /// A call-centre queue of the tenant (C2), by name.
     case queue(String)
+    /// The voice portal (F3): authorised callers dial out through their line.
+    case portal
+    /// Refused unanswered, then the caller is called back (K1).
+    case callback(CallbackRoute)
+
+    public static let syntax = "ivr:N, group:NAME, queue:NAME, voicemail:EXT, portal or " + CallbackRoute.syntax
 
     public init?(parsing text: String) {
+        if text.lowercased() == "portal" {
+            self = .portal
+            return
+        }
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2 else { return nil }
         switch parts[0].lowercased() {
@@ -44,6 +54,9 @@ public enum DIDRoute: Sendable, Hashable, TextCodable {
         case "group" where CallGroup.isValidName(parts[1]): self = .group(parts[1])
         case "voicemail" where Line.isValidExtension(parts[1]): self = .voicemail(parts[1])
         case "queue" where CallQueue.isValidName(parts[1]): self = .queue(parts[1])
+        case "callback":
+            guard let route = CallbackRoute(parsing: parts[1]) else { return nil }
+            self = .callback(route)
         default: return nil
         }
     }
@@ -54,6 +67,8 @@ public enum DIDRoute: Sendable, Hashable, TextCodable {
         case .group(let name): "group:\(name)"
         case .voicemail(let ext): "voicemail:\(ext)"
         case .queue(let name): "queue:\(name)"
+        case .portal: "portal"
+        case .callback(let route): "callback:\(route)"
         }
     }
 

@@ -17,6 +17,8 @@ public protocol CallDataSource: AnyObject {
     /// A queue of the tenant (a DID leads to it).
     func callQueue(tenantID: String, name: String) throws -> CallQueue?
     func did(number: String) throws -> DID?
+    /// The tenant's voice portal numbers (a portal or callback DID checks its caller).
+    func portalNumbers(tenantID: String) throws -> [PortalNumber]
     func trunk(id: String) throws -> Trunk?
     func trunks() throws -> [Trunk]
     func registrations(tenantID: String, extensionNumber: String) throws -> [Registration]

@@ -55,6 +55,10 @@ public final class MemoryStore: Store, @unchecked Sendable {
         var queueSnapshots: [String: QueueSnapshot] = [:]
         /// Supervisors' commands, in order.
         var queueCommands: [SupervisorCommand] = []
+        /// Voice portal numbers by tenant, then number (F3, K1).
+        var portalNumbers: [String: [String: PortalNumber]] = [:]
+        /// Facility requests, in the order filed (issue 12).
+        var facilityRequests: [FacilityRequest] = []
         /// Tenant id → name → campaign (`MemoryStore+Campaigns.swift`).
         var campaigns: [String: [String: Campaign]] = [:]
         var settings: [String: TenantSettings] = [:]

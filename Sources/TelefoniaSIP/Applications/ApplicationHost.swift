@@ -22,6 +22,8 @@ final class ApplicationHost: @unchecked Sendable {
     private(set) lazy var queues = QueueService(context: context, host: self, b2bua: b2bua)
     /// The campaign dialer (C1).
     private(set) lazy var campaigns = CampaignService(context: context, host: self, b2bua: b2bua)
+    /// Click2call, DISA, ad-hoc conferences, tests, callbacks and the voice portal (issue 12).
+    private(set) lazy var facilities = FacilityService(context: context, host: self, b2bua: b2bua)
 
     init(context: SignallingContext, b2bua: B2BUA, store: any PBXStore, applications: [any CallApplication], prompts: any PromptProvider) {
         self.context = context
@@ -37,7 +39,7 @@ final class ApplicationHost: @unchecked Sendable {
         guard let application = applications[name] ?? conferenceApplication(named: name) ?? listenApplication(named: name)
             ?? ivrApplication(named: name, call: call) ?? FeatureCodeApplication(named: name, store: store)
             ?? pickupApplication(named: name, call: call) ?? voicemailApplication(named: name, call: call)
-            ?? agentApplication(named: name, call: call) else {
+            ?? agentApplication(named: name, call: call) ?? portalApplication(named: name) else {
             driver.feed(.rejected(call.id, status: 404))
             return
         }
@@ -318,6 +320,17 @@ final class ApplicationHost: @unchecked Sendable {
             tenantID: tenantID, start: destination, callID: call.id.rawValue, caller: caller,
             directory: StoreIVRDirectory(store: store), connector: delivery,
             journal: StoreIVRJournal(storage: context.storage, loop: context.loop, logger: context.logger), clock: context.clock)
+    }
+
+    /// The voice portal's application ("portal:<tenant>:<line>", F3); nil for other names.
+    private func portalApplication(named name: String) -> (any CallApplication)? {
+        guard let portal = PortalDialling.portal(inApplication: name) else { return nil }
+        return PortalApplication(service: facilities, tenantID: portal.tenantID, line: portal.line)
+    }
+
+    /// Someone joining room `room` of `tenantID` (F6, and F1's invited lines).
+    func conferenceApplication(tenantID: String, room: String) -> any CallApplication {
+        ConferenceApplication(tenantID: tenantID, number: room, rooms: conferences, prompts: prompts)
     }
 
     /// The application of a conference room the engine routed a call to

@@ -74,6 +74,8 @@ extension B2BUA {
             case .release(let id):
                 guard let call = calls[id] else { continue }
                 forget(call)
+            case .callBack(let order):
+                applications.facilities.callBack(order)
             }
         }
         return EventLoopFuture.andAllSucceed(written, on: context.loop)

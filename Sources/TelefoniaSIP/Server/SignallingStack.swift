@@ -76,6 +76,7 @@ final class SignallingStack: @unchecked Sendable {
             PeriodicTask(on: loop, after: .seconds(1), every: .seconds(1)) { liveCalls.write() },
             PeriodicTask(on: loop, after: .seconds(1), every: .seconds(1)) { [unowned b2bua] in b2bua.applications.queues.tick() },
             PeriodicTask(on: loop, after: .seconds(2), every: .seconds(1)) { [unowned b2bua] in b2bua.applications.campaigns.tick() },
+            PeriodicTask(on: loop, after: .seconds(1), every: .seconds(1)) { [unowned b2bua] in b2bua.applications.facilities.tick() },
             PeriodicTask(on: loop, after: .seconds(5), every: .hours(24)) { retention.purge() },
         ]
         if !watchedLoops.isEmpty {
