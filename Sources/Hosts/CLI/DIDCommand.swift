@@ -73,13 +73,17 @@ struct DIDCommand: ParsableCommand {
 
     struct Route: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Send a DID's calls to an IVR menu, a call group or a line's voicemail, or back to its line.")
+            abstract: "Send a DID's calls to an IVR menu, a call group, a queue, a line's voicemail, the voice portal or a callback, or back to its line.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Number.") var number: String
         @Option(help: "IVR menu that answers the number.") var ivr: String?
         @Option(help: "Call group that rings for the number.") var group: String?
         @Option(help: "Line whose voicemail box answers the number.") var voicemail: String?
         @Option(help: "Queue whose agents answer the number.") var queue: String?
+        @Flag(help: "The voice portal answers authorised callers (`telefonia portal add`) and dials out through their line.")
+        var portal = false
+        @Option(help: "Refuse the call unanswered and call the caller back: portal, number:NUMBER@LINE or ivr:N@LINE.")
+        var callback: String?
         @Flag(help: "Ring the DID's line again.") var line = false
 
         func run() throws {
@@ -88,13 +92,15 @@ struct DIDCommand: ParsableCommand {
             guard var did = try store.did(number: number) else {
                 throw CLIError("unknown DID \(number); see `telefonia did list`")
             }
-            guard [ivr != nil, group != nil, voicemail != nil, queue != nil, line].filter({ $0 }).count == 1 else {
-                throw CLIError("give one of --ivr N, --group NAME, --queue NAME, --voicemail EXT or --line")
+            guard [ivr != nil, group != nil, voicemail != nil, queue != nil, portal, callback != nil, line].filter({ $0 }).count == 1 else {
+                throw CLIError("give one of --ivr N, --group NAME, --queue NAME, --voicemail EXT, --portal, --callback ROUTE or --line")
             }
             did.route = try ivr.map { try DIDCommand.route(ivr: $0, tenantID: did.tenantID, global: global) }
                 ?? group.map { try DIDCommand.route(group: $0, tenantID: did.tenantID, global: global) }
                 ?? voicemail.map { try DIDCommand.route(voicemail: $0, tenantID: did.tenantID, global: global) }
                 ?? queue.map { try DIDCommand.route(queue: $0, tenantID: did.tenantID, global: global) }
+                ?? callback.map { try DIDCommand.route(callback: $0, tenantID: did.tenantID, global: global) }
+                ?? (portal ? .portal : nil)
             try store.save(did)
             print("DID \(number) now " + (did.route.map { "reaches \($0)" } ?? "rings line \(did.extensionNumber)"))
         }
@@ -123,6 +129,23 @@ struct DIDCommand: ParsableCommand {
             throw CLIError("tenant \(tenantID) has no queue \(name); see `telefonia queue list \(tenantID)`")
         }
         return .queue(name)
+    }
+
+    /// A callback route, its line and menu checked.
+    static func route(callback text: String, tenantID: String, global: GlobalOptions) throws -> DIDRoute {
+        guard let route = CallbackRoute(parsing: text) else {
+            throw CLIError("--callback '\(text)' must be portal, number:NUMBER@LINE or ivr:N@LINE")
+        }
+        switch route {
+        case .portal:
+            break
+        case .number(_, let line), .ivr(_, let line):
+            guard try global.openStore().line(tenantID: tenantID, extensionNumber: line) != nil else {
+                throw CLIError("tenant \(tenantID) has no line \(line); see `telefonia line list --tenant \(tenantID)`")
+            }
+            if case .ivr(let menu, _) = route { _ = try DIDCommand.route(ivr: menu, tenantID: tenantID, global: global) }
+        }
+        return .callback(route)
     }
 
     /// The route to call group `name` of the tenant, checked.

@@ -22,7 +22,7 @@ struct Telefonia: ParsableCommand {
             AudioCommand.self,
             RoomCommand.self,
             ScheduleCommand.self, IVRCommand.self, GroupCommand.self, QueueCommand.self, ConsoleCommand.self, CampaignCommand.self, PickupCommand.self, VoicemailCommand.self, CodesCommand.self,
-            SettingsCommand.self, UserCommand.self, AuditCommand.self,
+            SettingsCommand.self, UserCommand.self, AuditCommand.self, FacilityCommand.self, PortalCommand.self,
         ]
     )
 
