@@ -26,6 +26,7 @@ class _Call(pj.Call):
         self.disconnected = threading.Event()
         self.media_ready = threading.Event()
         self.recorder = None
+        self.player = None
 
     def onCallState(self, prm):
         info = self.getInfo()
@@ -45,6 +46,11 @@ class _Call(pj.Call):
                     self.recorder = pj.AudioMediaRecorder()
                     self.recorder.createRecorder(str(self.owner.record_path))
                     audio.startTransmit(self.recorder)
+                tone = getattr(self.owner, "tone_path", None)
+                if tone is not None and self.player is None:
+                    self.player = pj.AudioMediaPlayer()
+                    self.player.createPlayer(str(tone))
+                    self.player.startTransmit(audio)
                 self.media_ready.set()
 
 
@@ -78,16 +84,23 @@ class _Account(pj.Account):
 
 
 class PjPhone:
+    """A line's phone (registered), or with `register=False` a caller out on the public
+    network: no registration, its From user is `user` (a number), and it takes calls whose
+    Request-URI names it (a carrier's INVITE for that number)."""
+
     def __init__(self, endpoint: "PjPhones", user: str, password: str, domain: str, server: tuple[str, int],
-                 record_path: Path | None):
+                 record_path: Path | None, tone_path: Path | None = None, register: bool = True):
         self.endpoint = endpoint
         self.record_path = record_path
+        # A WAV played into every call once its audio flows (the phone's "voice").
+        self.tone_path = tone_path
         host, port = server
         cfg = pj.AccountConfig()
         cfg.idUri = f"sip:{user}@{domain}"
-        cfg.regConfig.registrarUri = f"sip:{host}:{port}"
-        cfg.sipConfig.proxies.append(f"sip:{host}:{port};lr")
-        cfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", user, 0, password))
+        if register:
+            cfg.regConfig.registrarUri = f"sip:{host}:{port}"
+            cfg.sipConfig.proxies.append(f"sip:{host}:{port};lr")
+            cfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", user, 0, password))
         self.account = _Account()
         self.account.owner = self
         self.auto_answer = False
@@ -202,8 +215,8 @@ class PjPhones:
         self.others: list[PjCarrier] = []
 
     def phone(self, user: str, password: str, domain: str, server: tuple[str, int],
-              record_path: Path | None = None) -> PjPhone:
-        phone = PjPhone(self, user, password, domain, server, record_path)
+              record_path: Path | None = None, tone_path: Path | None = None, register: bool = True) -> PjPhone:
+        phone = PjPhone(self, user, password, domain, server, record_path, tone_path, register)
         self.phones.append(phone)
         return phone
 

@@ -1084,6 +1084,9 @@ class SipStandIn:
         self.sock.settimeout(0.1)
         self.requests: list[SipMessage] = []
         self.responses_sent: list[str] = []
+        # Responses to the INVITEs this stand-in sent (`call_out`), with their arrival time.
+        self.responses: list[tuple[float, SipMessage]] = []
+        self._outgoing: dict[str, dict[str, str]] = {}  # by Call-ID: what an ACK repeats
         self.rtp: dict[str, RtpEndpoint] = {}  # by Call-ID
         self._final: dict[tuple[str, str], bytes] = {}  # (call-id, cseq) -> final response
         self._to_tags: dict[str, str] = {}
@@ -1128,7 +1131,13 @@ class SipStandIn:
             if data.strip() == b"":
                 continue  # keep-alive
             msg = parse_sip(data, addr)
-            if msg is None or msg.is_response:
+            if msg is None:
+                continue
+            if msg.is_response:
+                with self._cond:
+                    self.responses.append((time.monotonic(), msg))
+                    self._cond.notify_all()
+                self._ack(msg, addr)
                 continue
             with self._cond:
                 self.requests.append(msg)
@@ -1211,6 +1220,43 @@ class SipStandIn:
             self._send(self._response(req, 200, "OK", to_tag=tag), addr)
         else:
             self._send(self._response(req, 501, "Not Implemented", to_tag=tag), addr)
+
+    # ---- as a caller (UAC) -----------------------------------------------------------
+
+    def call_out(self, uri: str, caller: str, dest: tuple[str, int]) -> str:
+        """Sends an INVITE for `uri` from number `caller` (PCMU, this stand-in's tone) to
+        `dest` from its own socket — as a carrier's caller would arrive — and returns its
+        Call-ID. Every response is kept in `responses`; final ones are ACKed."""
+        call_id = f"{new_tag()}@standin"
+        rtp_port = self._ports.block(2, 2) if self._ports else self.port + 2
+        endpoint = RtpEndpoint(rtp_port, self.tone_hz)
+        self.rtp[call_id] = endpoint
+        sdp = (f"v=0\r\no=standin 1 1 IN IP4 {LOOPBACK}\r\ns=-\r\nc=IN IP4 {LOOPBACK}\r\nt=0 0\r\n"
+               f"m=audio {endpoint.port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n").encode()
+        sent = {"uri": uri, "branch": new_branch(), "from": f"<sip:{caller}@{LOOPBACK}>;tag={new_tag()}"}
+        self._outgoing[call_id] = sent
+        invite = (f"INVITE {uri} SIP/2.0\r\nVia: SIP/2.0/UDP {LOOPBACK}:{self.port};branch={sent['branch']};rport\r\n"
+                  f"Max-Forwards: 70\r\nFrom: {sent['from']}\r\nTo: <{uri}>\r\nCall-ID: {call_id}\r\nCSeq: 1 INVITE\r\n"
+                  f"Contact: <sip:{caller}@{LOOPBACK}:{self.port}>\r\nContent-Type: application/sdp\r\n"
+                  f"Content-Length: {len(sdp)}\r\n\r\n").encode() + sdp
+        self.sock.sendto(invite, dest)
+        return call_id
+
+    def responses_to(self, call_id: str) -> list[tuple[float, SipMessage]]:
+        with self._cond:
+            return [(at, r) for at, r in self.responses if r.get("call-id") == call_id]
+
+    def _ack(self, response: SipMessage, addr: tuple[str, int]) -> None:
+        """ACK for a final response to an INVITE this stand-in sent (same branch for a
+        failure, a new one for a 2xx)."""
+        sent = self._outgoing.get(response.get("call-id"))
+        if sent is None or response.status < 200 or response.cseq_method != "INVITE":
+            return
+        branch = sent["branch"] if response.status >= 300 else new_branch()
+        ack = (f"ACK {sent['uri']} SIP/2.0\r\nVia: SIP/2.0/UDP {LOOPBACK}:{self.port};branch={branch};rport\r\n"
+               f"Max-Forwards: 70\r\nFrom: {sent['from']}\r\nTo: {response.get('to')}\r\nCall-ID: {response.get('call-id')}\r\n"
+               f"CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n").encode()
+        self.sock.sendto(ack, addr)
 
     def close(self) -> None:
         self._stop.set()
