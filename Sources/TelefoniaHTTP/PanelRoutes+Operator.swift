@@ -100,7 +100,7 @@ extension PanelServer {
             }
             var route: DIDRoute?
             if let text = body.route, !text.isEmpty {
-                guard let parsed = DIDRoute(parsing: text) else { throw Problem.invalid("route must be ivr:N, group:NAME, queue:NAME or voicemail:EXT") }
+                guard let parsed = DIDRoute(parsing: text) else { throw Problem.invalid("route must be " + DIDRoute.syntax) }
                 route = parsed
             }
             let did = DID(number: number, tenantID: tenant, extensionNumber: body.line, route: route)

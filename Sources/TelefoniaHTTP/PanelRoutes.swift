@@ -95,6 +95,7 @@ extension PanelServer {
         addSettingsRoutes(router)
         addDashboardRoutes(router)
         addBusinessRoutes(router)
+        addFacilityRoutes(router)
         addPages(router)
         return router
     }

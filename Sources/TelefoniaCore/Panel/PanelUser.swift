@@ -77,6 +77,8 @@ public enum PanelFeature: String, Sendable, Codable, CaseIterable {
     case lines, dids, audio, rooms, reports, recordings, calls, ivr, groups, queues, campaigns, users, settings, audit, simulator
     /// "Financeiro": balance, credit movements, invoices (§5).
     case payments
+    /// "Facilidades": click2call, DISA, ad-hoc conferences, testing applications, the voice portal's numbers (§8).
+    case facilities
     /// "Permitir escuta": may listen to calls.
     case listen
     /// Tenants, trunks, plans, recharges: operators only.

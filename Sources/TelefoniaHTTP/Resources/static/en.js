@@ -5,6 +5,16 @@
 "use strict";
 
 const english = {
+  "Facilidades": "Facilities", "Módulo Click2Call": "Click2Call", "Módulo DISA": "DISA", "Conferência ad-hoc": "Ad-hoc conference",
+  "Testar aplicativos": "Test an application", "Linha que origina as chamadas": "Line the calls go through",
+  "Linha que origina a chamada": "Line the call goes through", "Número de origem": "First number (A)", "Número de destino": "Number to connect (B)",
+  "Conectar": "Connect", "Sala": "Room", "Linhas ou números (separados por vírgula)": "Lines or numbers (comma separated)",
+  "Chamar para a sala": "Call into the room", "Aplicativo": "Application", "Linha que receberá a chamada de teste": "Line to ring for the test",
+  "Testar aplicativo": "Test the application", "Pedidos e resultados": "Requests and outcomes", "Pedido": "Request", "Facilidade": "Facility",
+  "Alvo": "Target", "Nenhum pedido ainda.": "No requests yet.", "aguardando": "waiting", "em andamento": "in progress",
+  "Portal de voz (callback): números autorizados": "Voice portal (callback): authorised numbers",
+  "Número autorizado": "Authorised number", "Linha que liga": "Line that calls", "habilitado": "enabled", "desabilitado": "disabled",
+  "Nenhum número autorizado.": "No authorised numbers.", "Linha que fará a ligação": "Line that places the calls", "Habilitado": "Enabled",
   "Entrar": "Log in", "Usuário": "User", "Senha": "Password", "Sair": "Log out", "Painel": "Panel",
   "Telefonia em nuvem": "Cloud telephony", "Usuário ou senha incorretos.": "Wrong user name or password.",
   "Início": "Home", "Ramais": "Lines", "Números (DIDs)": "Numbers (DIDs)", "Chamadas em curso": "Calls in progress", "URAs": "IVRs",
