@@ -90,7 +90,12 @@ extension PanelServer {
             let number = try context.pathParameter("number")
             let user = try await require(context, .change, .facilities, action: "portal.remove", object: number)
             let tenant = try tenant(of: user, request)
-            let removed = try await db { store in try store.removePortalNumber(tenantID: tenant, number: number) }
+            let removed = try await db { store in
+                guard try store.portalNumbers(tenantID: tenant).contains(where: { $0.number == number }) else {
+                    throw Problem.notFound("no portal number \(number)")
+                }
+                return try store.removePortalNumber(tenantID: tenant, number: number)
+            }
             await audit(context, "portal.remove", number, tenantID: tenant, outcome: .ok, detail: "line \(removed.line)")
             return Response(status: .noContent)
         }

@@ -280,6 +280,9 @@ def test_every_route_keeps_tenants_apart(panel, tmp_path):
 
     for path, (ident, body) in flows.items():
         assert demo.json("PUT", path.replace("{id}", ident), with_line(body, "1001"))[0] == 201, path
+    # Demo's own request and portal number: outra must not read or remove them.
+    assert demo.json("POST", "/api/v1/facilities", {"kind": "test", "line": "1003", "numbers": ["1003"], "target": "room:100"})[0] == 202
+    assert demo.json("PUT", "/api/v1/portal-numbers/+5511987654321", {"line": "1001"})[0] == 201
     # A campaign outra never makes under the same name, for its mailing's routes.
     assert demo.json("PUT", "/api/v1/campaigns/pascoa", with_line(flows["/api/v1/campaigns/{id}"][1], "1001"))[0] == 201
     demo_ids = {"/api/v1/lines/{ext}": "1000", "/api/v1/users/{name}": "admin@demo", "/api/v1/audio/{name}": "boas-vindas",
@@ -288,6 +291,7 @@ def test_every_route_keeps_tenants_apart(panel, tmp_path):
                 "/api/v1/tenants/{id}": "demo", "/api/v1/tenants/{id}/recharges": "demo", "/api/v1/trunks/{id}": "carrier",
                 "/api/v1/supervisor/{id}": "1", "/api/v1/campaigns/{id}/mailing": "pascoa",
                 "/api/v1/lines/{ext}/features": "1000", "/api/v1/lines/{ext}/voicemail": "1000", "/api/v1/lines/{ext}/voicemail/{id}": "1000",
+                "/api/v1/facilities/{id}": "1", "/api/v1/portal-numbers/{number}": "+5511987654321",
                 **{path: ident for path, (ident, _) in flows.items()}}
     bodies = {"/api/v1/lines": {"extension": "2001", "password": "senha-da-outra-2001"},
               "/api/v1/users": {"username": "novo@outra", "password": "senha-do-novo-1"},
@@ -299,12 +303,15 @@ def test_every_route_keeps_tenants_apart(panel, tmp_path):
               "/api/v1/tenants/{id}/recharges": {"amount_cents": 100000},
               # Demo's agent: outra has no line 1000 to act on.
               "/api/v1/supervisor": {"agent": "1000", "action": "pause"},
+              # Demo's lines: outra may not place calls through them, nor authorise a number on them.
+              "/api/v1/facilities": {"kind": "click2call", "line": "1000", "numbers": ["1001", "1002"]},
+              "/api/v1/portal-numbers/{number}": {"line": "1000"},
               # PUT names demo's objects: it may only create outra's own.
               **{path: with_line(body, "2000") for path, (_, body) in flows.items()},
               "/api/v1/dids/{number}": {"line": "2000"}, "/api/v1/users/{name}": {"disabled": True},
               "/api/v1/lines/{ext}/features": {"doNotDisturb": True}, "/api/v1/campaigns/{id}/mailing": {"numero": "11987654321"}, "/api/v1/tenants/{id}": {"domain": "127.0.0.1", "name": "Roubada"},
               "/api/v1/trunks/{id}": {"host": "203.0.113.1"}}
-    refusals = {("post", "/api/v1/simulator"), ("post", "/api/v1/supervisor"), ("get", "/api/v1/tenants"), ("get", "/api/v1/trunks"), ("get", "/api/v1/plans")}
+    refusals = {("post", "/api/v1/simulator"), ("post", "/api/v1/supervisor"), ("post", "/api/v1/facilities"), ("get", "/api/v1/tenants"), ("get", "/api/v1/trunks"), ("get", "/api/v1/plans")}
     # A report's name is not an object of a tenant: /reports/lines is outra's own report.
     own_lists = {"/api/v1/reports/{report}"}
     # /api/v1/live is a WebSocket: test_live_websocket_needs_a_session_and_the_panels_origin.
@@ -347,6 +354,8 @@ def test_every_route_keeps_tenants_apart(panel, tmp_path):
         status, mine, _ = demo.json("GET", path.replace("{id}", ident))
         assert status == 200 and mine["tenantID"] == "demo" and all(mine[k] == v for k, v in with_line(body, "1001").items()), (path, mine)
     assert demo.json("GET", "/api/v1/balance")[1]["balance_cents"] == 0, "no recharge landed in demo"
+    assert [r["requestedBy"] for r in demo.json("GET", "/api/v1/facilities")[1]] == ["admin@demo"], "no request landed in demo"
+    assert [n["line"] for n in demo.json("GET", "/api/v1/portal-numbers")[1]] == ["1001"], "demo's portal number is untouched"
     assert demo.json("GET", "/api/v1/lines/1000/features")[1]["doNotDisturb"] is False, "demo's line is untouched"
     assert len(walked) >= 15, walked
     demo_lines = pbx.server.cli("line", "list", "--tenant", "demo").stdout
@@ -417,6 +426,50 @@ def test_general_settings(panel):
     assert reader.json("GET", "/api/v1/settings")[1]["listening_line"] == "1002"
     assert reader.json("POST", "/api/v1/settings", {"rows_per_page": 10})[0] == 403
     assert api.json("POST", "/api/v1/settings", {"listening_line": ""})[1].get("listening_line") is None
+
+
+@pytest.mark.timeout(60)
+def test_facilities_through_the_api(panel):
+    """Facilidades over the API: the administrator files a click2call whose A (line 1003)
+    is not registered; the server reports A's outcome and ends the request, and the CLI
+    sees the same request. Portal numbers are added, changed, listed and removed; bad
+    requests get 422; a user with facilities=view reads them and gets 403 (audited) when
+    asking for calls."""
+    pbx = panel
+    pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
+    pbx.server.cli("user", "add", "leitor", "--tenant", "demo", "--role", "user", "--permissions", "facilities=view",
+                   "--password", "senha-do-leitor")
+    api = Api(pbx)
+    api.token = api.login("admin@demo", "segredo-do-admin")[1]["token"]
+    status, filed, _ = api.json("POST", "/api/v1/facilities", {"kind": "click2call", "line": "1000", "numbers": ["1003", "1001"]})
+    assert status == 202 and filed["state"] == "pending" and filed["requestedBy"] == "admin@demo", filed
+    done = h.wait_until(lambda: (r := api.json("GET", f"/api/v1/facilities/{filed['id']}")[1])["state"] == "done" and r, 15,
+                        what="the click2call to finish")
+    assert done["result"].startswith("A ") and done["legs"][0]["number"] == "1003", done
+    assert f"click2call {filed['id']}" not in pbx.server.cli("facility", "list", "demo").stdout  # the CLI's table has columns
+    assert "A " in pbx.server.cli("facility", "show", "demo", str(filed["id"])).stdout
+    for bad in ({"kind": "click2call", "line": "1000", "numbers": ["1001"]}, {"kind": "test", "line": "1001", "numbers": ["1001"], "target": "rm:-rf"},
+                {"kind": "conference", "line": "1000", "numbers": ["1001"], "target": "999"}):
+        status, body, _ = api.json("POST", "/api/v1/facilities", bad)
+        assert status in (404, 422), (bad, status, body)
+    assert api.json("POST", "/api/v1/facilities", {"kind": "fax", "line": "1000", "numbers": ["1001"]})[0] in (400, 422)
+
+    assert api.json("PUT", "/api/v1/portal-numbers/+5511987654321", {"line": "1001"})[0] == 201
+    status, changed, _ = api.json("PUT", "/api/v1/portal-numbers/+5511987654321", {"line": "1002", "enabled": False})
+    assert status == 200 and changed == {"tenantID": "demo", "number": "+5511987654321", "line": "1002", "enabled": False}, changed
+    assert api.json("PUT", "/api/v1/portal-numbers/11987654321", {"line": "1001"})[0] == 422
+    assert api.json("PUT", "/api/v1/portal-numbers/+5511911112222", {"line": "9999"})[0] == 404
+    assert "+5511987654321  1002" in pbx.server.cli("portal", "list", "demo").stdout.replace("   ", "  ")
+    reader = Api(pbx)
+    reader.token = reader.login("leitor", "senha-do-leitor")[1]["token"]
+    assert [n["number"] for n in reader.json("GET", "/api/v1/portal-numbers")[1]] == ["+5511987654321"]
+    assert reader.json("POST", "/api/v1/facilities", {"kind": "disa", "line": "1000", "numbers": ["1001"]})[0] == 403
+    assert reader.json("DELETE", "/api/v1/portal-numbers/+5511987654321")[0] == 403
+    assert api.json("DELETE", "/api/v1/portal-numbers/+5511987654321")[0] == 204
+    assert api.json("GET", "/api/v1/portal-numbers")[1] == []
+    audit = pbx.server.cli("audit", "--tenant", "demo", "--limit", "200").stdout
+    assert re.search(r"leitor\s+facility.request.*denied", audit), audit
+    assert re.search(r"admin@demo\s+facility.request", audit) and "portal.remove" in audit, audit
 
 
 @pytest.mark.timeout(90)
