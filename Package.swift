@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "TelefoniaMedia", targets: ["TelefoniaMedia"]),
         .library(name: "TelefoniaTesting", targets: ["TelefoniaTesting"]),
         .library(name: "TelefoniaHTTP", targets: ["TelefoniaHTTP"]),
+        .library(name: "TelefoniaWebRTC", targets: ["TelefoniaWebRTC"]),
         .executable(name: "telefonia-server", targets: ["telefonia-server"]),
         .executable(name: "telefonia-sim", targets: ["telefonia-sim"]),
         .executable(name: "telefonia", targets: ["telefonia"]),
@@ -47,6 +48,8 @@ let package = Package(
         .systemLibrary(name: "COSIP", pkgConfig: "libosip2", providers: [.apt(["libosip2-dev"])]),
         .systemLibrary(name: "CORTP", pkgConfig: "ortp", providers: [.apt(["libortp-dev", "libbctoolbox-dev"])]),
         .systemLibrary(name: "CMPG123", pkgConfig: "libmpg123", providers: [.apt(["libmpg123-dev"])]),
+        // The web phone's DTLS-SRTP (M2): libsrtp2 and OpenSSL.
+        .systemLibrary(name: "CWebRTC", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev", "libssl-dev"])]),
 
         // MARK: - Libraries
         .target(
@@ -87,6 +90,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The web phone's gateway (M2): WebRTC (ICE-lite, DTLS-SRTP) in the browser, SIP and RTP to the server.
+        .target(
+            name: "TelefoniaWebRTC",
+            dependencies: [
+                "TelefoniaCore", "TelefoniaSIP", "CWebRTC",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TelefoniaHTTP",
             dependencies: [
@@ -121,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "telefonia-server",
             dependencies: [
-                "TelefoniaCore", "TelefoniaSIP", "TelefoniaStorage", "TelefoniaHTTP", "TelefoniaMedia",
+                "TelefoniaCore", "TelefoniaSIP", "TelefoniaStorage", "TelefoniaHTTP", "TelefoniaMedia", "TelefoniaWebRTC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -181,6 +196,11 @@ let package = Package(
                 "TelefoniaCore", "TelefoniaTesting",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TelefoniaWebRTCTests",
+            dependencies: ["TelefoniaWebRTC", "TelefoniaCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

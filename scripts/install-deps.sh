@@ -2,7 +2,8 @@
 # Installs what Telefonia needs on Debian 12. Idempotent and quick when everything
 # is already there. Run as root (or with sudo available).
 #   scripts/install-deps.sh --run   what building and running the server needs:
-#       C libraries libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev pkg-config,
+#       C libraries libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev libsrtp2-dev libssl-dev
+#       (the web phone's DTLS-SRTP) pkg-config,
 #       espeak-ng and sox (the default prompts), tzdata (time profiles in local time)
 #   scripts/install-deps.sh         the above, plus what the tests need:
 #       baresip-core (SIP phone), lame (MP3 test files), sip-tester (SIPp), Python's
@@ -11,7 +12,7 @@ set -euo pipefail
 
 MODE="${1:-test}"
 
-APT_PACKAGES=(libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev pkg-config espeak-ng sox tzdata)
+APT_PACKAGES=(libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev libsrtp2-dev libssl-dev pkg-config espeak-ng sox tzdata)
 if [ "$MODE" != "--run" ]; then
   # chromium + chromium-driver: the panel's browser tests (Selenium drives them).
   APT_PACKAGES+=(baresip-core lame python3-pip sip-tester chromium chromium-driver)

@@ -3,7 +3,7 @@ extension SessionDescription {
     /// of our answer. An offer may list one per rate (Linphone: 99 at 48 kHz, 100 at
     /// 16 kHz, 101 at 8 kHz); the answer must keep the offered number with its offered
     /// rate (RFC 3264 §6.1), so only the 8 kHz one can be answered.
-    var telephoneEvent8kPayloadType: Int? {
+    public var telephoneEvent8kPayloadType: Int? {
         func is8k(_ payloadType: Int) -> Bool {
             rtpmaps[payloadType].map { String($0.lowercased().filter { $0 != " " }) == "telephone-event/8000" } ?? false
         }
