@@ -20,6 +20,7 @@ extension PanelServer {
     func makeWebSocketRouter() -> Router<PanelContext> {
         let router = Router(context: PanelContext.self)
         router.add(middleware: SessionMiddleware(panel: self))
+        addPhoneRoute(router)
         router.ws("/api/v1/live") { [self] request, context in
             guard let user = context.user, user.may(.view, .calls) else {
                 await audit(context, "live.open", "", tenantID: context.user?.tenantID, outcome: .denied, detail: "needs a session that may see calls")

@@ -18,7 +18,7 @@ extension PanelServer {
         router.get("/login") { _, _ in Self.page(title: "Entrar", body: Self.loginBody, scripts: ["login"]) }
         router.get("/painel") { _, context in
             guard let user = context.user else { return Response(status: .seeOther, headers: [.location: "/login"]) }
-            return Self.page(title: "Painel", body: Self.panelBody(user), scripts: ["painel", "recursos", "facilidades"])
+            return Self.page(title: "Painel", body: Self.panelBody(user), scripts: ["painel", "recursos", "facilidades", "telefone"])
         }
         router.get("/static/:file") { _, context in
             let file = try context.pathParameter("file")
@@ -94,7 +94,7 @@ extension PanelServer {
                 (.lines, "ramais", "Ramais"), (.dids, "dids", "Números (DIDs)"), (.calls, "chamadas", "Chamadas em curso"),
                 (.ivr, "uras", "URAs"), (.ivr, "horarios", "Horários"), (.groups, "grupos", "Grupos de chamada"),
                 (.groups, "captura", "Grupos de captura"), (.queues, "filas", "Filas e consoles"), (.campaigns, "campanhas", "Campanhas"),
-                (.rooms, "salas", "Salas de conferência"), (.facilities, "facilidades", "Facilidades"), (.reports, "relatorios", "Relatórios"), (.recordings, "gravacoes", "Gravações"),
+                (.rooms, "salas", "Salas de conferência"), (.facilities, "facilidades", "Facilidades"), (.phone, "telefone", "Telefone web"), (.reports, "relatorios", "Relatórios"), (.recordings, "gravacoes", "Gravações"),
                 (.audio, "audios", "Áudios"), (.payments, "financeiro", "Financeiro"), (.simulator, "simulador", "Simulador de custos"),
                 (.users, "usuarios", "Usuários"), (.settings, "configuracoes", "Configurações gerais"), (.audit, "auditoria", "Auditoria"),
             ]

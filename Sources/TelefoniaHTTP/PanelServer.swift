@@ -53,11 +53,14 @@ public final class PanelServer: Service, Sendable {
     let recordingsFolder: URL?
     /// `<data.dir>/voicemail` (nil: messages are listed, not played or deleted).
     let voicemailFolder: URL?
+    /// The web phones' gateway (M2; nil: the panel has no web phone).
+    let webPhones: (any WebPhoneService)?
 
     public init(configuration: PanelConfiguration, store: any PBXStore, clock: any WallClock = SystemWallClock(), logger: Logger,
                 metrics: (@Sendable () -> [UInt8])? = nil, audio: AudioLibrary? = nil, recordingsFolder: URL? = nil,
-                voicemailFolder: URL? = nil) {
+                voicemailFolder: URL? = nil, webPhones: (any WebPhoneService)? = nil) {
         self.recordingsFolder = recordingsFolder
+        self.webPhones = webPhones
         self.voicemailFolder = voicemailFolder
         self.configuration = configuration
         self.metrics = metrics

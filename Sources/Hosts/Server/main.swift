@@ -11,6 +11,7 @@ import TelefoniaHTTP
 import TelefoniaMedia
 import TelefoniaSIP
 import TelefoniaStorage
+import TelefoniaWebRTC
 
 // telefonia-server: embedded defaults, overridden by a config file
 // (`--config FILE` or TELEFONIA_CONFIG) and TELEFONIA_* environment variables.
@@ -112,9 +113,21 @@ if configuration.httpEnabled {
     }
     // The panel stops when the server does, and its failure (the port taken) stops the server.
     let audio = TelefoniaServer.audioLibrary(configuration: configuration, store: panelStore, cacheSeconds: 60, logger: logger)
+    // The web phone (M2): each page's phone is a SIP user agent of this server on
+    // loopback, its media bridged between the browser's WebRTC and RTP.
+    var webPhones: WebRTCPhones?
+    do {
+        webPhones = try WebRTCPhones(
+            configuration: .init(sipHost: configuration.sipAddress == "0.0.0.0" ? "127.0.0.1" : configuration.sipAddress,
+                                 sipPort: configuration.sipPort, mediaAddress: configuration.mediaAddress,
+                                 mediaBindHost: configuration.sipAddress),
+            group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+    } catch {
+        logger.error("web phone unavailable", metadata: ["error": "\(error)"])
+    }
     services.append(.init(service: PanelServer(configuration: panel, store: panelStore, logger: logger, metrics: { metricsRegistry.emitToBuffer() },
                                                audio: audio, recordingsFolder: configuration.recordingsFolder,
-                                               voicemailFolder: configuration.voicemailFolder),
+                                               voicemailFolder: configuration.voicemailFolder, webPhones: webPhones),
                           successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
 }
 let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

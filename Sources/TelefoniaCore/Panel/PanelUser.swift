@@ -79,6 +79,8 @@ public enum PanelFeature: String, Sendable, Codable, CaseIterable {
     case payments
     /// "Facilidades": click2call, DISA, ad-hoc conferences, testing applications, the voice portal's numbers (§8).
     case facilities
+    /// "Telefone web": the web phone in the page (M2), as the tenant's web-phone line.
+    case phone
     /// "Permitir escuta": may listen to calls.
     case listen
     /// Tenants, trunks, plans, recharges: operators only.

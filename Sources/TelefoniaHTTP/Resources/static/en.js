@@ -5,6 +5,8 @@
 "use strict";
 
 const english = {
+  "Telefone web": "Web phone", "Número ou ramal": "Number or line", "Ligar": "Call", "Atender": "Answer", "Recusar": "Decline",
+  "Desligar": "Hang up", "Conectando…": "Connecting…", "Chamando…": "Ringing…", "Em conversa.": "In a call.",
   "Facilidades": "Facilities", "Módulo Click2Call": "Click2Call", "Módulo DISA": "DISA", "Conferência ad-hoc": "Ad-hoc conference",
   "Testar aplicativos": "Test an application", "Linha que origina as chamadas": "Line the calls go through",
   "Linha que origina a chamada": "Line the call goes through", "Número de origem": "First number (A)", "Número de destino": "Number to connect (B)",
@@ -71,6 +73,8 @@ const english = {
 };
 // Phrases inside longer texts (sentences with values).
 const englishPhrases = [
+  ["Registrado como ramal", "Registered as line"], ["Ligando para", "Calling"], ["Chamada de", "Call from"],
+  ["Chamada encerrada:", "Call ended:"], ["pronto.", "ready."],
   ["Pagamentos vencidos", "Overdue payments"], ["Em aberto", "Unpaid"], ["Meu saldo", "My balance"], ["Ligações de hoje", "Today's calls"],
   ["escuro: móvel, claro: fixo", "dark: mobile, light: fixed"], ["Console da fila", "Console of queue"], ["Mailing da campanha", "Mailing of campaign"], ["números", "numbers"],
   ["Recursos do ramal", "Features of line"], ["em atendimento", "talking"],

@@ -468,7 +468,7 @@ window.moreLoaders = sections;
 // "permitir escuta?", blocked, password.
 const featureNames = { lines: "Ramais", dids: "Números", audio: "Áudios", rooms: "Salas", reports: "Relatórios", recordings: "Gravações",
   calls: "Chamadas em curso", ivr: "URAs e horários", groups: "Grupos", queues: "Filas", campaigns: "Campanhas", users: "Usuários",
-  settings: "Configurações", audit: "Auditoria", simulator: "Simulador", payments: "Financeiro", facilities: "Facilidades" };
+  settings: "Configurações", audit: "Auditoria", simulator: "Simulador", payments: "Financeiro", facilities: "Facilidades", phone: "Telefone web" };
 
 function userForm(existing, reload) {
   const form = document.createElement("form");

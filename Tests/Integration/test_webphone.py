@@ -1,0 +1,161 @@
+"""The web phone (M2) in headless Chromium: its microphone is a fake device playing a
+700 Hz tone from a WAV file; it registers as the tenant's web-phone line (1003), calls a
+PJSUA2 phone (1001, 1250 Hz) and each side hears the other's tone (frequency analysis of
+what the page receives and of what the phone recorded); then the phone calls the web
+phone and the page answers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+import telefonia_harness as h
+from pjsua_phone import PjPhones
+from test_conference import _tone_wav
+from test_panel import panel_up
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is installed by scripts/install-deps.sh")
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from test_panel_browser import log_in, shot  # noqa: E402
+
+BROWSER_HZ, PHONE_HZ = 700.0, 1250.0
+
+# What the page hears: an analyser on the remote stream, its strongest bin and the level
+# at both tones (dBFS), over the last ~170 ms, after listening for 1.5 s.
+LISTEN = """
+const done = arguments[arguments.length - 1];
+const stream = window.webPhone && window.webPhone.remoteStream;
+if (!stream) { done({ error: "no remote stream" }); return; }
+const context = new AudioContext();
+const source = context.createMediaStreamSource(stream);
+const analyser = context.createAnalyser();
+analyser.fftSize = 8192;
+source.connect(analyser);
+const bins = new Float32Array(analyser.frequencyBinCount);
+setTimeout(() => {
+  analyser.getFloatFrequencyData(bins);
+  const hz = (i) => i * context.sampleRate / analyser.fftSize;
+  const at = (f) => Math.max(...[-2, -1, 0, 1, 2].map((d) => bins[Math.round(f * analyser.fftSize / context.sampleRate) + d]));
+  let best = 1;
+  for (let i = 2; i < bins.length; i++) if (bins[i] > bins[best]) best = i;
+  done({ peak: hz(best), peakDb: bins[best], phoneDb: at(%PHONE%), browserDb: at(%BROWSER%) });
+  context.close();
+}, 1500);
+""".replace("%PHONE%", str(PHONE_HZ)).replace("%BROWSER%", str(BROWSER_HZ))
+
+
+@pytest.fixture
+def phone_browser(tmp_path):
+    tone = tmp_path / "microfone.wav"
+    subprocess.run(["sox", "-n", "-r", "48000", "-c", "1", "-b", "16", str(tone), "synth", "60", "sine", str(BROWSER_HZ), "vol", "0.5"],
+                   check=True, capture_output=True)
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=pt-BR",
+                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", f"--use-file-for-fake-audio-capture={tone}",
+                 "--autoplay-policy=no-user-gesture-required", "--allow-loopback-in-peer-connection"):
+        options.add_argument(flag)
+    service = Service(shutil.which("chromedriver") or "/usr/bin/chromedriver", popen_kw={"start_new_session": True})
+    driver = webdriver.Chrome(service=service, options=options)
+    driver.command_executor._client_config.timeout = 30
+    driver.set_script_timeout(15)
+    try:
+        yield driver
+    finally:
+        try:
+            driver.quit()
+        except Exception:  # noqa: BLE001 - the group is killed below either way
+            pass
+        try:
+            os.killpg(service.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, AttributeError, PermissionError):
+            pass
+
+
+def phone_hears(path) -> tuple[float, float]:
+    """Share of the last 2 s of a phone's recording at the page's tone, and its RMS."""
+    rate, samples = h.read_wav(path)
+    block = samples[-2 * rate:]
+    assert len(block) >= 1.8 * rate, f"{path}: only {len(samples) / rate:.1f} s recorded"
+    return h.goertzel_power(block, rate, BROWSER_HZ), h.rms(block)
+
+
+def page_hears(driver) -> dict:
+    heard = driver.execute_async_script(LISTEN)
+    assert "error" not in heard, heard
+    return heard
+
+
+def status(driver) -> str:
+    return driver.find_element(By.ID, "phone-status").text
+
+
+@pytest.mark.timeout(150)
+def test_web_phone_calls_a_phone_and_answers_one(pbx, ports, tmp_path, phone_browser):
+    base = f"http://{pbx.server.host}:{pbx.server.http_port}"
+    h.wait_until(lambda: panel_up(pbx), 20, what="the panel")
+    pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
+    pbx.server.cli("settings", "set", "demo", "--web-phone-line", "1003")
+    browser = phone_browser
+    wait = WebDriverWait(browser, 20)
+    pj_phones = PjPhones(ports.block(1, 10))
+    try:
+        phone = pj_phones.phone("1001", "secret1001", pbx.domain, pbx.registrar, record_path=tmp_path / "heard-1.wav",
+                                tone_path=_tone_wav(tmp_path / "tone-1001.wav", PHONE_HZ))
+        phone.wait_registered()
+        phone.auto_answer = True
+
+        log_in(browser, base, "admin@demo", "segredo-do-admin")
+        wait.until(EC.url_contains("/painel"))
+        wait.until(EC.text_to_be_present_in_element((By.ID, "phone-status"), "Registrado como ramal 1003"))
+        assert "1003" in pbx.server.registrations(), "the web phone's registration is the line's"
+
+        # The page calls 1001.
+        form = browser.find_element(By.ID, "phone-form")
+        form.find_element(By.NAME, "number").send_keys("1001")
+        browser.find_element(By.ID, "phone-dial").click()
+        h.wait_until(lambda: phone.incoming and phone.incoming[-1].confirmed.is_set(), 15, what="1001 answering the web phone")
+        wait.until(EC.text_to_be_present_in_element((By.ID, "phone-status"), "Em conversa"))
+        time.sleep(3.0)
+        heard = page_hears(browser)
+        print("page hears", heard)
+        assert abs(heard["peak"] - PHONE_HZ) < 20 and heard["phoneDb"] > -60 and heard["phoneDb"] - heard["browserDb"] > 20, heard
+        shot(browser, pbx, "telefone-web")
+        phone.call.getAudioMedia(-1).stopTransmit(phone.call.recorder)
+        share, level = phone_hears(tmp_path / "heard-1.wav")
+        assert share > 0.3 and level > 0.01, f"1001 hears the page: {share:.3f} of rms {level:.4f} at {BROWSER_HZ} Hz"
+        browser.find_element(By.ID, "phone-hangup").click()
+        assert phone.incoming[-1].disconnected.wait(5), "1001 was not hung up"
+        wait.until(EC.text_to_be_present_in_element((By.ID, "phone-status"), "pronto"))
+
+        # 1001 calls the web phone's line; the page answers.
+        phone.record_path = tmp_path / "heard-2.wav"
+        call = phone.dial(pbx.uri("1003"))
+        wait.until(EC.text_to_be_present_in_element((By.ID, "phone-status"), "Chamada de 1001"))
+        browser.find_element(By.ID, "phone-accept").click()
+        assert call.confirmed.wait(15), f"the web phone did not answer (status {call.last_status})"
+        wait.until(EC.text_to_be_present_in_element((By.ID, "phone-status"), "Em conversa"))
+        time.sleep(3.0)
+        heard = page_hears(browser)
+        print("page hears", heard)
+        assert abs(heard["peak"] - PHONE_HZ) < 20 and heard["phoneDb"] > -60, heard
+        call.getAudioMedia(-1).stopTransmit(call.recorder)
+        share, level = phone_hears(tmp_path / "heard-2.wav")
+        assert share > 0.3 and level > 0.01, f"1001 hears the page: {share:.3f} of rms {level:.4f} at {BROWSER_HZ} Hz"
+        phone.hangup()
+        wait.until(EC.text_to_be_present_in_element((By.ID, "phone-status"), "encerrada"))
+    finally:
+        pj_phones.close()
+    rows = [r for r in pbx.server.cdr_rows() if {r["line"], r["dialled"]} == {"1003", "1001"} or (r["caller"], r["dialled"]) == ("1003", "1001")]
+    assert len(rows) >= 2 and all(r["disposition"] == "ANSWERED" for r in rows), rows
+    audit = pbx.server.cli("audit", "--tenant", "demo", "--limit", "100").stdout
+    assert "phone.open" in audit and "phone.call" in audit, audit
