@@ -51,6 +51,20 @@ def hears(path: Path, hz: float, seconds: float = 2.0) -> tuple[bool, str]:
     return power.get(hz, 0.0) > 0.2 and level > 0.01, _describe(power, level)
 
 
+def talk_then_hang_up(first, second, second_call, first_wav: Path, second_wav: Path, first_hz: float, second_hz: float) -> None:
+    """Both talk 3 s; `first` hangs up and `second` is hung up by the server; each heard
+    the other's tone (recordings stopped before anyone left)."""
+    time.sleep(3.0)
+    for phone in (first, second):
+        phone.call.getAudioMedia(-1).stopTransmit(phone.call.recorder)
+    first.hangup()
+    assert second_call.disconnected.wait(5), "the other side was not hung up after the first left"
+    ok, report = hears(first_wav, second_hz)
+    assert ok, f"the first hears the second: {report}"
+    ok, report = hears(second_wav, first_hz)
+    assert ok, f"the second hears the first: {report}"
+
+
 def line_phone(pj_phones, pbx, ext: str, tmp_path: Path, hz: float | None, answer: bool = True):
     tone = _tone_wav(tmp_path / f"tone-{ext}.wav", hz) if hz else None
     phone = pj_phones.phone(ext, f"secret{ext}", pbx.domain, pbx.registrar, record_path=tmp_path / f"heard-{ext}.wav",
@@ -77,15 +91,7 @@ def test_click2call_bridges_two_phones_and_reports_each_leg(pbx, ports, tmp_path
         request_id = file_request(pbx, "click2call", pbx.tenant, "--via", "1000", "1001", "1002")
         a_call = answered(a, what="A (1001) answering")
         b_call = answered(b, what="B (1002) answering")
-        time.sleep(3.0)
-        for phone in (a, b):
-            phone.call.getAudioMedia(-1).stopTransmit(phone.call.recorder)
-        a.hangup()
-        assert b_call.disconnected.wait(5), "B was not hung up after A left"
-        ok, report = hears(tmp_path / "heard-1001.wav", TONES["1001"])
-        assert ok, f"A hears B: {report}"
-        ok, report = hears(tmp_path / "heard-1002.wav", TONES["1000"])
-        assert ok, f"B hears A: {report}"
+        talk_then_hang_up(a, b, b_call, tmp_path / "heard-1001.wav", tmp_path / "heard-1002.wav", TONES["1000"], TONES["1001"])
         text = wait_done(pbx, request_id)
         assert "connected" in text and "1001: answered" in text and "1002: answered" in text, text
 
@@ -119,15 +125,7 @@ def test_disa_dials_what_the_called_phone_keys(pbx, ports, tmp_path):
             a.send_dtmf(key, method="info")
             time.sleep(0.3)
         c_call = answered(c, what="1002 called after the digits")
-        time.sleep(3.0)
-        for phone in (a, c):
-            phone.call.getAudioMedia(-1).stopTransmit(phone.call.recorder)
-        a.hangup()
-        assert c_call.disconnected.wait(5), "1002 was not hung up after 1001 left"
-        ok, report = hears(tmp_path / "heard-1001.wav", TONES["1001"])
-        assert ok, f"1001 hears 1002: {report}"
-        ok, report = hears(tmp_path / "heard-1002.wav", TONES["1000"])
-        assert ok, f"1002 hears 1001: {report}"
+        talk_then_hang_up(a, c, c_call, tmp_path / "heard-1001.wav", tmp_path / "heard-1002.wav", TONES["1000"], TONES["1001"])
     finally:
         pj_phones.close()
     text = wait_done(pbx, request_id)
@@ -163,15 +161,8 @@ def test_voice_portal_refuses_strangers_and_connects_authorised_callers(pbx, por
             caller.send_dtmf(key, method="info")
             time.sleep(0.3)
         callee_call = answered(callee, what="1002 called by the portal")
-        time.sleep(3.0)
-        for phone in (caller, callee):
-            phone.call.getAudioMedia(-1).stopTransmit(phone.call.recorder)
-        caller.hangup()
-        assert callee_call.disconnected.wait(5)
-        ok, report = hears(tmp_path / "heard-caller.wav", TONES["1001"])
-        assert ok, f"the caller hears 1002: {report}"
-        ok, report = hears(tmp_path / "heard-1002.wav", TONES["1000"])
-        assert ok, f"1002 hears the caller: {report}"
+        talk_then_hang_up(caller, callee, callee_call, tmp_path / "heard-caller.wav", tmp_path / "heard-1002.wav",
+                          TONES["1000"], TONES["1001"])
     finally:
         pj_phones.close()
     assert "voice portal: caller not authorised" in pbx.server.log_text()

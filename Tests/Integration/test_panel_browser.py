@@ -7,6 +7,7 @@ too, as `docs/screenshots/` was made)."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import shutil
@@ -28,17 +29,17 @@ from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
-@pytest.fixture
-def browser(tmp_path):
+@contextlib.contextmanager
+def chromium(tmp_path, *extra_flags: str):
+    """Headless Chromium under chromedriver (in its own process group, killed whole at
+    the end: a stuck page once left renderers spinning), downloads into tmp_path."""
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=pt-BR"):
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=pt-BR", *extra_flags):
         options.add_argument(flag)
     downloads = tmp_path / "downloads"
-    downloads.mkdir()
+    downloads.mkdir(exist_ok=True)
     options.add_experimental_option("prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False})
-    # chromedriver in a session of its own: at the end its whole process group goes, so
-    # no browser outlives the test, even one stuck in a page.
     service = Service(shutil.which("chromedriver") or "/usr/bin/chromedriver", popen_kw={"start_new_session": True})
     driver = webdriver.Chrome(service=service, options=options)
     driver.command_executor._client_config.timeout = 30
@@ -55,6 +56,12 @@ def browser(tmp_path):
             os.killpg(service.process.pid, signal.SIGKILL)
         except (ProcessLookupError, AttributeError, PermissionError):
             pass
+
+
+@pytest.fixture
+def browser(tmp_path):
+    with chromium(tmp_path) as driver:
+        yield driver
 
 
 def shot(driver, pbx, name: str) -> None:

@@ -6,9 +6,6 @@ phone and the page answers."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
 import subprocess
 import time
 
@@ -19,13 +16,12 @@ from pjsua_phone import PjPhones
 from test_conference import _tone_wav
 from test_panel import panel_up
 
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is installed by scripts/install-deps.sh")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
+pytest.importorskip("selenium.webdriver", reason="selenium is installed by scripts/install-deps.sh")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-from test_panel_browser import log_in, shot  # noqa: E402
+from test_panel_browser import chromium, log_in, shot  # noqa: E402
 
 BROWSER_HZ, PHONE_HZ = 700.0, 1250.0
 
@@ -58,27 +54,11 @@ def phone_browser(tmp_path):
     tone = tmp_path / "microfone.wav"
     subprocess.run(["sox", "-n", "-r", "48000", "-c", "1", "-b", "16", str(tone), "synth", "60", "sine", str(BROWSER_HZ), "vol", "0.5"],
                    check=True, capture_output=True)
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=pt-BR",
-                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", f"--use-file-for-fake-audio-capture={tone}",
-                 "--autoplay-policy=no-user-gesture-required", "--allow-loopback-in-peer-connection"):
-        options.add_argument(flag)
-    service = Service(shutil.which("chromedriver") or "/usr/bin/chromedriver", popen_kw={"start_new_session": True})
-    driver = webdriver.Chrome(service=service, options=options)
-    driver.command_executor._client_config.timeout = 30
-    driver.set_script_timeout(15)
-    try:
+    with chromium(tmp_path, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                  f"--use-file-for-fake-audio-capture={tone}", "--autoplay-policy=no-user-gesture-required",
+                  "--allow-loopback-in-peer-connection") as driver:
+        driver.set_script_timeout(15)
         yield driver
-    finally:
-        try:
-            driver.quit()
-        except Exception:  # noqa: BLE001 - the group is killed below either way
-            pass
-        try:
-            os.killpg(service.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, AttributeError, PermissionError):
-            pass
 
 
 def phone_hears(path) -> tuple[float, float]:
