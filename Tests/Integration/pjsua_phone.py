@@ -27,6 +27,7 @@ class _Call(pj.Call):
         self.media_ready = threading.Event()
         self.recorder = None
         self.player = None
+        _CALLS.append(self)
 
     def onCallState(self, prm):
         info = self.getInfo()
@@ -180,6 +181,9 @@ class PjCarrier:
 _ENDPOINT: pj.Endpoint | None = None
 _PORT = 0
 _KEEP: list = []
+# Calls of the current test: their recorders and players are destroyed when it ends
+# (the library holds 32 of each at once, and the Call objects themselves are kept).
+_CALLS: list = []
 
 
 def _endpoint(sip_port: int) -> pj.Endpoint:
@@ -241,5 +245,10 @@ class PjPhones:
                 other.account.shutdown()
             except pj.Error:
                 pass
+        # Destroying a recorder also finishes its WAV file's header.
+        for call in _CALLS:
+            call.recorder = None
+            call.player = None
+        _CALLS.clear()
         self.others.clear()
         self.phones.clear()

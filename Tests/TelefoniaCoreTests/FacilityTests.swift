@@ -162,3 +162,30 @@ import TelefoniaTesting
         #expect(try await NumberEntry().ask(on: silent) == nil)
     }
 }
+
+/// The voice portal as an IVR option: `CallDelivery` hands `.portal` to the host's
+/// connector with the caller; without one it fails with why.
+@Suite struct PortalOptionTests {
+    private struct NoRinger: LineRinger {
+        func ring(_ extensions: [String], tenantID: String, caller: String, seconds: Int?, on channel: any CallChannel) async
+            -> IVRConnectOutcome { .failed("no lines here") }
+    }
+
+    private final class RecordingPortal: PortalConnector, @unchecked Sendable {
+        var asked: [(String, String)] = []
+        func dialOut(tenantID: String, caller: String, on channel: any CallChannel) async -> IVRConnectOutcome {
+            asked.append((tenantID, caller))
+            return .answered
+        }
+    }
+
+    @Test func portalOptionReachesTheConnector() async {
+        let portal = RecordingPortal()
+        let channel = ScriptedChannel(tenantID: "acme", script: [])
+        let with = CallDelivery(groups: { _, _ in nil }, ringer: NoRinger(), portal: portal)
+        #expect(await with.connect(.portal, tenantID: "acme", caller: "+5531999999999", on: channel) == .answered)
+        #expect(portal.asked.map { "\($0.0) \($0.1)" } == ["acme +5531999999999"])
+        let without = CallDelivery(groups: { _, _ in nil }, ringer: NoRinger())
+        #expect(await without.connect(.portal, tenantID: "acme", caller: "x", on: channel) == .failed("the voice portal is not available here"))
+    }
+}

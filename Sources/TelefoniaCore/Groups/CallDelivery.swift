@@ -9,6 +9,12 @@ public protocol QueueConnector: Sendable {
     func wait(in queue: String, tenantID: String, caller: String, on channel: any CallChannel) async -> IVRConnectOutcome
 }
 
+/// The voice portal (F3) as an IVR option: an authorised caller keys a number and is
+/// connected through its line; anyone else fails with why.
+public protocol PortalConnector: Sendable {
+    func dialOut(tenantID: String, caller: String, on channel: any CallChannel) async -> IVRConnectOutcome
+}
+
 public protocol LineRinger: Sendable {
     /// Rings `extensions` of `tenantID` at once, for `seconds` (nil: the line's own ring
     /// time), presenting `caller`; the caller hears ringback meanwhile. Once one answers
@@ -19,8 +25,8 @@ public protocol LineRinger: Sendable {
 
 /// Hands a call leaving an IVR (or reaching a DID routed to a group) to its
 /// destination: a line, or a call group by its strategy (L3), with the group's
-/// no-answer destination as the overflow. Voicemail, queues and the portal are not
-/// built yet and fail with that reason.
+/// no-answer destination as the overflow; a line's voicemail box, a queue, the voice
+/// portal. What the host does not offer fails with that reason.
 public struct CallDelivery: IVRConnector {
     public let groups: @Sendable (_ tenantID: String, _ name: String) throws -> CallGroup?
     public let ringer: any LineRinger
@@ -30,13 +36,17 @@ public struct CallDelivery: IVRConnector {
 
     /// Takes callers into queues (C2); nil: queues are not available.
     public let queues: (any QueueConnector)?
+    /// Dials out for authorised callers (F3); nil: the portal is not available.
+    public let portal: (any PortalConnector)?
 
     public init(groups: @escaping @Sendable (_ tenantID: String, _ name: String) throws -> CallGroup?, ringer: any LineRinger,
-                voicemail: VoicemailDeposit? = nil, queues: (any QueueConnector)? = nil, logger: Logger = Logger(label: "telefonia.delivery")) {
+                voicemail: VoicemailDeposit? = nil, queues: (any QueueConnector)? = nil, portal: (any PortalConnector)? = nil,
+                logger: Logger = Logger(label: "telefonia.delivery")) {
         self.groups = groups
         self.ringer = ringer
         self.voicemail = voicemail
         self.queues = queues
+        self.portal = portal
         self.logger = logger
     }
 
@@ -62,6 +72,9 @@ public struct CallDelivery: IVRConnector {
         case .queue(let name):
             guard let queues else { return .failed("queues are not available here") }
             return await queues.wait(in: name, tenantID: tenantID, caller: caller, on: channel)
+        case .portal:
+            guard let portal else { return .failed("the voice portal is not available here") }
+            return await portal.dialOut(tenantID: tenantID, caller: caller, on: channel)
         default:
             return .failed("\(destination) is not built yet")
         }

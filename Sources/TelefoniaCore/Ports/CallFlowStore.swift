@@ -71,8 +71,6 @@ public enum CallFlowRules {
                 if try !groupExists(name) { return "tenant \(menu.tenantID) has no call group \(name)" }
             case .queue(let name):
                 if try !queueExists(name) { return "tenant \(menu.tenantID) has no queue \(name)" }
-            case .portal:
-                return "the voice portal is not available yet"
             default:
                 break
             }

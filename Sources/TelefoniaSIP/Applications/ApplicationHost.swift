@@ -315,6 +315,7 @@ final class ApplicationHost: @unchecked Sendable {
             groups: { try store.callGroup(tenantID: $0, name: $1) },
             ringer: SIPLineRinger(host: self, call: call, loop: context.loop),
             voicemail: voicemailDeposit, queues: SIPQueueConnector(service: queues, call: call, loop: context.loop),
+            portal: SIPPortalConnector(service: facilities, storage: context.storage, loop: context.loop),
             logger: context.logger)
         return IVRApplication(
             tenantID: tenantID, start: destination, callID: call.id.rawValue, caller: caller,

@@ -16,6 +16,10 @@ final class FacilityService: @unchecked Sendable {
     unowned let b2bua: B2BUA
     /// Requests this node is carrying out (polling again must not start them twice).
     private var running: Set<Int64> = []
+    /// Requests carried out at once per tenant, here; more wait their turn (pending), so a
+    /// burst of requests cannot turn into a burst of calls (toll fraud, a stuck script).
+    static let maxRunningPerTenant = 10
+    private var runningPerTenant: [String: Int] = [:]
     private var polling = false
     /// Time between a refused callback call and the call back (the caller's phone is
     /// free again and its network has seen the refusal).
@@ -40,10 +44,12 @@ final class FacilityService: @unchecked Sendable {
             polling = false
             guard case .success(let requests) = result else { return }
             for request in requests where !running.contains(request.id) {
+                guard runningPerTenant[request.tenantID, default: 0] < Self.maxRunningPerTenant else { continue }
                 running.insert(request.id)
+                runningPerTenant[request.tenantID, default: 0] += 1
                 context.storage.submit(on: loop) { store in try store.claim(facilityRequest: request.id) }.whenComplete { [self] claimed in
                     guard case .success(let request?) = claimed else {
-                        running.remove(request.id)
+                        finished(request)
                         return
                     }
                     Task { await self.carryOut(request) }
@@ -66,7 +72,13 @@ final class FacilityService: @unchecked Sendable {
         case .test: await test(&progress, domain: domain)
         }
         await progress.finish()
-        loop.execute { [self] in running.remove(request.id) }
+        loop.execute { [self] in finished(request) }
+    }
+
+    private func finished(_ request: FacilityRequest) {
+        running.remove(request.id)
+        runningPerTenant[request.tenantID, default: 1] -= 1
+        if runningPerTenant[request.tenantID] == 0 { runningPerTenant[request.tenantID] = nil }
     }
 
     /// F4: A first; once A answers it hears ringback while B is called; then they talk.
@@ -112,7 +124,8 @@ final class FacilityService: @unchecked Sendable {
     /// room (or that it is alone), a beep, and joins.
     private func conference(_ progress: inout Progress, domain: String) async {
         let request = progress.request
-        guard let room = request.target, let tenant = Optional(request.tenantID) else { return }
+        guard let room = request.target else { return progress.result("no room") }
+        let tenant = request.tenantID
         let outcomes = await withTaskGroup(of: (String, String).self) { group in
             for number in request.numbers {
                 group.addTask { [self] in
