@@ -57,6 +57,8 @@ def talk_then_hang_up(first, second, second_call, first_wav: Path, second_wav: P
     time.sleep(3.0)
     for phone in (first, second):
         phone.call.getAudioMedia(-1).stopTransmit(phone.call.recorder)
+        # Destroyed: the file gets all that was recorded, and its header.
+        phone.call.recorder = None
     first.hangup()
     assert second_call.disconnected.wait(5), "the other side was not hung up after the first left"
     ok, report = hears(first_wav, second_hz)
@@ -170,6 +172,39 @@ def test_voice_portal_refuses_strangers_and_connects_authorised_callers(pbx, por
     assert "+5511911112222 is not authorised for the voice portal" in denied["reason"], denied
     out = pbx.wait_cdr(lambda r: "placed by voice portal" in r["reason"], what="the portal's outgoing call")
     assert (out["line"], out["dialled"], out["disposition"]) == ("1000", "1002", "ANSWERED"), out
+
+
+@pytest.mark.timeout(90)
+def test_voice_portal_as_an_ivr_option(pbx, ports, tmp_path):
+    """The portal behind an IVR option: DID +551130007002 reaches IVR 1, whose key 9 is
+    the portal. The authorised caller presses 9, keys 1002# and talks with 1002."""
+    tone_audio(pbx, tmp_path, "ura-portal", 900, 1.0)
+    pbx.server.cli("ivr", "set", pbx.tenant, "1", "--name", "Portal", "--greeting", "ura-portal", "--response-timeout", "8",
+                   "--option", "9=portal")
+    pj_phones = PjPhones(ports.block(1, 10))
+    try:
+        pbx.server.cli("trunk", "change", "carrier", "--port", str(pj_phones.port))
+        pbx.server.cli("portal", "add", pbx.tenant, "+5511987654321", "--line", "1000")
+        pbx.server.cli("did", "add", "+551130007002", "--tenant", pbx.tenant, "--line", "1001", "--ivr", "1")
+        callee = line_phone(pj_phones, pbx, "1002", tmp_path, TONES["1001"])
+        caller = pj_phones.phone("+5511987654321", "", h.LOOPBACK, pbx.registrar, register=False,
+                                 record_path=tmp_path / "heard-caller.wav", tone_path=_tone_wav(tmp_path / "caller.wav", TONES["1000"]))
+        host, port = pbx.registrar
+        call = caller.dial(f"sip:+551130007002@{host}:{port}")
+        assert call.confirmed.wait(10), f"the IVR did not answer (status {call.last_status})"
+        time.sleep(1.5)
+        caller.send_dtmf("9", method="info")
+        time.sleep(1.5)
+        for key in "1002#":
+            caller.send_dtmf(key, method="info")
+            time.sleep(0.3)
+        callee_call = answered(callee, what="1002 called through the IVR's portal option")
+        talk_then_hang_up(caller, callee, callee_call, tmp_path / "heard-caller.wav", tmp_path / "heard-1002.wav",
+                          TONES["1000"], TONES["1001"])
+    finally:
+        pj_phones.close()
+    out = pbx.wait_cdr(lambda r: "placed by voice portal" in r["reason"], what="the portal's outgoing call")
+    assert (out["line"], out["dialled"]) == ("1000", "1002"), out
 
 
 @pytest.mark.timeout(90)
