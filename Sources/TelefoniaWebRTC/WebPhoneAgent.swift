@@ -184,7 +184,10 @@ final class WebPhoneAgent: WebPhoneConnection, @unchecked Sendable {
 
     private func dial(_ number: String, browserSDP: String) {
         guard call == nil else { return events(.error("a call is already in progress")) }
-        guard FacilityRequest.isDiallable(number) || number.hasPrefix("*") else { return events(.error("\(number) is not a number")) }
+        // Digits as a phone dials them: a number, an extension, a feature code (*921).
+        guard (1...32).contains(number.count), number.allSatisfy({ "0123456789*+".contains($0) }) else {
+            return events(.error("\(number) is not a number"))
+        }
         guard let offer = BrowserDescription(browserSDP), let payloadType = offer.g711 else {
             return events(.error("the browser offered no G.711 (PCMU/PCMA) audio with DTLS-SRTP"))
         }

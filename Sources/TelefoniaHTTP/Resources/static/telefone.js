@@ -18,6 +18,13 @@ function phoneButtons() {
   set("phone-accept", state === "incoming");
   set("phone-reject", state === "incoming");
   set("phone-hangup", state === "calling" || state === "ringing" || state === "talking");
+  set("phone-keypad", state === "talking");
+}
+
+// Keys during a call (an IVR, a voicemail box): RFC 4733 events in the audio stream.
+function phoneKey(key) {
+  const sender = webPhone.pc && webPhone.pc.getSenders().find((s) => s.dtmf);
+  if (sender && sender.dtmf.canInsertDTMF) sender.dtmf.insertDTMF(key, 120, 80);
 }
 
 function phoneSend(message) {
@@ -132,10 +139,14 @@ function loadPhone() {
   reject.id = "phone-reject";
   const hangup = button("Desligar", () => { phoneSend({ type: "hangup" }); phoneEnded("desligada"); }, "secondary");
   hangup.id = "phone-hangup";
+  const keypad = document.createElement("div");
+  keypad.id = "phone-keypad";
+  keypad.className = "keypad";
+  for (const key of "123456789*0#") keypad.appendChild(button(key, () => phoneKey(key), "secondary"));
   const audio = document.createElement("audio");
   audio.id = "phone-audio";
   audio.autoplay = true;
-  wrapper.append(status, form, accept, reject, hangup, audio);
+  wrapper.append(status, form, accept, reject, hangup, keypad, audio);
   show("telefone", wrapper);
   phoneButtons();
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
