@@ -71,12 +71,22 @@ extension SQLiteStore: FacilityStore {
         try facilityRequests(where: "state = 'pending' ORDER BY id")
     }
 
-    public func claim(facilityRequest id: Int64) throws -> FacilityRequest? {
+    public func claim(facilityRequest id: Int64, node: String) throws -> FacilityRequest? {
         try write { database in
-            guard try database.execute("UPDATE facility_requests SET state = 'running' WHERE id = ? AND state = 'pending'", id) == 1 else {
+            guard try database.execute("UPDATE facility_requests SET state = 'running', node = ? WHERE id = ? AND state = 'pending'",
+                                       node, id) == 1 else {
                 return nil
             }
             return try Self.facilityRequests(in: database, where: "id = ?", id).first
+        }
+    }
+
+    @discardableResult
+    public func interruptFacilityRequests(node: String, at: Int64) throws -> Int {
+        try write { database in
+            try database.execute(
+                "UPDATE facility_requests SET state = 'done', result = ?, done_at = ? WHERE state = 'running' AND node = ?",
+                FacilityRequest.interrupted, at, node)
         }
     }
 
@@ -102,7 +112,7 @@ extension SQLiteStore: FacilityStore {
         throws -> [FacilityRequest] {
         try database.query(
             """
-            SELECT id, tenant_id, kind, line, numbers, target, requested_by, created_at, state, legs, result, done_at
+            SELECT id, tenant_id, kind, line, numbers, target, requested_by, created_at, state, legs, result, done_at, node
             FROM facility_requests WHERE \(condition)
             """, values: values
         ) { row in
@@ -112,7 +122,7 @@ extension SQLiteStore: FacilityStore {
                 target: row.optionalText(5), requestedBy: row.text(6), createdAt: row.int64(7),
                 state: FacilityRequest.State(rawValue: row.text(8)) ?? .done,
                 legs: (try? SQLiteDatabase.decode([FacilityRequest.Leg].self, row.text(9))) ?? [],
-                result: row.optionalText(10), doneAt: row.optionalInt64(11))
+                result: row.optionalText(10), doneAt: row.optionalInt64(11), node: row.optionalText(12))
         }
     }
 
@@ -144,6 +154,10 @@ extension SQLiteStore: FacilityStore {
                 CREATE INDEX facility_requests_state ON facility_requests (state);
                 CREATE INDEX facility_requests_tenant ON facility_requests (tenant_id, id);
                 """
+        ),
+        SQLiteMigration(
+            name: "1201-facility-node",
+            sql: "ALTER TABLE facility_requests ADD COLUMN node TEXT;"
         ),
     ]
 }

@@ -142,8 +142,8 @@ import TelefoniaTesting
         let filed = try store.file(FacilityRequest(tenantID: "acme", kind: .disa, line: "1000", numbers: ["1001"], requestedBy: "t", createdAt: 1))
         #expect(filed.state == .pending)
         #expect(try store.pendingFacilityRequests().map(\.id) == [filed.id])
-        #expect(try store.claim(facilityRequest: filed.id)?.state == .running)
-        #expect(try store.claim(facilityRequest: filed.id) == nil)
+        #expect(try store.claim(facilityRequest: filed.id, node: "n1")?.state == .running)
+        #expect(try store.claim(facilityRequest: filed.id, node: "n1") == nil)
         #expect(try store.pendingFacilityRequests().isEmpty)
         #expect(throws: StoreError.self) {
             try store.file(FacilityRequest(tenantID: "acme", kind: .disa, line: "2000", numbers: ["1001"], requestedBy: "t", createdAt: 1))

@@ -35,9 +35,9 @@ import TelefoniaStorage
             #expect(throws: StoreError.self) {
                 try store.file(FacilityRequest(tenantID: "acme", kind: .disa, line: "1001", numbers: [], requestedBy: "x", createdAt: 0))
             }
-            var running = try #require(try store.claim(facilityRequest: filed.id))
+            var running = try #require(try store.claim(facilityRequest: filed.id, node: "n1"))
             #expect(running.state == .running && running.numbers == asked.numbers && running.requestedBy == "admin@acme")
-            #expect(try store.claim(facilityRequest: filed.id) == nil, "a request is claimed once")
+            #expect(try store.claim(facilityRequest: filed.id, node: "n1") == nil, "a request is claimed once")
             running.legs = [.init(number: "1002", outcome: "answered"), .init(number: "011987654321", outcome: "busy (486)")]
             running.result = "B busy (486)"
             running.state = .done
@@ -45,6 +45,14 @@ import TelefoniaStorage
             try store.update(running)
             #expect(try store.facilityRequest(id: filed.id) == running)
             #expect(try store.pendingFacilityRequests().map(\.id) == [second.id])
+
+            // A node that restarts ends what it was running; another node's are left alone.
+            _ = try store.claim(facilityRequest: second.id, node: "n2")
+            #expect(try store.interruptFacilityRequests(node: "n1", at: 9_000) == 0)
+            #expect(try store.interruptFacilityRequests(node: "n2", at: 9_000) == 1)
+            let interrupted = try #require(try store.facilityRequest(id: second.id))
+            #expect(interrupted.state == .done && interrupted.result == FacilityRequest.interrupted && interrupted.doneAt == 9_000)
+            #expect(try store.facilityRequest(id: filed.id)?.result == "B busy (486)", "a finished request stays as it was")
         }
     }
 
@@ -60,7 +68,7 @@ import TelefoniaStorage
                                                requestedBy: "t", createdAt: Int64(index))).id
             }
             let taken = ids.map { id in
-                [try? first.claim(facilityRequest: id), try? second.claim(facilityRequest: id)].compactMap { $0 ?? nil }.count
+                [try? first.claim(facilityRequest: id, node: "a"), try? second.claim(facilityRequest: id, node: "b")].compactMap { $0 ?? nil }.count
             }
             #expect(taken == Array(repeating: 1, count: 20))
         }

@@ -48,10 +48,12 @@ public struct FacilityRequest: Sendable, Equatable, Codable {
     /// The outcome in words once done ("connected", "A busy (486)"…).
     public var result: String?
     public var doneAt: Int64?
+    /// The server carrying it out (once claimed).
+    public var node: String?
 
     public init(id: Int64 = 0, tenantID: String, kind: Kind, line: String, numbers: [String], target: String? = nil,
                 requestedBy: String, createdAt: Int64, state: State = .pending, legs: [Leg] = [], result: String? = nil,
-                doneAt: Int64? = nil) {
+                doneAt: Int64? = nil, node: String? = nil) {
         self.id = id
         self.tenantID = tenantID
         self.kind = kind
@@ -64,7 +66,11 @@ public struct FacilityRequest: Sendable, Equatable, Codable {
         self.legs = legs
         self.result = result
         self.doneAt = doneAt
+        self.node = node
     }
+
+    /// What a request still running on a server that restarted says.
+    public static let interrupted = "interrupted: the server stopped during it"
 
     /// Most lines an ad-hoc conference calls at once.
     public static let maxConferenceNumbers = 10

@@ -19,9 +19,12 @@ public protocol FacilityStore: AnyObject, Sendable {
     func facilityRequests(tenantID: String, limit: Int) throws -> [FacilityRequest]
     /// Requests no server took yet, oldest first.
     func pendingFacilityRequests() throws -> [FacilityRequest]
-    /// Takes pending request `id` for carrying out (state `running`); nil when it is not
-    /// pending any more (another node took it).
-    func claim(facilityRequest id: Int64) throws -> FacilityRequest?
+    /// Takes pending request `id` for server `node` to carry out (state `running`); nil
+    /// when it is not pending any more (another node took it).
+    func claim(facilityRequest id: Int64, node: String) throws -> FacilityRequest?
+    /// Ends the requests `node` was running as interrupted (it restarted: their calls are
+    /// gone with it) at `at`; returns how many.
+    @discardableResult func interruptFacilityRequests(node: String, at: Int64) throws -> Int
     /// Writes what came of a request (legs, result, state).
     func update(_ request: FacilityRequest) throws
 }

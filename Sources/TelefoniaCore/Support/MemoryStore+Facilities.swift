@@ -52,11 +52,27 @@ extension MemoryStore: FacilityStore {
         withState { $0.facilityRequests.filter { $0.state == .pending } }
     }
 
-    public func claim(facilityRequest id: Int64) throws -> FacilityRequest? {
+    public func claim(facilityRequest id: Int64, node: String) throws -> FacilityRequest? {
         withState { state in
             guard let index = state.facilityRequests.firstIndex(where: { $0.id == id && $0.state == .pending }) else { return nil }
             state.facilityRequests[index].state = .running
+            state.facilityRequests[index].node = node
             return state.facilityRequests[index]
+        }
+    }
+
+    @discardableResult
+    public func interruptFacilityRequests(node: String, at: Int64) throws -> Int {
+        withState { state in
+            var count = 0
+            for index in state.facilityRequests.indices where state.facilityRequests[index].state == .running
+                && state.facilityRequests[index].node == node {
+                state.facilityRequests[index].state = .done
+                state.facilityRequests[index].result = FacilityRequest.interrupted
+                state.facilityRequests[index].doneAt = at
+                count += 1
+            }
+            return count
         }
     }
 

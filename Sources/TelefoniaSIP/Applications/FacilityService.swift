@@ -36,10 +36,27 @@ final class FacilityService: @unchecked Sendable {
 
     // MARK: - Requests from the panel and the CLI
 
-    /// Once a second, on the loop: pending requests are claimed and started.
+    /// This server among nodes sharing a database (its SIP address).
+    private var nodeID: String { "\(context.localHost):\(context.localPort)" }
+    private var started = false
+
+    /// Once a second, on the loop: pending requests are claimed and started. The first
+    /// time, requests this node was running when it stopped are ended as interrupted
+    /// (their calls went with the process).
     func tick() {
         guard !polling else { return }
         polling = true
+        if !started {
+            let (node, now) = (nodeID, context.clock.nowMillis())
+            context.storage.submit(on: loop) { store in try store.interruptFacilityRequests(node: node, at: now) }.whenComplete { [self] result in
+                polling = false
+                started = true
+                if case .success(let count) = result, count > 0 {
+                    context.logger.warning("facility requests interrupted by a restart", metadata: ["count": "\(count)"])
+                }
+            }
+            return
+        }
         context.storage.submit(on: loop) { store in try store.pendingFacilityRequests() }.whenComplete { [self] result in
             polling = false
             guard case .success(let requests) = result else { return }
@@ -47,7 +64,8 @@ final class FacilityService: @unchecked Sendable {
                 guard runningPerTenant[request.tenantID, default: 0] < Self.maxRunningPerTenant else { continue }
                 running.insert(request.id)
                 runningPerTenant[request.tenantID, default: 0] += 1
-                context.storage.submit(on: loop) { store in try store.claim(facilityRequest: request.id) }.whenComplete { [self] claimed in
+                let node = nodeID
+                context.storage.submit(on: loop) { store in try store.claim(facilityRequest: request.id, node: node) }.whenComplete { [self] claimed in
                     guard case .success(let request?) = claimed else {
                         finished(request)
                         return
