@@ -26,7 +26,7 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -351,3 +351,36 @@ def test_call_flows_money_reports_and_the_operator_in_a_browser(pbx, browser):
     audit.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait.until(EC.text_to_be_present_in_element((By.ID, "audit"), "vendas@demo"))
     assert "user.create" not in browser.find_element(By.ID, "audit").text
+
+
+@pytest.mark.timeout(90)
+def test_facilities_page_in_a_browser(pbx, browser):
+    """Facilidades (§8) in the page: a click2call asked from its form (A is line 1003,
+    registered nowhere) shows up in the requests' table and ends with A's outcome without
+    a reload; a voice portal number added from the form is listed and removed."""
+    base = f"http://{pbx.server.host}:{pbx.server.http_port}"
+    h.wait_until(lambda: panel_up(pbx), 20, what="the panel")
+    pbx.server.cli("user", "add", "admin@demo", "--tenant", "demo", "--role", "admin", "--password", "segredo-do-admin")
+    wait = WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,))
+    log_in(browser, base, "admin@demo", "segredo-do-admin")
+    wait.until(EC.url_contains("/painel"))
+    form = wait.until(EC.presence_of_element_located((By.ID, "click2call")))
+    Select(form.find_element(By.NAME, "line")).select_by_value("1000")
+    form.find_element(By.NAME, "a").send_keys("1003")
+    form.find_element(By.NAME, "b").send_keys("1001")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "#click2call .error"), "registrado"))
+    wait.until(EC.text_to_be_present_in_element((By.ID, "facility-list"), "concluído"))
+    row = browser.find_element(By.CSS_SELECTOR, "#facility-list tbody tr").text
+    assert "Click2Call" in row and "1003: " in row and "A " in row, row
+
+    portal = browser.find_element(By.ID, "portal-add")
+    portal.find_element(By.NAME, "number").send_keys("+55 31 99999-9999")
+    Select(portal.find_element(By.NAME, "line")).select_by_value("1001")
+    portal.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(EC.text_to_be_present_in_element((By.ID, "portal-list"), "+5531999999999"))
+    assert "+5531999999999" in pbx.server.cli("portal", "list", "demo").stdout
+    browser.execute_script("document.getElementById('facilidades').scrollIntoView()")
+    shot(browser, pbx, "facilidades")
+    browser.find_element(By.XPATH, "//table[@id='portal-list']//button[text()='Remover']").click()
+    wait.until(EC.text_to_be_present_in_element((By.ID, "portal-numbers"), "Nenhum número autorizado."))

@@ -113,6 +113,7 @@ def test_web_phone_calls_a_phone_and_answers_one(pbx, ports, tmp_path, phone_bro
         heard = page_hears(browser)
         print("page hears", heard)
         assert abs(heard["peak"] - PHONE_HZ) < 20 and heard["phoneDb"] > -60 and heard["phoneDb"] - heard["browserDb"] > 20, heard
+        browser.execute_script("document.getElementById('telefone').scrollIntoView()")
         shot(browser, pbx, "telefone-web")
         phone.call.getAudioMedia(-1).stopTransmit(phone.call.recorder)
         phone.call.recorder = None  # destroyed: the file gets all that was recorded

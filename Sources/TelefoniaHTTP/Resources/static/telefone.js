@@ -156,7 +156,9 @@ function loadPhone() {
   socket.addEventListener("close", () => {
     webPhone.line = null;
     webPhone.state = "off";
-    phoneStatus("Telefone desconectado. Recarregue a página para registrar de novo.");
+    // The server's reason (no web-phone line configured…) stays on screen.
+    const status = document.getElementById("phone-status");
+    if (!status || !status.textContent.startsWith("Erro:")) phoneStatus("Telefone desconectado. Recarregue a página para registrar de novo.");
     phoneButtons();
   });
 }
