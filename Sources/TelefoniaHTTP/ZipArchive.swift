@@ -1,4 +1,5 @@
 import Foundation
+import TelefoniaCore
 
 /// A ZIP file of stored (uncompressed) entries, enough for a browser to save many
 /// recordings at once: WAV hardly compresses, so storing costs nothing and needs no
@@ -11,7 +12,7 @@ struct ZipArchive {
 
     mutating func add(name: String, data: Data, modified: Date = Date()) {
         let nameBytes = Array(name.utf8)
-        let crc = Self.crc32(data)
+        let crc = CRC32.checksum(data)
         let (time, date) = Self.dosTime(modified)
         let offset = UInt32(bytes.count)
         // Local file header.
@@ -73,18 +74,6 @@ struct ZipArchive {
 
     private func append32(_ out: inout [UInt8], _ value: UInt32) {
         for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8((value >> UInt32(shift)) & 0xFF)) }
-    }
-
-    private static let table: [UInt32] = (0..<256).map { n -> UInt32 in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
-
-    static func crc32(_ data: Data) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in data { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        return crc ^ 0xFFFF_FFFF
     }
 
     /// MS-DOS time and date (UTC; the format has no zone).

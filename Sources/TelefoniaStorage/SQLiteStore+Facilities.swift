@@ -77,7 +77,7 @@ extension SQLiteStore: FacilityStore {
                                        node, id) == 1 else {
                 return nil
             }
-            return try Self.facilityRequests(in: database, where: "id = ?", id).first
+            return try Self.facilityRequests(in: database, where: "id = ?", [id]).first
         }
     }
 
@@ -101,11 +101,6 @@ extension SQLiteStore: FacilityStore {
 
     private func facilityRequests(where condition: String, _ values: any SQLiteBindable...) throws -> [FacilityRequest] {
         try withDatabase { try Self.facilityRequests(in: $0, where: condition, values) }
-    }
-
-    private static func facilityRequests(in database: SQLiteDatabase, where condition: String, _ values: any SQLiteBindable...)
-        throws -> [FacilityRequest] {
-        try facilityRequests(in: database, where: condition, values)
     }
 
     private static func facilityRequests(in database: SQLiteDatabase, where condition: String, _ values: [any SQLiteBindable])

@@ -97,17 +97,3 @@ public struct GatewayEndpoint: Sendable, Equatable {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 }
-
-/// The plain RTP side, as SIP sees the web phone.
-enum PlainSDP {
-    static func description(address: String, port: Int, payloadTypes: [Int], telephoneEvent: Int?, sessionID: UInt64) -> String {
-        var types = payloadTypes
-        if let telephoneEvent { types.append(telephoneEvent) }
-        var lines = ["v=0", "o=webphone \(sessionID) 1 IN IP4 \(address)", "s=-", "c=IN IP4 \(address)", "t=0 0",
-                     "m=audio \(port) RTP/AVP \(types.map(String.init).joined(separator: " "))"]
-        for type in payloadTypes { lines.append("a=rtpmap:\(type) \(type == 8 ? "PCMA" : "PCMU")/8000") }
-        if let telephoneEvent { lines += ["a=rtpmap:\(telephoneEvent) telephone-event/8000", "a=fmtp:\(telephoneEvent) 0-15"] }
-        lines += ["a=ptime:20", "a=sendrecv"]
-        return lines.joined(separator: "\r\n") + "\r\n"
-    }
-}

@@ -141,9 +141,12 @@ public final class DTLSAssociation: @unchecked Sendable {
     public func unprotect(_ srtp: [UInt8]) -> [UInt8]? { inbound?.unprotect(srtp) }
 }
 
-/// One direction of SRTP (AES_CM_128_HMAC_SHA1_80) through libsrtp2.
+/// One direction of SRTP (AES_CM_128_HMAC_SHA1_80) through libsrtp2. Packets are worked
+/// on in one scratch buffer (the owner is one event loop): no buffer made per packet.
 final class SRTPSession {
     private let session: OpaquePointer
+    /// A datagram's worth plus SRTP's trailer (authentication tag, MKI).
+    private var scratch = [UInt8](repeating: 0, count: 2048)
 
     init(keyAndSalt: [UInt8], inbound: Bool) throws {
         guard keyAndSalt.count == 30, let session = tel_srtp_new(keyAndSalt, inbound ? 1 : 0) else { throw WebRTCError("SRTP session not made") }
@@ -152,15 +155,18 @@ final class SRTPSession {
 
     deinit { tel_srtp_free(session) }
 
-    func protect(_ rtp: [UInt8]) -> [UInt8]? {
-        var buffer = rtp + [UInt8](repeating: 0, count: 16 + 128)
-        let length = Int(tel_srtp_protect(session, &buffer, Int32(rtp.count)))
-        return length > 0 ? Array(buffer[0..<length]) : nil
-    }
+    func protect(_ rtp: [UInt8]) -> [UInt8]? { transform(rtp, tel_srtp_protect) }
 
-    func unprotect(_ srtp: [UInt8]) -> [UInt8]? {
-        var buffer = srtp
-        let length = Int(tel_srtp_unprotect(session, &buffer, Int32(srtp.count)))
-        return length > 0 ? Array(buffer[0..<length]) : nil
+    func unprotect(_ srtp: [UInt8]) -> [UInt8]? { transform(srtp, tel_srtp_unprotect) }
+
+    private func transform(_ packet: [UInt8], _ operation: (OpaquePointer, UnsafeMutablePointer<UInt8>, Int32) -> Int32) -> [UInt8]? {
+        guard packet.count + 148 <= scratch.count else { return nil }
+        let session = self.session
+        return scratch.withUnsafeMutableBufferPointer { buffer -> [UInt8]? in
+            guard let base = buffer.baseAddress else { return nil }
+            base.update(from: packet, count: packet.count)
+            let length = Int(operation(session, base, Int32(packet.count)))
+            return length > 0 ? Array(UnsafeBufferPointer(start: base, count: length)) : nil
+        }
     }
 }

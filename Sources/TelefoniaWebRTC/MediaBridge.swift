@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import TelefoniaSIP
 
 /// Hands each datagram a UDP channel reads to a closure, on the channel's loop.
 final class DatagramReader: ChannelInboundHandler, @unchecked Sendable {
@@ -82,7 +83,7 @@ final class MediaBridge: @unchecked Sendable {
             guard let port = browserChannel.localAddress?.port, let plainPort = plainChannel.localAddress?.port else {
                 throw WebRTCError("media sockets have no port")
             }
-            let endpoint = GatewayEndpoint(address: address, port: port, ufrag: randomToken(8), password: randomToken(24),
+            let endpoint = GatewayEndpoint(address: address, port: port, ufrag: RandomID.hex(4), password: RandomID.hex(12),
                                            fingerprint: context.fingerprint)
             let association = try DTLSAssociation(context: context, server: true, expectedFingerprint: expectedFingerprint)
             let bridge = MediaBridge(loop: loop, endpoint: endpoint, plainPort: plainPort, browserChannel: browserChannel,
@@ -179,11 +180,4 @@ extension SocketAddress {
         let parts = text.split(separator: ".").compactMap { UInt8($0) }
         return parts.count == 4 ? parts : nil
     }
-}
-
-/// Letters and digits from the system's random source (ICE credentials, tags).
-func randomToken(_ length: Int) -> String {
-    let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-    var generator = SystemRandomNumberGenerator()
-    return String((0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
 }

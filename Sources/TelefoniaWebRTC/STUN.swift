@@ -1,4 +1,5 @@
 import Crypto
+import TelefoniaCore
 
 /// The part of STUN (RFC 8489) an ICE-lite agent (RFC 8445 §2.5) needs: answering the
 /// browser's connectivity checks. A check must name our ufrag and carry a
@@ -64,7 +65,7 @@ public enum STUN {
         setLength(&message, message.count - 20 + 24)
         message += [0x00, 0x08, 0x00, 0x14] + hmac(message, password)
         setLength(&message, message.count - 20 + 8)
-        let fingerprint = crc32(message) ^ 0x5354_554E
+        let fingerprint = CRC32.checksum(message) ^ 0x5354_554E
         message += [0x80, 0x28, 0x00, 0x04, UInt8(fingerprint >> 24), UInt8((fingerprint >> 16) & 0xFF),
                     UInt8((fingerprint >> 8) & 0xFF), UInt8(fingerprint & 0xFF)]
         return message
@@ -77,17 +78,5 @@ public enum STUN {
 
     static func hmac(_ message: [UInt8], _ password: String) -> [UInt8] {
         Array(HMAC<Insecure.SHA1>.authenticationCode(for: message, using: SymmetricKey(data: Array(password.utf8))))
-    }
-
-    private static let crcTable: [UInt32] = (0..<256).map { index in
-        var value = UInt32(index)
-        for _ in 0..<8 { value = value & 1 == 1 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
-        return value
-    }
-
-    static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes { crc = crcTable[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        return crc ^ 0xFFFF_FFFF
     }
 }

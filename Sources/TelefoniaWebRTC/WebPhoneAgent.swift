@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import TelefoniaCore
@@ -29,8 +30,8 @@ final class WebPhoneAgent: WebPhoneConnection, @unchecked Sendable {
     private let events: @Sendable (WebPhoneEvent) -> Void
     private var localPort: Int { channel.localAddress?.port ?? 0 }
     private var registerCSeq = 0
-    private let registerCallID = "webphone-reg-" + randomToken(16)
-    private let registerTag = randomToken(10)
+    private let registerCallID = "webphone-reg-" + RandomID.hex(8)
+    private let registerTag = RandomID.hex(5)
     private var registration: EventLoopPromise<Void>?
     private var refresh: Scheduled<Void>?
     private var call: Call?
@@ -191,11 +192,11 @@ final class WebPhoneAgent: WebPhoneConnection, @unchecked Sendable {
         guard let offer = BrowserDescription(browserSDP), let payloadType = offer.g711 else {
             return events(.error("the browser offered no G.711 (PCMU/PCMA) audio with DTLS-SRTP"))
         }
-        let callID = "webphone-" + randomToken(20)
+        let callID = "webphone-" + RandomID.hex(10)
         let target = SIPURI(user: number, host: settings.domain)
         let placeholder = SIPMessage(startLine: .request(method: "INVITE", uri: target), vias: [], from: NameAddress(uri: aor),
                                      to: NameAddress(uri: target), callID: callID, cseq: 1, cseqMethod: "INVITE")
-        let call = Call(outgoing: true, callID: callID, localTag: randomToken(10), cseq: 1, invite: placeholder, peer: number)
+        let call = Call(outgoing: true, callID: callID, localTag: RandomID.hex(5), cseq: 1, invite: placeholder, peer: number)
         self.call = call
         MediaBridge.open(on: loop, bindHost: settings.mediaBindHost, address: settings.mediaAddress, plainHost: "127.0.0.1",
                          context: dtls, expectedFingerprint: offer.fingerprint, logger: logger).whenComplete { [self] result in
@@ -209,8 +210,7 @@ final class WebPhoneAgent: WebPhoneConnection, @unchecked Sendable {
             let answer = bridge.endpoint.description(setup: "passive", mid: offer.mid, payloadType: payloadType,
                                                      telephoneEvent: offer.telephoneEvent, sessionID: UInt64.random(in: 1...UInt64(Int64.max)))
             events(.answer(sdp: answer))
-            let sdp = PlainSDP.description(address: "127.0.0.1", port: bridge.plainPort, payloadTypes: [payloadType],
-                                           telephoneEvent: offer.telephoneEvent, sessionID: UInt64.random(in: 1...UInt64(Int64.max)))
+            let sdp = plainSDP(bridge, payloadType: payloadType, telephoneEvent: offer.telephoneEvent)
             call.invite = SIPMessage(
                 startLine: .request(method: "INVITE", uri: target), vias: [via()], from: NameAddress(uri: aor).withTag(call.localTag),
                 to: NameAddress(uri: target), callID: callID, cseq: call.cseq, cseqMethod: "INVITE", contacts: [contact],
@@ -265,8 +265,7 @@ final class WebPhoneAgent: WebPhoneConnection, @unchecked Sendable {
             if call.answered, invite.to.tag != nil, let bridge = call.bridge {
                 var ok = response(to: invite, status: 200, reason: "OK", tag: call.localTag)
                 ok.contentType = "application/sdp"
-                ok.body = Array(PlainSDP.description(address: "127.0.0.1", port: bridge.plainPort, payloadTypes: [call.offeredTypes.first ?? 0],
-                                                     telephoneEvent: call.telephoneEvent, sessionID: 1).utf8)
+                ok.body = Array(plainSDP(bridge, payloadType: call.offeredTypes.first ?? 0, telephoneEvent: call.telephoneEvent).utf8)
                 if let sdp = SessionDescription(invite.bodyText), let host = sdp.connectionAddress, let port = sdp.audioPort, host != "0.0.0.0" {
                     bridge.setRelay(host: host, port: port)
                 }
@@ -276,12 +275,12 @@ final class WebPhoneAgent: WebPhoneConnection, @unchecked Sendable {
             }
             return
         }
-        guard call == nil else { return transmit(response(to: invite, status: 486, reason: "Busy Here", tag: randomToken(10))) }
+        guard call == nil else { return transmit(response(to: invite, status: 486, reason: "Busy Here", tag: RandomID.hex(5))) }
         guard let sdp = SessionDescription(invite.bodyText), sdp.payloadTypes.contains(where: { $0 == 0 || $0 == 8 }) else {
-            return transmit(response(to: invite, status: 488, reason: "Not Acceptable Here", tag: randomToken(10)))
+            return transmit(response(to: invite, status: 488, reason: "Not Acceptable Here", tag: RandomID.hex(5)))
         }
         let caller = invite.from.displayName.flatMap { $0.isEmpty ? nil : $0 } ?? invite.from.uri.user ?? "?"
-        let call = Call(outgoing: false, callID: invite.callID, localTag: randomToken(10), cseq: 0, invite: invite,
+        let call = Call(outgoing: false, callID: invite.callID, localTag: RandomID.hex(5), cseq: 0, invite: invite,
                         peer: invite.from.uri.user ?? caller)
         call.remoteTag = invite.from.tag
         call.remoteTarget = invite.contacts.first?.uri
@@ -324,8 +323,7 @@ final class WebPhoneAgent: WebPhoneConnection, @unchecked Sendable {
         let payloadType = call.offeredTypes.first ?? 0
         var ok = response(to: call.invite, status: 200, reason: "OK", tag: call.localTag)
         ok.contentType = "application/sdp"
-        ok.body = Array(PlainSDP.description(address: "127.0.0.1", port: bridge.plainPort, payloadTypes: [payloadType],
-                                             telephoneEvent: call.telephoneEvent, sessionID: UInt64.random(in: 1...UInt64(Int64.max))).utf8)
+        ok.body = Array(plainSDP(bridge, payloadType: payloadType, telephoneEvent: call.telephoneEvent).utf8)
         transmit(ok)
         events(.connected)
     }
@@ -398,17 +396,24 @@ final class WebPhoneAgent: WebPhoneConnection, @unchecked Sendable {
             }
         default:
             // OPTIONS (the server's keep-alive), INFO, NOTIFY…: acknowledged.
-            transmit(response(to: message, status: 200, reason: "OK", tag: message.to.tag ?? randomToken(10)))
+            transmit(response(to: message, status: 200, reason: "OK", tag: message.to.tag ?? RandomID.hex(5)))
         }
     }
 
     // MARK: - SIP out
 
+    /// The call's media as SIP sees it: plain RTP on the bridge's loopback port, the server's
+    /// own one-stream SDP (the law and telephone-event the browser side uses).
+    private func plainSDP(_ bridge: MediaBridge, payloadType: Int, telephoneEvent: Int?) -> String {
+        SessionDescription.terminatedAnswer(address: "127.0.0.1", port: bridge.plainPort, payloadType: payloadType,
+                                            telephoneEvent: telephoneEvent, sessionID: UInt64(Date().timeIntervalSince1970))
+    }
+
     private var aor: SIPURI { SIPURI(user: settings.line, host: settings.domain) }
     private var contact: NameAddress { NameAddress(uri: SIPURI(user: settings.line, host: "127.0.0.1", port: localPort)) }
 
     private func via() -> Via {
-        Via(transport: "UDP", host: "127.0.0.1", port: localPort, parameters: [("branch", "z9hG4bK" + randomToken(16)), ("rport", nil)])
+        Via(transport: "UDP", host: "127.0.0.1", port: localPort, parameters: [("branch", "z9hG4bK" + RandomID.hex(8)), ("rport", nil)])
     }
 
     private func transmit(_ message: SIPMessage) {
@@ -453,14 +458,8 @@ final class WebPhoneAgent: WebPhoneConnection, @unchecked Sendable {
     /// the line's HA1 for that algorithm; the store keeps MD5's).
     private func authorization(for challenges: [String], method: String, uri: String) -> String? {
         guard let challenge = challenges.compactMap(DigestChallenge.init(header:)).first(where: { $0.algorithm == .md5 }) else { return nil }
-        let cnonce = randomToken(16)
-        let useQop = challenge.qopOptions.contains { $0.lowercased() == "auth" }
-        let nc = useQop ? "00000001" : nil
-        let response = Digest.response(ha1: settings.ha1, method: method, uri: uri, nonce: challenge.nonce, nc: nc,
-                                       cnonce: useQop ? cnonce : nil, qop: useQop ? "auth" : nil, algorithm: .md5)
-        return DigestCredentials(username: settings.line, realm: challenge.realm, nonce: challenge.nonce, uri: uri, response: response,
-                                 algorithm: .md5, cnonce: useQop ? cnonce : nil, qop: useQop ? "auth" : nil, nc: nc,
-                                 opaque: challenge.opaque).headerValue
+        return DigestCredentials(answering: challenge, username: settings.line, ha1: settings.ha1, method: method, uri: uri,
+                                 cnonce: RandomID.hex(8)).headerValue
     }
 
     static func reason(_ status: Int) -> String {

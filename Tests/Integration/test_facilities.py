@@ -67,6 +67,25 @@ def talk_then_hang_up(first, second, second_call, first_wav: Path, second_wav: P
     assert ok, f"the second hears the first: {report}"
 
 
+def portal_parties(pj_phones, pbx, tmp_path: Path):
+    """Line 1002's phone (1250 Hz) and the authorised caller +5511987654321 (440 Hz) out on
+    the public network, at the trunk's address."""
+    callee = line_phone(pj_phones, pbx, "1002", tmp_path, TONES["1001"])
+    caller = pj_phones.phone("+5511987654321", "", h.LOOPBACK, pbx.registrar, register=False,
+                             record_path=tmp_path / "heard-caller.wav", tone_path=_tone_wav(tmp_path / "caller.wav", TONES["1000"]))
+    return callee, caller
+
+
+def dial_out_and_talk(caller, callee, tmp_path: Path, what: str) -> None:
+    """The caller keys 1002# (SIP INFO); 1002 answers; they talk and hear each other."""
+    for key in "1002#":
+        caller.send_dtmf(key, method="info")
+        time.sleep(0.3)
+    callee_call = answered(callee, what=what)
+    talk_then_hang_up(caller, callee, callee_call, tmp_path / "heard-caller.wav", tmp_path / "heard-1002.wav",
+                      TONES["1000"], TONES["1001"])
+
+
 def line_phone(pj_phones, pbx, ext: str, tmp_path: Path, hz: float | None, answer: bool = True):
     tone = _tone_wav(tmp_path / f"tone-{ext}.wav", hz) if hz else None
     phone = pj_phones.phone(ext, f"secret{ext}", pbx.domain, pbx.registrar, record_path=tmp_path / f"heard-{ext}.wav",
@@ -153,18 +172,11 @@ def test_voice_portal_refuses_strangers_and_connects_authorised_callers(pbx, por
         assert refused.disconnected.wait(5) and refused.last_status == 403, f"stranger got {refused.last_status}"
         assert not refused.confirmed.is_set()
 
-        callee = line_phone(pj_phones, pbx, "1002", tmp_path, TONES["1001"])
-        caller = pj_phones.phone("+5511987654321", "", h.LOOPBACK, pbx.registrar, register=False,
-                                 record_path=tmp_path / "heard-caller.wav", tone_path=_tone_wav(tmp_path / "caller.wav", TONES["1000"]))
+        callee, caller = portal_parties(pj_phones, pbx, tmp_path)
         call = caller.dial(f"sip:+551130007000@{host}:{port}")
         assert call.confirmed.wait(10), f"the portal did not answer (status {call.last_status})"
         time.sleep(1.0)
-        for key in "1002#":
-            caller.send_dtmf(key, method="info")
-            time.sleep(0.3)
-        callee_call = answered(callee, what="1002 called by the portal")
-        talk_then_hang_up(caller, callee, callee_call, tmp_path / "heard-caller.wav", tmp_path / "heard-1002.wav",
-                          TONES["1000"], TONES["1001"])
+        dial_out_and_talk(caller, callee, tmp_path, "1002 called by the portal")
     finally:
         pj_phones.close()
     assert "voice portal: caller not authorised" in pbx.server.log_text()
@@ -186,21 +198,14 @@ def test_voice_portal_as_an_ivr_option(pbx, ports, tmp_path):
         pbx.server.cli("trunk", "change", "carrier", "--port", str(pj_phones.port))
         pbx.server.cli("portal", "add", pbx.tenant, "+5511987654321", "--line", "1000")
         pbx.server.cli("did", "add", "+551130007002", "--tenant", pbx.tenant, "--line", "1001", "--ivr", "1")
-        callee = line_phone(pj_phones, pbx, "1002", tmp_path, TONES["1001"])
-        caller = pj_phones.phone("+5511987654321", "", h.LOOPBACK, pbx.registrar, register=False,
-                                 record_path=tmp_path / "heard-caller.wav", tone_path=_tone_wav(tmp_path / "caller.wav", TONES["1000"]))
+        callee, caller = portal_parties(pj_phones, pbx, tmp_path)
         host, port = pbx.registrar
         call = caller.dial(f"sip:+551130007002@{host}:{port}")
         assert call.confirmed.wait(10), f"the IVR did not answer (status {call.last_status})"
         time.sleep(1.5)
         caller.send_dtmf("9", method="info")
         time.sleep(1.5)
-        for key in "1002#":
-            caller.send_dtmf(key, method="info")
-            time.sleep(0.3)
-        callee_call = answered(callee, what="1002 called through the IVR's portal option")
-        talk_then_hang_up(caller, callee, callee_call, tmp_path / "heard-caller.wav", tmp_path / "heard-1002.wav",
-                          TONES["1000"], TONES["1001"])
+        dial_out_and_talk(caller, callee, tmp_path, "1002 called through the IVR's portal option")
     finally:
         pj_phones.close()
     out = pbx.wait_cdr(lambda r: "placed by voice portal" in r["reason"], what="the portal's outgoing call")

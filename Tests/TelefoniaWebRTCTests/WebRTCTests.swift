@@ -1,4 +1,5 @@
 import Testing
+import TelefoniaCore
 @testable import TelefoniaWebRTC
 
 /// The web phone's media pieces without a browser: DTLS-SRTP between two of our own
@@ -68,8 +69,8 @@ import Testing
         let mapped: [UInt8] = [0x00, 0x01, UInt8(xorPort >> 8), UInt8(xorPort & 0xFF), 0x5E, 0x12, 0xA4, 0x43]
         #expect(Array(response[24..<32]) == mapped)
         let fingerprint = response.suffix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        #expect(fingerprint == STUN.crc32(Array(response.dropLast(8))) ^ 0x5354_554E)
-        #expect(STUN.crc32(Array("123456789".utf8)) == 0xCBF4_3926, "CRC-32's check value")
+        #expect(fingerprint == CRC32.checksum(Array(response.dropLast(8))) ^ 0x5354_554E)
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926, "CRC-32's check value")
         #expect(STUN.answer(good, ufrag: "abcd", password: "another-password", ip: [127, 0, 0, 1], port: 1) == nil)
         #expect(STUN.answer(good, ufrag: "zzzz", password: "secret-password-123456", ip: [127, 0, 0, 1], port: 1) == nil)
         #expect(STUN.answer(Array(good.prefix(30)), ufrag: "abcd", password: "secret-password-123456", ip: [127, 0, 0, 1], port: 1) == nil)

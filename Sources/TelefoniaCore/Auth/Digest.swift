@@ -124,6 +124,14 @@ public struct DigestCredentials: Sendable, Equatable {
     ) {
         let ha1 = Digest.ha1(
             username: username, realm: challenge.realm, password: password, algorithm: challenge.algorithm)
+        self.init(answering: challenge, username: username, ha1: ha1, method: method, uri: uri, cnonce: cnonce, nonceCount: nonceCount)
+    }
+
+    /// The same from a stored HA1 (of the challenge's algorithm), when the password is not known.
+    public init(
+        answering challenge: DigestChallenge, username: String, ha1: String, method: String, uri: String,
+        cnonce: String, nonceCount: Int = 1
+    ) {
         let useQop = challenge.qopOptions.contains { $0.lowercased() == "auth" }
         let hexCount = String(nonceCount, radix: 16)
         let nc = useQop ? String(repeating: "0", count: max(0, 8 - hexCount.count)) + hexCount : nil

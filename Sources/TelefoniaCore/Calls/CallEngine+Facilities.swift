@@ -6,15 +6,8 @@ extension CallEngine {
     /// caller's line; anyone else is refused (403, logged, recorded as DENIED).
     func portal(_ offer: CallOffer, _ state: CallState, did: DID) throws -> [CallAction] {
         var state = state
-        let homeArea = try data.tenant(id: did.tenantID)?.areaCode ?? ""
-        let numbers = try data.portalNumbers(tenantID: did.tenantID)
-        guard let entry = PortalNumber.authorised(offer.caller, among: numbers, homeArea: homeArea) else {
-            logger.warning("voice portal: caller not authorised", metadata: [
-                "tel.call_id": "\(offer.callID)", "tel.tenant": "\(did.tenantID)", "caller": "\(offer.caller)", "did": "\(did.number)",
-            ])
-            return reject(offer.callID, state, status: 403, disposition: .denied,
-                          reason: "caller \(offer.caller) is not authorised for the voice portal")
-        }
+        let (entry, _) = try portalLookup(offer, did: did)
+        guard let entry else { return refusedFromPortal(offer, state, did: did, what: "voice portal") }
         state.note = "voice portal, line \(entry.line)"
         return try dialApplication(PortalDialling.applicationName(tenantID: did.tenantID, line: entry.line), offer.callID, state)
     }
@@ -25,22 +18,15 @@ extension CallEngine {
     /// not know, one without a number, one over `CallbackGuard`'s limit.
     func callBack(_ offer: CallOffer, _ state: CallState, did: DID, route: CallbackRoute) throws -> [CallAction] {
         var state = state
-        let homeArea = try data.tenant(id: did.tenantID)?.areaCode ?? ""
         // Read whatever the route: a prefetch must read what the decision reads.
-        let numbers = try data.portalNumbers(tenantID: did.tenantID)
-        guard let number = PortalNumber.e164(ofCaller: offer.caller, homeArea: homeArea) else {
+        let (entry, number) = try portalLookup(offer, did: did)
+        guard let number else {
             return reject(offer.callID, state, status: 403, disposition: .denied, reason: "callback: caller \(offer.caller) has no number to call back")
         }
         let line: String
         switch route {
         case .portal:
-            guard let entry = PortalNumber.authorised(offer.caller, among: numbers, homeArea: homeArea) else {
-                logger.warning("callback: caller not authorised", metadata: [
-                    "tel.call_id": "\(offer.callID)", "tel.tenant": "\(did.tenantID)", "caller": "\(offer.caller)", "did": "\(did.number)",
-                ])
-                return reject(offer.callID, state, status: 403, disposition: .denied,
-                              reason: "caller \(offer.caller) is not authorised for the voice portal")
-            }
+            guard let entry else { return refusedFromPortal(offer, state, did: did, what: "callback") }
             line = entry.line
         case .number(_, let paying), .ivr(_, let paying):
             line = paying
@@ -53,6 +39,25 @@ extension CallEngine {
         state.note = "callback to \(number) through line \(line)"
         return reject(offer.callID, state, status: 486, disposition: .busy, reason: "callback requested")
             + [.callBack(CallbackOrder(tenantID: did.tenantID, number: number, line: line, route: route, did: did.number))]
+    }
+}
+
+extension CallEngine {
+    /// The caller's enabled portal entry, if any, and its number in E.164 (nil: not a
+    /// public number), under the DID's tenant's home area.
+    private func portalLookup(_ offer: CallOffer, did: DID) throws -> (PortalNumber?, String?) {
+        let homeArea = try data.tenant(id: did.tenantID)?.areaCode ?? ""
+        let numbers = try data.portalNumbers(tenantID: did.tenantID)
+        return (PortalNumber.authorised(offer.caller, among: numbers, homeArea: homeArea),
+                PortalNumber.e164(ofCaller: offer.caller, homeArea: homeArea))
+    }
+
+    /// A caller the portal does not know: refused 403 unanswered, logged, recorded DENIED.
+    private func refusedFromPortal(_ offer: CallOffer, _ state: CallState, did: DID, what: String) -> [CallAction] {
+        logger.warning("\(what): caller not authorised", metadata: [
+            "tel.call_id": "\(offer.callID)", "tel.tenant": "\(did.tenantID)", "caller": "\(offer.caller)", "did": "\(did.number)",
+        ])
+        return reject(offer.callID, state, status: 403, disposition: .denied, reason: "caller \(offer.caller) is not authorised for the voice portal")
     }
 }
 

@@ -14,12 +14,12 @@ final class FacilityService: @unchecked Sendable {
     let context: SignallingContext
     unowned let host: ApplicationHost
     unowned let b2bua: B2BUA
-    /// Requests this node is carrying out (polling again must not start them twice).
-    private var running: Set<Int64> = []
+    /// Requests this node is carrying out, by id, with their tenant (polling again must
+    /// not start them twice).
+    private var running: [Int64: String] = [:]
     /// Requests carried out at once per tenant, here; more wait their turn (pending), so a
     /// burst of requests cannot turn into a burst of calls (toll fraud, a stuck script).
     static let maxRunningPerTenant = 10
-    private var runningPerTenant: [String: Int] = [:]
     private var polling = false
     /// Time between a refused callback call and the call back (the caller's phone is
     /// free again and its network has seen the refusal).
@@ -60,10 +60,9 @@ final class FacilityService: @unchecked Sendable {
         context.storage.submit(on: loop) { store in try store.pendingFacilityRequests() }.whenComplete { [self] result in
             polling = false
             guard case .success(let requests) = result else { return }
-            for request in requests where !running.contains(request.id) {
-                guard runningPerTenant[request.tenantID, default: 0] < Self.maxRunningPerTenant else { continue }
-                running.insert(request.id)
-                runningPerTenant[request.tenantID, default: 0] += 1
+            for request in requests where running[request.id] == nil {
+                guard running.values.count(where: { $0 == request.tenantID }) < Self.maxRunningPerTenant else { continue }
+                running[request.id] = request.tenantID
                 let node = nodeID
                 context.storage.submit(on: loop) { store in try store.claim(facilityRequest: request.id, node: node) }.whenComplete { [self] claimed in
                     guard case .success(let request?) = claimed else {
@@ -94,9 +93,7 @@ final class FacilityService: @unchecked Sendable {
     }
 
     private func finished(_ request: FacilityRequest) {
-        running.remove(request.id)
-        runningPerTenant[request.tenantID, default: 1] -= 1
-        if runningPerTenant[request.tenantID] == 0 { runningPerTenant[request.tenantID] = nil }
+        running[request.id] = nil
     }
 
     /// F4: A first; once A answers it hears ringback while B is called; then they talk.
@@ -204,9 +201,7 @@ final class FacilityService: @unchecked Sendable {
         }
         switch order.route {
         case .portal:
-            if let keyed = try? await NumberEntry().ask(on: channel) {
-                _ = await dialOut(keyed, from: channel, tenantID: order.tenantID, line: order.line, domain: domain, placedBy: placedBy)
-            }
+            await portal(channel, tenantID: order.tenantID, line: order.line, domain: domain, placedBy: placedBy)
         case .number(let number, _):
             _ = await dialOut(number, from: channel, tenantID: order.tenantID, line: order.line, domain: domain, placedBy: placedBy)
         case .ivr(let menu, _):
@@ -217,10 +212,10 @@ final class FacilityService: @unchecked Sendable {
 
     /// The voice portal's caller keyed `number`: it is called through `line` and bridged
     /// to the caller's `channel` until one hangs up.
-    func portal(_ channel: RTPChannel, tenantID: String, line: String) async {
+    func portal(_ channel: RTPChannel, tenantID: String, line: String, domain: String? = nil, placedBy: String = "voice portal") async {
         guard let keyed = try? await NumberEntry().ask(on: channel) else { return }
-        let domain = await domain(of: tenantID)
-        _ = await dialOut(keyed, from: channel, tenantID: tenantID, line: line, domain: domain, placedBy: "voice portal")
+        let domain = if let domain { domain } else { await self.domain(of: tenantID) }
+        _ = await dialOut(keyed, from: channel, tenantID: tenantID, line: line, domain: domain, placedBy: placedBy)
     }
 
     // MARK: - Pieces

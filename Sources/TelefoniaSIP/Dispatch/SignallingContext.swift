@@ -102,3 +102,10 @@ final class SignallingContext: @unchecked Sendable {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
     private static let randomBytes = NIOLockedValueBox((bytes: [UInt8](repeating: 0, count: 4096), next: 4096))
 }
+
+/// Random identifiers (tags, Call-IDs, ICE credentials) for code beside the SIP stack,
+/// from the same pooled CSPRNG the stack uses.
+public enum RandomID {
+    /// `bytes` random bytes as lower-case hex (twice as many characters).
+    public static func hex(_ bytes: Int) -> String { SignallingContext.randomHex(bytes) }
+}

@@ -12,7 +12,7 @@ extension SessionDescription {
 
     /// The SDP of a stream the server terminates itself: one audio line with the
     /// chosen G.711 law and, when the offer had it, telephone-event (RFC 4733).
-    static func terminatedAnswer(address: String, port: Int, payloadType: Int, telephoneEvent: Int?, sessionID: UInt64) -> String {
+    public static func terminatedAnswer(address: String, port: Int, payloadType: Int, telephoneEvent: Int?, sessionID: UInt64) -> String {
         var formats = "\(payloadType)"
         if let telephoneEvent { formats += " \(telephoneEvent)" }
         var lines = [
