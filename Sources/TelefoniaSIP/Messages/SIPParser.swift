@@ -274,11 +274,15 @@ public enum SIPParser {
         var name: UnsafePointer<CChar>?
         var value: UnsafePointer<CChar>?
         while at(i, &name, &value) == 0 {
-            if let n = str(name) { params.append((n, str(value))) }
+            // A name that is not a token (empty, spaces — NULs seen as spaces —, controls)
+            // is no parameter: kept, it would be written back as a message that does not
+            // parse. (Found by the fuzz target.)
+            if let n = str(name), isToken(n) { params.append((n, str(value))) }
             i += 1
         }
         return params
     }
+
 
     private static func str(_ p: UnsafePointer<CChar>?) -> String? {
         guard let p else { return nil }
