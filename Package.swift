@@ -45,6 +45,8 @@ let package = Package(
     targets: [
         // MARK: - C libraries (system)
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // The PostgreSQL store (issue 13): libpq, synchronous like SQLite (see docs/ARCHITECTURE.md).
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COSIP", pkgConfig: "libosip2", providers: [.apt(["libosip2-dev"])]),
         .systemLibrary(name: "CORTP", pkgConfig: "ortp", providers: [.apt(["libortp-dev", "libbctoolbox-dev"])]),
         .systemLibrary(name: "CMPG123", pkgConfig: "libmpg123", providers: [.apt(["libmpg123-dev"])]),
@@ -64,7 +66,7 @@ let package = Package(
         .target(
             name: "TelefoniaStorage",
             dependencies: [
-                "TelefoniaCore", "CSQLite",
+                "TelefoniaCore", "CSQLite", "CLibPQ",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

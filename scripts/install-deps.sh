@@ -3,19 +3,20 @@
 # is already there. Run as root (or with sudo available).
 #   scripts/install-deps.sh --run   what building and running the server needs:
 #       C libraries libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev libsrtp2-dev libssl-dev
-#       (the web phone's DTLS-SRTP) pkg-config,
+#       (the web phone's DTLS-SRTP) libpq-dev (the PostgreSQL store) pkg-config,
 #       espeak-ng and sox (the default prompts), tzdata (time profiles in local time)
 #   scripts/install-deps.sh         the above, plus what the tests need:
-#       baresip-core (SIP phone), lame (MP3 test files), sip-tester (SIPp), Python's
+#       baresip-core (SIP phone), lame (MP3 test files), sip-tester (SIPp), postgresql (the
+#       PostgreSQL store's tests), kamailio and iproute2 (the cluster test), Python's
 #       pytest, numpy and pjsua2-python (a scripted SIP phone)
 set -euo pipefail
 
 MODE="${1:-test}"
 
-APT_PACKAGES=(libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev libsrtp2-dev libssl-dev pkg-config espeak-ng sox tzdata)
+APT_PACKAGES=(libosip2-dev libortp-dev libmpg123-dev libsqlite3-dev libsrtp2-dev libssl-dev libpq-dev pkg-config espeak-ng sox tzdata)
 if [ "$MODE" != "--run" ]; then
   # chromium + chromium-driver: the panel's browser tests (Selenium drives them).
-  APT_PACKAGES+=(baresip-core lame python3-pip sip-tester chromium chromium-driver)
+  APT_PACKAGES+=(baresip-core lame python3-pip sip-tester chromium chromium-driver postgresql kamailio iproute2)
 fi
 
 missing=()

@@ -2,10 +2,10 @@
 /// One place for how each filter becomes SQL, shared by `cdrs(_:)` and the reports.
 struct SQLConditions {
     private(set) var parts: [String] = []
-    private(set) var values: [any SQLiteBindable] = []
+    private(set) var values: [any SQLBindable] = []
 
     /// `column = ?` when `value` is set.
-    mutating func equal(_ column: String, _ value: (any SQLiteBindable)?) {
+    mutating func equal(_ column: String, _ value: (any SQLBindable)?) {
         guard let value else { return }
         parts.append("\(column) = ?")
         values.append(value)
@@ -38,11 +38,11 @@ struct SQLConditions {
         values.append(text)
     }
 
-    mutating func append(_ condition: String, _ conditionValues: [any SQLiteBindable] = []) {
+    mutating func append(_ condition: String, _ conditionValues: [any SQLBindable] = []) {
         parts.append(condition)
         values += conditionValues
     }
 
-    /// The conditions joined with AND ("1" when there are none).
-    var sql: String { parts.isEmpty ? "1" : parts.joined(separator: " AND ") }
+    /// The conditions joined with AND ("1 = 1" when there are none: both engines' true).
+    var sql: String { parts.isEmpty ? "1 = 1" : parts.joined(separator: " AND ") }
 }

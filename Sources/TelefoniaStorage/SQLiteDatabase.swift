@@ -3,8 +3,9 @@ import CSQLite
 /// Owner of one SQLite connection: opens it, caches prepared statements by SQL
 /// text and closes everything in `close()` or `deinit`.
 ///
-/// Not thread-safe: `SQLiteStore` serialises every use behind its lock.
-final class SQLiteDatabase {
+/// Not thread-safe: `SQLStore` serialises every use behind its lock.
+final class SQLiteDatabase: SQLDatabase {
+    var dialect: SQLDialect { .sqlite }
     let path: String
     private var connection: OpaquePointer?
     private var statements: [String: SQLiteStatement] = [:]
@@ -47,14 +48,8 @@ final class SQLiteDatabase {
         }
     }
 
-    /// Runs a statement to completion; returns how many rows it changed.
     @discardableResult
-    func execute(_ sql: String, _ values: any SQLiteBindable...) throws(SQLiteError) -> Int {
-        try execute(sql, values: values)
-    }
-
-    @discardableResult
-    func execute(_ sql: String, values: [any SQLiteBindable]) throws(SQLiteError) -> Int {
+    func execute(_ sql: String, values: [any SQLBindable]) throws(SQLiteError) -> Int {
         let connection = try open()
         let statement = try prepared(sql)
         defer { statement.reset() }
@@ -63,12 +58,7 @@ final class SQLiteDatabase {
         return Int(sqlite3_changes64(connection))
     }
 
-    /// Runs a query and maps each row.
-    func query<T>(_ sql: String, _ values: any SQLiteBindable..., row: (SQLiteRow) throws -> T) throws -> [T] {
-        try query(sql, values: values, row: row)
-    }
-
-    func query<T>(_ sql: String, values: [any SQLiteBindable], row map: (SQLiteRow) throws -> T) throws -> [T] {
+    func query<T>(_ sql: String, values: [any SQLBindable], row map: (SQLRow) throws -> T) throws -> [T] {
         let statement = try prepared(sql)
         defer { statement.reset() }
         try statement.bind(values)
@@ -95,14 +85,14 @@ final class SQLiteDatabase {
     /// when it throws. IMMEDIATE takes the write lock first (waiting up to the busy
     /// timeout), so a read inside cannot later fail to upgrade with SQLITE_BUSY.
     func writeTransaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
+        try execute("BEGIN IMMEDIATE", values: [])
         do {
             let result = try body()
-            try execute("COMMIT")
+            try execute("COMMIT", values: [])
             return result
         } catch {
             if let connection, sqlite3_get_autocommit(connection) == 0 {
-                _ = try? execute("ROLLBACK")
+                _ = try? execute("ROLLBACK", values: [])
             }
             throw error
         }

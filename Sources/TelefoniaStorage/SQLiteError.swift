@@ -1,7 +1,7 @@
 import CSQLite
 
 /// An error reported by SQLite. The only place where SQLite status codes become
-/// Swift values; `SQLiteStore` turns these into `StoreError`s for its callers.
+/// Swift values; `SQLStore` turns these into `StoreError`s for its callers.
 public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong, from SQLite's (extended) result code.
     public enum Reason: Sendable, Equatable {

@@ -1,39 +1,7 @@
 import CSQLite
 
-/// A value that can be bound to a `?` parameter of a statement.
-protocol SQLiteBindable {
-    func bind(to statement: OpaquePointer, at index: Int32) -> Int32
-}
-
 // SQLITE_TRANSIENT is a macro cast Swift cannot import: SQLite copies the bytes.
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
-extension String: SQLiteBindable {
-    func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
-        sqlite3_bind_text(statement, index, self, Int32(utf8.count), transient)
-    }
-}
-
-extension Int64: SQLiteBindable {
-    func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
-        sqlite3_bind_int64(statement, index, self)
-    }
-}
-
-extension Int: SQLiteBindable {
-    func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
-        sqlite3_bind_int64(statement, index, Int64(self))
-    }
-}
-
-extension Optional: SQLiteBindable where Wrapped: SQLiteBindable {
-    func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
-        switch self {
-        case .some(let value): value.bind(to: statement, at: index)
-        case .none: sqlite3_bind_null(statement, index)
-        }
-    }
-}
 
 /// A prepared statement; owns its `sqlite3_stmt` and finalizes it in `deinit`.
 /// Used only by `SQLiteDatabase`, under its owner's lock.
@@ -59,9 +27,14 @@ final class SQLiteStatement {
     }
 
     /// Binds the values to `?1`, `?2`… in order.
-    func bind(_ values: [any SQLiteBindable]) throws(SQLiteError) {
+    func bind(_ values: [any SQLBindable]) throws(SQLiteError) {
         for (offset, value) in values.enumerated() {
-            let status = value.bind(to: handle, at: Int32(offset + 1))
+            let index = Int32(offset + 1)
+            let status = switch value.sqlValue {
+            case .integer(let integer): sqlite3_bind_int64(handle, index, integer)
+            case .text(let text): sqlite3_bind_text(handle, index, text, Int32(text.utf8.count), transient)
+            case .null: sqlite3_bind_null(handle, index)
+            }
             guard status == SQLITE_OK else { throw SQLiteError(connection: connection, sql: sql) }
         }
     }
@@ -83,36 +56,5 @@ final class SQLiteStatement {
     }
 
     /// The current row; valid until the next `step` or `reset`.
-    var row: SQLiteRow { SQLiteRow(handle: handle) }
-}
-
-/// Column accessors of the current row of a statement (0-based indices).
-struct SQLiteRow {
-    fileprivate let handle: OpaquePointer
-
-    func isNull(_ index: Int32) -> Bool {
-        sqlite3_column_type(handle, index) == SQLITE_NULL
-    }
-
-    func int64(_ index: Int32) -> Int64 {
-        sqlite3_column_int64(handle, index)
-    }
-
-    func int(_ index: Int32) -> Int {
-        Int(sqlite3_column_int64(handle, index))
-    }
-
-    func text(_ index: Int32) -> String {
-        guard let bytes = sqlite3_column_text(handle, index) else { return "" }
-        let count = Int(sqlite3_column_bytes(handle, index))
-        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
-    }
-
-    func optionalText(_ index: Int32) -> String? {
-        isNull(index) ? nil : text(index)
-    }
-
-    func optionalInt64(_ index: Int32) -> Int64? {
-        isNull(index) ? nil : int64(index)
-    }
+    var row: SQLRow { .sqlite(handle) }
 }

@@ -12,7 +12,7 @@ enum StoreKind: String, CaseIterable, Sendable {
     func make(in folder: URL) throws -> any AudioStore & Store {
         let store: any AudioStore & Store = switch self {
         case .memory: MemoryStore()
-        case .sqlite: try SQLiteStore(path: folder.appendingPathComponent("telefonia.sqlite").path)
+        case .sqlite: try SQLStore(path: folder.appendingPathComponent("telefonia.sqlite").path)
         }
         try store.save(Tenant(id: "acme", domain: "acme.example", name: "Acme"))
         try store.save(Tenant(id: "beta", domain: "beta.example", name: "Beta"))

@@ -13,13 +13,13 @@ import Testing
         let path = folder.appendingPathComponent("telefonia.sqlite").path
         let rtpBase = RTPBlocks.take()
 
-        let callee: TestUA = try await TestPBX.with(store: try SQLiteStore(path: path), rtpBase: rtpBase) { pbx in
+        let callee: TestUA = try await TestPBX.with(store: try SQLStore(path: path), rtpBase: rtpBase) { pbx in
             let phone = try pbx.phone("1000")
             #expect(try await phone.register().statusCode == 200)
             return phone
         }
 
-        try await TestPBX.with(store: try SQLiteStore(path: path), rtpBase: rtpBase) { pbx in
+        try await TestPBX.with(store: try SQLStore(path: path), rtpBase: rtpBase) { pbx in
             let bindings = try pbx.registrations("1000")
             #expect(bindings.map(\.contact) == [callee.contactURI])
             let caller = try pbx.phone("1001")

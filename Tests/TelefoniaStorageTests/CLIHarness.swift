@@ -28,8 +28,8 @@ struct CLI {
     }
 
     /// A store on the same database, to seed records or check what the CLI wrote.
-    func store() throws -> SQLiteStore {
-        try SQLiteStore(path: database)
+    func store() throws -> SQLStore {
+        try SQLStore(path: database)
     }
 
     /// Runs with TELEFONIA_DB pointing at the test database unless `environment` is given;

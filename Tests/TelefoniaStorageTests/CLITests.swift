@@ -283,7 +283,7 @@ import TelefoniaStorage
             #expect(results.values == Array(repeating: 0, count: 8))
             let store = try cli.store()
             #expect(try store.tenants().count == 8)
-            #expect(try store.appliedMigrations().map(\.name) == SQLiteStore.migrationNames)
+            #expect(try store.appliedMigrations().map(\.name) == SQLStore.migrationNames)
         }
     }
 

@@ -105,12 +105,12 @@ import TelefoniaStorage
     @Test func sqliteFlowsSurviveReopening() throws {
         try withTemporaryFolder { folder in
             let path = folder.appendingPathComponent("flows.sqlite").path
-            let first = try SQLiteStore(path: path)
+            let first = try SQLStore(path: path)
             try Fixtures.seed(first)
             try first.save(Self.profile)
             try first.save(Self.menu)
             first.close()
-            let second = try SQLiteStore(path: path)
+            let second = try SQLStore(path: path)
             #expect(try second.timeProfiles(tenantID: "acme") == [Self.profile])
             #expect(try second.ivrMenus(tenantID: "acme") == [Self.menu])
         }

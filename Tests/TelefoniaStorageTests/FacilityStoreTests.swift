@@ -60,9 +60,9 @@ import TelefoniaStorage
     @Test func twoServersNeverBothClaim() throws {
         try withTemporaryFolder { folder in
             let path = folder.appendingPathComponent("store.sqlite").path
-            let first = try SQLiteStore(path: path)
+            let first = try SQLStore(path: path)
             try Fixtures.seed(first)
-            let second = try SQLiteStore(path: path)
+            let second = try SQLStore(path: path)
             let ids = try (0..<20).map { index in
                 try first.file(FacilityRequest(tenantID: "acme", kind: .disa, line: "1001", numbers: ["10\(index + 10)"],
                                                requestedBy: "t", createdAt: Int64(index))).id

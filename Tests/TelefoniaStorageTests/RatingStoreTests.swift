@@ -157,8 +157,8 @@ private let basic = TariffPlan(id: "basic", name: "Básico", kind: .prepaid, rat
     @Test func concurrentMovementsOnOneFileAllCount() throws {
         try withTemporaryFolder { folder in
             let path = folder.appendingPathComponent("shared.sqlite").path
-            _ = try SQLiteStore(path: path)
-            let stores = try (0..<4).map { _ in try SQLiteStore(path: path) }
+            _ = try SQLStore(path: path)
+            let stores = try (0..<4).map { _ in try SQLStore(path: path) }
             let failures = Failures()
             DispatchQueue.concurrentPerform(iterations: 4) { index in
                 for step in 0..<50 {
@@ -187,7 +187,7 @@ private let basic = TariffPlan(id: "basic", name: "Básico", kind: .prepaid, rat
 
     /// The rating migrations are named in their own range, after the core ones.
     @Test func namesRatingMigrationsInTheirRange() throws {
-        let names = SQLiteStore.migrationNames
+        let names = SQLStore.migrationNames
         let rating = ["100-tariff-plans", "101-prepaid-credit", "102-invoices", "103-tariff-rates-by-prefix"]
         let positions = try rating.map { name in try #require(names.firstIndex(of: name)) }
         #expect(positions == positions.sorted())

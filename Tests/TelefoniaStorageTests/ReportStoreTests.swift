@@ -4,7 +4,7 @@ import TelefoniaCore
 import TelefoniaStorage
 import TelefoniaTesting
 
-/// The SQL reports of `SQLiteStore` against the Swift ones of `MemoryStore` on the
+/// The SQL reports of `SQLStore` against the Swift ones of `MemoryStore` on the
 /// same records, and what only the SQLite store does (settings on disk, batched purge).
 @Suite struct ReportStoreTests {
     /// 2025-03-01T00:00:00Z in unix ms.
@@ -38,8 +38,8 @@ import TelefoniaTesting
     }
 
     /// Both stores holding 4000 generated records over three days (two tenants) and the odd ones.
-    static func stores(in folder: URL) throws -> (sqlite: SQLiteStore, memory: MemoryStore) {
-        let sqlite = try SQLiteStore(path: folder.appendingPathComponent("reports.sqlite").path)
+    static func stores(in folder: URL) throws -> (sqlite: SQLStore, memory: MemoryStore) {
+        let sqlite = try SQLStore(path: folder.appendingPathComponent("reports.sqlite").path)
         let memory = MemoryStore()
         let records = Array(CDRGenerator(count: 4000, tenants: 2, linesPerTenant: 7, from: day - 24 * hour, to: day + 48 * hour, seed: 42))
             + oddRecords
@@ -111,7 +111,7 @@ import TelefoniaTesting
     /// congestions (484); "+5%31_" falls under "5%3"; ties are ordered by prefix.
     @Test func aggregatesByHand() throws {
         try withTemporaryFolder { folder in
-            let store = try SQLiteStore(path: folder.appendingPathComponent("hand.sqlite").path)
+            let store = try SQLStore(path: folder.appendingPathComponent("hand.sqlite").path)
             try store.importCDRs(Self.oddRecords)
             let filter = ReportFilter(tenantID: "t01", directions: [.outbound])
             let rows = try store.prefixUsage(filter)
@@ -133,7 +133,7 @@ import TelefoniaTesting
     @Test func keepsThePageSizeOnDisk() throws {
         try withTemporaryFolder { folder in
             let path = folder.appendingPathComponent("settings.sqlite").path
-            let store = try SQLiteStore(path: path)
+            let store = try SQLStore(path: path)
             #expect(try store.appliedMigrations().map(\.name).contains("200-report-settings"))
             try store.save(Tenant(id: "acme", domain: "acme.example", name: "Acme"))
             #expect(try store.reportPageSize(tenantID: "acme") == 50)
@@ -144,14 +144,14 @@ import TelefoniaTesting
                 try store.setReportPageSize(1001, tenantID: "acme")
             }
             store.close()
-            #expect(try SQLiteStore(path: path).reportPageSize(tenantID: "acme") == 30)
+            #expect(try SQLStore(path: path).reportPageSize(tenantID: "acme") == 30)
         }
     }
 
     /// The purge deletes in batches until every old record is gone, and returns how many went.
     @Test func purgesOldRecordsInBatches() throws {
         try withTemporaryFolder { folder in
-            let store = try SQLiteStore(path: folder.appendingPathComponent("purge.sqlite").path)
+            let store = try SQLStore(path: folder.appendingPathComponent("purge.sqlite").path)
             // 30,000 records over 30 days: the first 25 days are 25,000 records, three batches.
             let records = CDRGenerator(count: 30_000, from: Self.day, to: Self.day + 30 * 24 * Self.hour, seed: 7)
             try store.importCDRs(records)
@@ -169,7 +169,7 @@ import TelefoniaTesting
     /// A bulk import is all or nothing: a duplicate id rolls the batch back.
     @Test func importsAllOrNothing() throws {
         try withTemporaryFolder { folder in
-            let store = try SQLiteStore(path: folder.appendingPathComponent("import.sqlite").path)
+            let store = try SQLStore(path: folder.appendingPathComponent("import.sqlite").path)
             try store.importCDRs(Self.oddRecords.prefix(2))
             #expect(throws: StoreError.self) { try store.importCDRs(Self.oddRecords.suffix(3) + Self.oddRecords.prefix(1)) }
             #expect(try store.cdrs(CDRFilter()).map(\.id) == ["odd1", "odd2"])

@@ -61,13 +61,13 @@ import TelefoniaStorage
     @Test func sqliteRoomsSurviveReopening() throws {
         try withTemporaryFolder { folder in
             let path = folder.appendingPathComponent("rooms.sqlite").path
-            let first = try SQLiteStore(path: path)
+            let first = try SQLStore(path: path)
             try Fixtures.seed(first)
             try first.add(ConferenceRoom(tenantID: "acme", number: "100", name: "Sala"))
             first.close()
-            let second = try SQLiteStore(path: path)
+            let second = try SQLStore(path: path)
             #expect(try second.rooms(tenantID: "acme") == [ConferenceRoom(tenantID: "acme", number: "100", name: "Sala")])
-            #expect(SQLiteStore.migrationNames.contains("400-conference-rooms"))
+            #expect(SQLStore.migrationNames.contains("400-conference-rooms"))
         }
     }
 }

@@ -1,7 +1,7 @@
 import Testing
 import TelefoniaCore
 
-/// One behaviour every `Store` must have; run against `MemoryStore` and `SQLiteStore`
+/// One behaviour every `Store` must have; run against `MemoryStore` and `SQLStore`
 /// so the in-memory store used by tests and the simulator predicts the real one.
 struct StoreCheck: Sendable, CustomTestStringConvertible {
     var name: String

@@ -63,10 +63,15 @@ enum Fixtures {
     }
 }
 
-/// The two stores every store check runs on, each fresh with the fixture trunk, tenants
-/// acme and beta and their lines.
+/// The stores every store check runs on, each fresh with the fixture trunk, tenants
+/// acme and beta and their lines: memory, an SQLite file, and a PostgreSQL schema when
+/// the test server is there (`PostgresServer`).
 enum StoreKind: String, CaseIterable, Sendable {
-    case memory, sqlite
+    case memory, sqlite, postgres
+
+    static var allCases: [StoreKind] {
+        PostgresServer.url == nil ? [.memory, .sqlite] : [.memory, .sqlite, .postgres]
+    }
 
     func withStore(_ body: (any PBXStore) throws -> Void) throws {
         switch self {
@@ -76,7 +81,14 @@ enum StoreKind: String, CaseIterable, Sendable {
             try body(store)
         case .sqlite:
             try withTemporaryFolder { folder in
-                let store = try SQLiteStore(path: folder.appendingPathComponent("store.sqlite").path)
+                let store = try SQLStore(path: folder.appendingPathComponent("store.sqlite").path)
+                try Fixtures.seed(store)
+                try body(store)
+            }
+        case .postgres:
+            try PostgresServer.withSchema { url in
+                let store = try SQLStore(url: url)
+                defer { store.close() }
                 try Fixtures.seed(store)
                 try body(store)
             }

@@ -77,7 +77,7 @@ enum RatingBench {
         // The engine on SQLite, per call.
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("telefonia-rating-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try SQLiteStore(path: folder.appendingPathComponent("bench.sqlite").path)
+        let store = try SQLStore(path: folder.appendingPathComponent("bench.sqlite").path)
         try store.save(Trunk(id: "carrier", host: "127.0.0.1"))
         try store.save(Self.plan(kind: .postpaid, prefixes: options.prefixes, id: "post"))
         try store.save(Self.plan(kind: .prepaid, prefixes: options.prefixes, id: "pre"))
@@ -110,7 +110,7 @@ enum RatingBench {
     /// Places `calls` calls of `tenant` through the engine, each offered, answered,
     /// hung up after 37 s of (manual) clock and its CDR appended; returns the median
     /// and 99th percentile of the wall time per call in µs.
-    static func engineCalls(_ engine: CallEngine, store: SQLiteStore, clock: BenchWallClock, tenant: String, calls: Int) throws -> (Double, Double) {
+    static func engineCalls(_ engine: CallEngine, store: SQLStore, clock: BenchWallClock, tenant: String, calls: Int) throws -> (Double, Double) {
         var micros: [Double] = []
         micros.reserveCapacity(calls)
         var random = SystemRandomNumberGenerator()

@@ -79,7 +79,7 @@ enum ReportsBench {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("telefonia-reports-\(UUID().uuidString)")
         let path = options.db ?? folder.appendingPathComponent("reports.sqlite").path
         defer { if options.db == nil { try? FileManager.default.removeItem(at: folder) } }
-        let store = try SQLiteStore(path: path)
+        let store = try SQLStore(path: path)
         let existing = try store.reportCalls(ReportFilter(tenantID: "t01"), limit: 0, offset: 0).total
         if existing == 0 {
             for tenant in CDRGenerator(count: 0, tenants: options.tenants, from: start, to: april).tenants {

@@ -171,7 +171,7 @@ final class ServerProcess {
 
     /// Writes the tenant and its lines straight into the server's SQLite file.
     static func provision(database: String, lines: [BenchLine]) throws {
-        let store = try SQLiteStore(path: database)
+        let store = try SQLStore(path: database)
         defer { store.close() }
         try store.save(Tenant(id: tenantID, domain: domain, name: "Bench"))
         for line in lines {

@@ -122,7 +122,7 @@ struct AudioOptions: ParsableArguments {
 
     /// The library of an existing tenant.
     func library(_ global: GlobalOptions, tenant: String) throws -> AudioLibrary {
-        let store = try SQLiteStore(path: global.databasePath, logger: Logger(label: "telefonia.cli"))
+        let store = try SQLStore(path: global.databasePath, logger: Logger(label: "telefonia.cli"))
         guard try store.tenant(id: tenant) != nil else {
             throw CLIError("unknown tenant \(tenant); see `telefonia tenant list`")
         }

@@ -199,6 +199,6 @@ struct PortalCommand: ParsableCommand {
 
 extension GlobalOptions {
     func openFacilityStore() throws -> any Store & FacilityStore {
-        try SQLiteStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
+        try SQLStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
     }
 }

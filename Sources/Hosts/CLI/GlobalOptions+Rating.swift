@@ -4,7 +4,7 @@ import TelefoniaStorage
 
 extension GlobalOptions {
     /// Opens the database as a store of configuration, tariff plans and credit.
-    func openRatingStore() throws -> SQLiteStore {
-        try SQLiteStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
+    func openRatingStore() throws -> SQLStore {
+        try SQLStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
     }
 }

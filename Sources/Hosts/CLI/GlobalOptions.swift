@@ -28,16 +28,16 @@ struct GlobalOptions: ParsableArguments {
 
     /// Opens (creating if needed) the database.
     func openStore() throws -> any Store {
-        try SQLiteStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
+        try SQLStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
     }
 
     /// The same database seen through its recordings table.
     func openRecordingStore() throws -> any Store & RecordingStore {
-        try SQLiteStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
+        try SQLStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
     }
 
     /// The same database seen through its live tables (calls in progress).
     func openLiveStore() throws -> any Store & LiveStore {
-        try SQLiteStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
+        try SQLStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
     }
 }

@@ -47,18 +47,18 @@ struct ReportOptions: ParsableArguments {
     }
 
     /// Opens the database and the report queries in the local time zone (TZ).
-    func open(_ global: GlobalOptions) throws -> (store: SQLiteStore, reports: Reports) {
+    func open(_ global: GlobalOptions) throws -> (store: SQLStore, reports: Reports) {
         let store = try Self.store(global)
         return (store, Reports(store: store, rating: store, timeZone: TimeZone.current))
     }
 
     /// The database as a report store.
-    static func store(_ global: GlobalOptions) throws -> SQLiteStore {
-        try SQLiteStore(path: global.databasePath, logger: Logger(label: "telefonia.cli"))
+    static func store(_ global: GlobalOptions) throws -> SQLStore {
+        try SQLStore(path: global.databasePath, logger: Logger(label: "telefonia.cli"))
     }
 
     /// Records outlive tenants, so an unknown tenant is an error only when it explains an empty report.
-    func checkTenant(_ store: SQLiteStore, emptyReport: Bool) throws {
+    func checkTenant(_ store: SQLStore, emptyReport: Bool) throws {
         if emptyReport, try store.tenant(id: tenant) == nil {
             throw CLIError("unknown tenant \(tenant) and no call records of it; see `telefonia tenant list`")
         }

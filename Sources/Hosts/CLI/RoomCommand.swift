@@ -73,6 +73,6 @@ struct RoomCommand: ParsableCommand {
 extension GlobalOptions {
     /// Opens the database as a store of configuration and conference rooms.
     func openRoomStore() throws -> any Store & RoomStore {
-        try SQLiteStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
+        try SQLStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
     }
 }

@@ -17,8 +17,8 @@ struct UserCommand: ParsableCommand {
     /// bcrypt's cost, as the panel's.
     static let cost: UInt8 = 11
 
-    static func store(_ global: GlobalOptions) throws -> SQLiteStore {
-        try SQLiteStore(path: global.databasePath, logger: Logger(label: "telefonia.cli"))
+    static func store(_ global: GlobalOptions) throws -> SQLStore {
+        try SQLStore(path: global.databasePath, logger: Logger(label: "telefonia.cli"))
     }
 
     static func password(_ text: String) throws -> String {

@@ -60,10 +60,10 @@ if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &files) == 0, files.rl
     if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &files) != 0 { logger.warning("cannot raise the open-file limit", metadata: ["limit": "\(files.rlim_cur)"]) }
 }
 
-let store: SQLiteStore
+let store: SQLStore
 do {
     try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-    store = try SQLiteStore(path: configuration.resolvedDatabasePath, synchronous: configuration.databaseSynchronous == "full" ? .full : .normal, logger: logger)
+    store = try SQLStore(path: configuration.resolvedDatabasePath, synchronous: configuration.databaseSynchronous == "full" ? .full : .normal, logger: logger)
     if configuration.createDemoTenant {
         let created = try DemoTenant.createIfMissing(in: store, id: configuration.defaultTenant, domain: configuration.mediaAddress)
         if !created.isEmpty {
@@ -90,7 +90,7 @@ do {
 
 // No SQLite on an event loop: signalling and media loops hand storage to the store's
 // own thread (StoreExecutor); a call from a loop thread is a bug (debug builds stop).
-SQLiteStore.forbiddenThread = { MultiThreadedEventLoopGroup.currentEventLoop != nil }
+SQLStore.forbiddenThread = { MultiThreadedEventLoopGroup.currentEventLoop != nil }
 let server = TelefoniaServer(configuration: configuration, store: store, logger: logger)
 // One ServiceGroup runs the server and the HTTP panel beside it; SIGTERM or
 // SIGINT starts a graceful shutdown: no new calls, calls in progress get `shutdown.grace`.
@@ -103,9 +103,9 @@ if configuration.httpEnabled {
     // The panel reads and writes through a connection of its own (WAL: its reads never
     // wait for the signalling's writes, nor the signalling for a long report), so a busy
     // panel does not hold the lock calls need; the CLI is a third writer already.
-    let panelStore: SQLiteStore
+    let panelStore: SQLStore
     do {
-        panelStore = try SQLiteStore(path: configuration.resolvedDatabasePath,
+        panelStore = try SQLStore(path: configuration.resolvedDatabasePath,
                                      synchronous: configuration.databaseSynchronous == "full" ? .full : .normal, logger: logger)
     } catch {
         FileHandle.standardError.write(Data("error: cannot open the database \(configuration.resolvedDatabasePath) for the panel: \(error)\n".utf8))

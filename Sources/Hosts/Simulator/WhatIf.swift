@@ -36,7 +36,7 @@ struct WhatIfArguments {
         guard let tenant else { throw Problem(description: "--tenant is needed") }
         guard let db else { throw Problem(description: "--db FILE is needed (the server's SQLite file)") }
         guard FileManager.default.fileExists(atPath: db) else { throw Problem(description: "no database at \(db)") }
-        let store = try SQLiteStore(path: db)
+        let store = try SQLStore(path: db)
         guard try store.tenant(id: tenant) != nil else { throw Problem(description: "unknown tenant \(tenant)") }
         let start = try menu ?? store.dids(tenantID: tenant).compactMap { did -> String? in
             if case .ivr(let number)? = did.route { return number } else { return nil }

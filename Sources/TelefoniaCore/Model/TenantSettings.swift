@@ -16,7 +16,7 @@ public struct TenantSettings: Sendable, Equatable, Codable {
     }
 }
 
-/// General settings per tenant, implemented by `SQLiteStore` and `MemoryStore` with the
+/// General settings per tenant, implemented by `SQLStore` and `MemoryStore` with the
 /// same rules: settings never saved read as empty; `save` refuses a line the tenant does
 /// not have (`invalid`) or an unknown tenant (`notFound`).
 public protocol SettingsStore: AnyObject, Sendable {

@@ -1,5 +1,5 @@
 /// The rows of tenants' audio files (F2); the audio itself is in files the media
-/// library manages. Implemented by `SQLiteStore` and `MemoryStore`, with the same rules:
+/// library manages. Implemented by `SQLStore` and `MemoryStore`, with the same rules:
 /// - names are unique per tenant (compared exactly); a file needs its tenant;
 /// - removing a tenant removes its rows (the library removes the files);
 /// - lists are ordered by name.

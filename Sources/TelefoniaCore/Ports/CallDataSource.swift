@@ -1,5 +1,5 @@
 /// What the call engine reads to decide: configuration rows, registrations, tariff
-/// plans and balances. `SQLiteStore` and `MemoryStore` implement it; the SIP adapter
+/// plans and balances. `SQLStore` and `MemoryStore` implement it; the SIP adapter
 /// hands the engine a `CallDataSnapshot` read beforehand off its event loops, so the
 /// engine itself never waits on storage (`CallEngine.dataNeeded(for:)`).
 public protocol CallDataSource: AnyObject {

@@ -1,5 +1,5 @@
 /// The configuration of a tenant's call flows: time profiles (P7) and IVR menus (L5).
-/// Implemented by `SQLiteStore` and `MemoryStore`, with the same rules:
+/// Implemented by `SQLStore` and `MemoryStore`, with the same rules:
 /// - a profile's name and a menu's number are unique per tenant; each needs its tenant;
 /// - `save` inserts or replaces, and refuses what `problem()` refuses (`invalid`);
 /// - a menu may only name profiles and menus of its own tenant that exist; a profile or

@@ -1,4 +1,4 @@
-/// Campaigns (C1) and their mailings, implemented by `SQLiteStore` and `MemoryStore` with
+/// Campaigns (C1) and their mailings, implemented by `SQLStore` and `MemoryStore` with
 /// the same rules:
 /// - a campaign's name is unique per tenant; `save` refuses what `Campaign.problem()`
 ///   refuses, a paying line, queue or menu the tenant does not have (`invalid`), or an

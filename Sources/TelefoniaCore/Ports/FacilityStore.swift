@@ -1,6 +1,6 @@
 /// The facilities that place calls (issue 12): the voice portal's authorised numbers
 /// and the requests the panel and the CLI file for the server. Implemented by
-/// `SQLiteStore` and `MemoryStore` with the same rules:
+/// `SQLStore` and `MemoryStore` with the same rules:
 /// - a portal number is unique per tenant; `save` inserts or replaces, refusing what
 ///   `PortalNumber.problem()` refuses or a line the tenant does not have (`invalid`), or
 ///   an unknown tenant (`notFound`);

@@ -1,5 +1,5 @@
 /// Panel users, their sessions and the audit log (issue 11: P1, P3, P8), implemented by
-/// `SQLiteStore` and `MemoryStore` with the same rules:
+/// `SQLStore` and `MemoryStore` with the same rules:
 /// - user names are unique across tenants; `save` refuses what `PanelUser.problem()`
 ///   refuses and an unknown tenant (`notFound`);
 /// - a session is found by its token's hash and only until it expires;

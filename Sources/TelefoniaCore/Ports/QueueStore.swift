@@ -1,4 +1,4 @@
-/// A tenant's call-centre queues (C2) and their event log, implemented by `SQLiteStore`
+/// A tenant's call-centre queues (C2) and their event log, implemented by `SQLStore`
 /// and `MemoryStore` with the same rules:
 /// - a queue's name is unique per tenant; `save` inserts or replaces, refusing what
 ///   `CallQueue.problem()` refuses and members or an overflow the tenant does not have

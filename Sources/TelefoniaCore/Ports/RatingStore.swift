@@ -1,5 +1,5 @@
 /// Balances, the credit log and invoices: what reports and the dashboard read
-/// about money. Implemented by `SQLiteStore` and `MemoryStore`.
+/// about money. Implemented by `SQLStore` and `MemoryStore`.
 /// (Tariff plans and their storage are declared with the rating code.)
 public protocol RatingStore: AnyObject, Sendable {
     /// Current prepaid balance in cents (0 when the tenant never had credit).

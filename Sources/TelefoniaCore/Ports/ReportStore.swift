@@ -1,5 +1,5 @@
 /// What the reports (R1–R7, P2) need from storage: call records and their
-/// aggregates, the page size setting (P6) and CDR retention. `SQLiteStore`
+/// aggregates, the page size setting (P6) and CDR retention. `SQLStore`
 /// aggregates in SQL; `MemoryStore` computes the same results in Swift.
 public protocol ReportStore: AnyObject, Sendable {
     /// Call records matching `filter` in start order (then id), skipping `offset` and

@@ -1,4 +1,4 @@
-/// Conference rooms (F6). Implemented by `SQLiteStore` and `MemoryStore`, with the
+/// Conference rooms (F6). Implemented by `SQLStore` and `MemoryStore`, with the
 /// same rules:
 /// - a room number is unique per tenant; a room needs its tenant;
 /// - removing a tenant removes its rooms;

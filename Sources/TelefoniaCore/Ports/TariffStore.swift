@@ -1,4 +1,4 @@
-/// Tariff plans and which plan each tenant is on (M1). Implemented by `SQLiteStore`
+/// Tariff plans and which plan each tenant is on (M1). Implemented by `SQLStore`
 /// and `MemoryStore`, next to `RatingStore` (balances, credit log, invoices).
 ///
 /// Rules: a plan is saved whole (its rates replaced) and validated first; a plan a

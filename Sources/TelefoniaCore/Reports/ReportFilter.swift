@@ -30,7 +30,7 @@ public struct ReportFilter: Sendable, Equatable {
         self.destination = destination
     }
 
-    /// Whether a call record passes every condition. The SQL of `SQLiteStore` says the same.
+    /// Whether a call record passes every condition. The SQL of `SQLStore` says the same.
     public func matches(_ cdr: CDR) -> Bool {
         if cdr.tenantID != tenantID { return false }
         if let from, cdr.startedAt < from { return false }

@@ -6,7 +6,7 @@
 /// - Emergency and utility short codes: the code itself ("190").
 /// - Anything else (a number that could not be normalised): "".
 ///
-/// `SQLiteStore` computes the same prefix in SQL; tests check both agree.
+/// `SQLStore` computes the same prefix in SQL; tests check both agree.
 public enum ReportPrefix {
     /// The prefix of a CDR's normalised number and class.
     public static func of(normalized: String, numberClass: NumberClass?) -> String {

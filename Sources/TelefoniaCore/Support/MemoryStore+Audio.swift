@@ -1,4 +1,4 @@
-/// `AudioStore` in memory, with the same rules as `SQLiteStore`.
+/// `AudioStore` in memory, with the same rules as `SQLStore`.
 extension MemoryStore: AudioStore {
     public func audioFiles(tenantID: String) throws -> [AudioFile] {
         withState { state in

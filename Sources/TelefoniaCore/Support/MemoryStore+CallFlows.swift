@@ -1,4 +1,4 @@
-/// `CallFlowStore` in memory, with the same rules as `SQLiteStore`.
+/// `CallFlowStore` in memory, with the same rules as `SQLStore`.
 extension MemoryStore: CallFlowStore {
     public func timeProfiles(tenantID: String) throws -> [TimeProfile] {
         withState { state in (state.timeProfiles[tenantID] ?? [:]).values.sorted { $0.name < $1.name } }

@@ -9,7 +9,7 @@ struct MemoryRatingState {
     var invoices: [String: Invoice] = [:]
 }
 
-/// `TariffStore` and `RatingStore` in memory, with the same rules as `SQLiteStore`.
+/// `TariffStore` and `RatingStore` in memory, with the same rules as `SQLStore`.
 extension MemoryStore: TariffStore, RatingStore {
     // MARK: - Plans
 

@@ -1,5 +1,5 @@
 /// The reports computed in Swift over the records in memory, with the same results
-/// as `SQLiteStore`'s SQL (checked by the storage tests on the same data).
+/// as `SQLStore`'s SQL (checked by the storage tests on the same data).
 extension MemoryStore: ReportStore {
     public func reportCalls(_ filter: ReportFilter, limit: Int?, offset: Int) throws -> (total: Int, records: [CDR]) {
         withState { state in

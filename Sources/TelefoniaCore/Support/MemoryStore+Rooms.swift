@@ -1,4 +1,4 @@
-/// `RoomStore` in memory, with the same rules as `SQLiteStore`.
+/// `RoomStore` in memory, with the same rules as `SQLStore`.
 extension MemoryStore: RoomStore {
     public func rooms(tenantID: String) throws -> [ConferenceRoom] {
         withState { state in (state.rooms[tenantID] ?? [:]).values.sorted(by: ConferenceRoom.precedes) }

@@ -46,7 +46,7 @@ struct TestPBX: Sendable {
         configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> TestPBX {
         // As in the server host: SQLite on an event loop thread is a bug (debug builds stop).
-        SQLiteStore.forbiddenThread = { MultiThreadedEventLoopGroup.currentEventLoop != nil }
+        SQLStore.forbiddenThread = { MultiThreadedEventLoopGroup.currentEventLoop != nil }
         let store = store ?? MemoryStore()
         try seed(store)
         var configuration = ServerConfiguration()

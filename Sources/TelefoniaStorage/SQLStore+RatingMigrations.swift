@@ -1,9 +1,9 @@
-extension SQLiteStore {
+extension SQLStore {
     /// Tariff plans, prepaid balances, the credit log and invoices (M1, P4, R5).
     /// Money columns are integers: prices in ten-thousandths of the currency unit,
     /// amounts in cents (see `Money`).
-    static let ratingMigrations: [SQLiteMigration] = [
-        SQLiteMigration(
+    static let ratingMigrations: [SQLMigration] = [
+        SQLMigration(
             name: "100-tariff-plans",
             sql: """
                 CREATE TABLE tariff_plans (
@@ -30,7 +30,7 @@ extension SQLiteStore {
                 CREATE INDEX tenant_tariff_plans_plan ON tenant_tariff_plans (plan_id);
                 """
         ),
-        SQLiteMigration(
+        SQLMigration(
             // No foreign keys: balances and their log are money history and outlive tenants, like CDRs.
             name: "101-prepaid-credit",
             sql: """
@@ -51,7 +51,7 @@ extension SQLiteStore {
                 CREATE INDEX credit_movements_tenant_at ON credit_movements (tenant_id, at);
                 """
         ),
-        SQLiteMigration(
+        SQLMigration(
             name: "102-invoices",
             sql: """
                 CREATE TABLE invoices (
@@ -67,7 +67,7 @@ extension SQLiteStore {
                 CREATE INDEX invoices_tenant ON invoices (tenant_id, period_from);
                 """
         ),
-        SQLiteMigration(
+        SQLMigration(
             // The engine reads only the rates that can match a number (class rates and its prefixes).
             name: "103-tariff-rates-by-prefix",
             sql: "CREATE INDEX tariff_rates_prefix ON tariff_rates (plan_id, prefix);"

@@ -1,10 +1,10 @@
 import TelefoniaCore
 
 /// Tenants' audio file rows, with the same rules as `MemoryStore`.
-extension SQLiteStore: AudioStore {
+extension SQLStore: AudioStore {
     private static let audioColumns = "tenant_id, name, kind, file, samples, source_format, source_bytes, added_at"
 
-    private static func audioFile(_ row: SQLiteRow) throws -> AudioFile {
+    private static func audioFile(_ row: SQLRow) throws -> AudioFile {
         guard let kind = AudioFile.Kind(rawValue: row.text(2)) else {
             throw StoreError(.invalid, "audio file \(row.text(1)) has an unknown kind '\(row.text(2))'")
         }

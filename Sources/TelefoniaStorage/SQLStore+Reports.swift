@@ -4,7 +4,7 @@ import TelefoniaCore
 /// Every query is keyed by tenant and start time (`cdrs_report`, a covering index, or
 /// `cdrs_tenant_line_start` with a line). `MemoryStore+Reports.swift` computes the
 /// same results in Swift; the storage tests run both on the same records.
-extension SQLiteStore: ReportStore {
+extension SQLStore: ReportStore {
     public func reportCalls(_ filter: ReportFilter, limit: Int?, offset: Int) throws -> (total: Int, records: [CDR]) {
         let (conditions, values) = Self.conditions(filter)
         let count = "SELECT count(*) FROM cdrs WHERE \(conditions)"
@@ -15,7 +15,7 @@ extension SQLiteStore: ReportStore {
             try database.readTransaction {
                 let total = try database.query(count, values: values) { $0.int(0) }.first ?? 0
                 let records = try database.query(
-                    page, values: values + [limit.map { max($0, 0) } ?? -1, max(offset, 0)], row: Self.cdr
+                    page, values: values + [limit.map { max($0, 0) } ?? Int.max, max(offset, 0)], row: Self.cdr
                 )
                 return (total, records)
             }
@@ -160,7 +160,7 @@ extension SQLiteStore: ReportStore {
     // MARK: - SQL pieces
 
     /// The WHERE conditions of a filter and their values, in order (plain `?` only).
-    static func conditions(_ filter: ReportFilter) -> (sql: String, values: [any SQLiteBindable]) {
+    static func conditions(_ filter: ReportFilter) -> (sql: String, values: [any SQLBindable]) {
         var conditions = SQLConditions()
         conditions.equal("tenant_id", filter.tenantID)
         conditions.period(from: filter.from, to: filter.to)
@@ -178,7 +178,7 @@ extension SQLiteStore: ReportStore {
     }
 
     /// `direction IN (?, …)` with its values (sorted, so the SQL text is stable for the statement cache).
-    static func directionCondition(_ directions: Set<CallDirection>) -> (String, [any SQLiteBindable]) {
+    static func directionCondition(_ directions: Set<CallDirection>) -> (String, [any SQLBindable]) {
         let names = directions.map(\.rawValue).sorted()
         return (names.isEmpty ? "0" : "direction IN (\(names.map { _ in "?" }.joined(separator: ", ")))", names)
     }
@@ -208,10 +208,11 @@ extension SQLiteStore: ReportStore {
     }()
 }
 
-extension SQLiteDatabase {
-    /// Runs `body` in a read transaction so several queries see one snapshot (WAL).
+extension SQLDatabase {
+    /// Runs `body` in a read transaction so several queries see one snapshot (WAL;
+    /// REPEATABLE READ on PostgreSQL).
     func readTransaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN DEFERRED")
+        try execute(dialect == .sqlite ? "BEGIN DEFERRED" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         defer { _ = try? execute("COMMIT") }
         return try body()
     }

@@ -2,22 +2,38 @@ import Foundation
 import Logging
 
 /// One named schema change. Names are recorded in `schema_migrations`; never edit
-/// or reorder a released migration, add a new one.
-struct SQLiteMigration: Sendable {
+/// or reorder a released migration, add a new one. `sql` is SQLite's text; PostgreSQL
+/// runs `postgres` when the rewrite of `PostgresDialect.migration` cannot carry it.
+struct SQLMigration: Sendable {
     var name: String
     var sql: String
+    var postgres: String?
+
+    init(name: String, sql: String, postgres: String? = nil) {
+        self.name = name
+        self.sql = sql
+        self.postgres = postgres
+    }
+
+    /// The text to run on a connection of `dialect`.
+    func text(for dialect: SQLDialect) -> String {
+        switch dialect {
+        case .sqlite: sql
+        case .postgres: postgres ?? PostgresDialect.migration(sql)
+        }
+    }
 }
 
-extension SQLiteStore {
+extension SQLStore {
     /// The schema, in order: the foundation's, then each feature's (kept in their own
     /// files so features can add tables without touching each other).
-    static let migrations: [SQLiteMigration] = coreMigrations + ratingMigrations + reportMigrations + audioMigrations + roomMigrations
+    static let migrations: [SQLMigration] = coreMigrations + ratingMigrations + reportMigrations + audioMigrations + roomMigrations
         + recordingMigrations + callFlowMigrations + queueMigrations + campaignMigrations + panelMigrations
         + facilityMigrations
 
     /// Configuration, registrations and call records.
-    static let coreMigrations: [SQLiteMigration] = [
-        SQLiteMigration(
+    static let coreMigrations: [SQLMigration] = [
+        SQLMigration(
             name: "001-configuration",
             sql: """
                 CREATE TABLE trunks (
@@ -56,7 +72,7 @@ extension SQLiteStore {
                 CREATE INDEX dids_line ON dids (tenant_id, extension);
                 """
         ),
-        SQLiteMigration(
+        SQLMigration(
             name: "002-registrations",
             sql: """
                 CREATE TABLE registrations (
@@ -73,7 +89,7 @@ extension SQLiteStore {
                 CREATE INDEX registrations_expiry ON registrations (expires_at);
                 """
         ),
-        SQLiteMigration(
+        SQLMigration(
             // No foreign keys: call records outlive the tenants, lines and trunks they name.
             name: "003-cdrs",
             sql: """
@@ -99,11 +115,11 @@ extension SQLiteStore {
                 CREATE INDEX cdrs_start ON cdrs (started_at);
                 """
         ),
-        SQLiteMigration(
+        SQLMigration(
             name: "004-cdr-cost",
             sql: "ALTER TABLE cdrs ADD COLUMN cost_cents INTEGER;"
         ),
-        SQLiteMigration(
+        SQLMigration(
             // L1 / L2: calls in progress written by each server node, keep-alive replies of contacts.
             name: "005-live",
             sql: """
@@ -141,24 +157,45 @@ extension SQLiteStore {
         }
     }
 
-    /// Applies the migrations this file lacks, each in its own IMMEDIATE
-    /// transaction. Two processes opening a new file at once are fine: the second
-    /// waits for the write lock, then sees the migration recorded and skips it.
-    func migrate(_ database: SQLiteDatabase) throws {
-        try database.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY NOT NULL, applied_at INTEGER NOT NULL)"
-        )
+    /// What PostgreSQL needs before the first migration so the statements read the same
+    /// on both engines: SQLite's `instr`, a `nocase` collation (ICU, case-insensitive,
+    /// like SQLite's NOCASE for ASCII) and `sum` over truth values (SQLite counts a true
+    /// comparison as 1: the reports' `sum(disposition = 'answered')`).
+    static let postgresPrelude = SQLMigration(
+        name: "000-postgres-compatibility",
+        sql: "",
+        postgres: """
+            CREATE COLLATION IF NOT EXISTS nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+            CREATE OR REPLACE FUNCTION instr(text, text) RETURNS integer
+                LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS 'SELECT strpos($1, $2)';
+            CREATE OR REPLACE FUNCTION telefonia_count_true(bigint, boolean) RETURNS bigint
+                LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT $1 + CASE WHEN $2 THEN 1 ELSE 0 END';
+            CREATE AGGREGATE sum(boolean) (SFUNC = telefonia_count_true, STYPE = bigint, INITCOND = '0');
+            """
+    )
+
+    /// Applies the migrations this database lacks, each in its own write transaction
+    /// (IMMEDIATE on SQLite; under the write lock on PostgreSQL). Two processes opening
+    /// a new database at once are fine: the second waits for the write lock, then sees
+    /// the migration recorded and skips it.
+    func migrate(_ database: any SQLDatabase) throws {
+        try database.writeTransaction {
+            try database.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY NOT NULL, applied_at BIGINT NOT NULL)"
+            )
+        }
+        let all = database.dialect == .postgres ? [Self.postgresPrelude] + Self.migrations : Self.migrations
         let applied = Set(try database.query("SELECT name FROM schema_migrations") { $0.text(0) })
-        let known = Set(Self.migrations.map(\.name))
+        let known = Set(all.map(\.name))
         for name in applied.subtracting(known).sorted() {
             logger.debug("database has a migration this build does not know (written by a newer version?)",
                          metadata: ["tel.db": "\(path)", "tel.migration": "\(name)"])
         }
-        for migration in Self.migrations where !applied.contains(migration.name) {
+        for migration in all where !applied.contains(migration.name) {
             try database.writeTransaction {
                 let done = try !database.query("SELECT 1 FROM schema_migrations WHERE name = ?", migration.name) { _ in 1 }.isEmpty
                 if done { return }
-                try database.executeScript(migration.sql)
+                try database.executeScript(migration.text(for: database.dialect))
                 try database.execute(
                     "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
                     migration.name, Int64(Date().timeIntervalSince1970)

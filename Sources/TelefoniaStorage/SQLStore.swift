@@ -12,8 +12,11 @@ public enum SQLiteSynchronous: String, Sendable, CaseIterable {
     case full = "FULL"
 }
 
-/// The `Store` on an SQLite file, shared safely by several processes (the server
-/// and the `telefonia` CLI): WAL journal, 5 s busy timeout, foreign keys on.
+/// The `Store` on SQL: an SQLite file (the embedded default, shared safely by several
+/// processes — the server and the `telefonia` CLI: WAL journal, 5 s busy timeout,
+/// foreign keys on) or a PostgreSQL database (`init(url:)`, shared by several servers:
+/// see docs/ARCHITECTURE.md, "Growing past one machine"). The statements are the same
+/// on both (`PostgresDialect` rewrites the few spellings that differ).
 ///
 /// Rules (the same as `MemoryStore`):
 /// - `save` inserts or replaces by key; a tenant's domain is unique (ASCII case
@@ -28,22 +31,55 @@ public enum SQLiteSynchronous: String, Sendable, CaseIterable {
 ///
 /// Every call takes one lock around the single connection and finishes its
 /// statements before returning, so no read transaction stays open and each call
-/// sees what other processes committed before it.
-public final class SQLiteStore: Store, @unchecked Sendable {
-    /// The database file.
+/// sees what other processes committed before it. Write transactions never overlap,
+/// within a process or across processes and machines (see `SQLDatabase.writeTransaction`).
+public final class SQLStore: Store, @unchecked Sendable {
+    /// Where the data is: the SQLite file, or the PostgreSQL URL without its password.
     public let path: String
     let logger: Logger
-    private let database: SQLiteDatabase
+    private let database: any SQLDatabase
     private let lock = NSLock()
 
-    /// Set by a host whose threads must never wait on SQLite: when it returns true for
-    /// the calling thread (the server: any event loop thread), the call is a bug. Debug
+    /// Set by a host whose threads must never wait on the database: when it returns true
+    /// for the calling thread (the server: any event loop thread), the call is a bug. Debug
     /// builds stop there (the integration tests run the debug server, so such a call
     /// fails them); release builds log it at critical and go on. Set once at start,
     /// before any thread uses a store.
     nonisolated(unsafe) public static var forbiddenThread: (@Sendable () -> Bool)?
 
-    /// Opens the file at `path` (creating it and its folder if needed) and brings
+    /// Opens the store a database URL names: `postgres://` or `postgresql://` (a
+    /// PostgreSQL server, libpq's URL form: `postgres://user:password@host:port/db`),
+    /// `sqlite:PATH`, or a plain path (an SQLite file).
+    public convenience init(url: String, synchronous: SQLiteSynchronous = .normal,
+                            logger: Logger = Logger(label: "telefonia.storage")) throws {
+        if Self.isPostgres(url) {
+            try self.init(postgres: url, logger: logger)
+        } else {
+            try self.init(path: url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url,
+                          synchronous: synchronous, logger: logger)
+        }
+    }
+
+    /// Whether a database URL names a PostgreSQL server.
+    public static func isPostgres(_ url: String) -> Bool {
+        url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
+    }
+
+    /// Connects to a PostgreSQL database and brings its schema up to date (several
+    /// servers starting at once migrate one after the other).
+    public init(postgres url: String, logger: Logger = Logger(label: "telefonia.storage")) throws {
+        self.path = PostgresDatabase.redacted(url)
+        self.logger = logger
+        do {
+            database = try PostgresDatabase(url: url)
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
+        try withDatabase { database in try migrate(database) }
+        logger.debug("opened PostgreSQL store", metadata: ["tel.db": "\(path)"])
+    }
+
+    /// Opens the SQLite file at `path` (creating it and its folder if needed) and brings
     /// its schema up to date.
     public init(
         path: String, synchronous: SQLiteSynchronous = .normal,
@@ -59,14 +95,16 @@ public final class SQLiteStore: Store, @unchecked Sendable {
                 throw StoreError(.io, "cannot create the folder \(folder.path) for the database: \(error.localizedDescription)")
             }
         }
+        let file: SQLiteDatabase
         do {
-            database = try SQLiteDatabase(path: path)
+            file = try SQLiteDatabase(path: path)
         } catch {
             throw Self.storeError(error, path: path)
         }
+        database = file
         try withDatabase { database in
             // Opening waits longer: another process (or store) may be migrating the same new file.
-            try database.setBusyTimeout(milliseconds: 30_000)
+            try file.setBusyTimeout(milliseconds: 30_000)
             // Persistent in the file; lets readers go on while a writer commits.
             let mode = try database.query("PRAGMA journal_mode = WAL") { $0.text(0) }.first ?? ""
             if mode.lowercased() != "wal" {
@@ -75,7 +113,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
             try database.execute("PRAGMA synchronous = \(synchronous.rawValue)")
             try database.execute("PRAGMA foreign_keys = ON")
             try migrate(database)
-            try database.setBusyTimeout(milliseconds: 5000)
+            try file.setBusyTimeout(milliseconds: 5000)
         }
         logger.debug("opened SQLite store", metadata: ["tel.db": "\(path)"])
     }
@@ -87,10 +125,10 @@ public final class SQLiteStore: Store, @unchecked Sendable {
 
     /// Runs `body` under the lock and turns SQLite errors into `StoreError`s.
     @discardableResult
-    func withDatabase<T>(_ body: (SQLiteDatabase) throws -> T) throws -> T {
+    func withDatabase<T>(_ body: (any SQLDatabase) throws -> T) throws -> T {
         if let forbidden = Self.forbiddenThread, forbidden() {
-            logger.critical("SQLite called on an event loop thread", metadata: ["tel.db": "\(path)"])
-            assertionFailure("SQLite called on an event loop thread: storage must go through StoreExecutor")
+            logger.critical("the database called on an event loop thread", metadata: ["tel.db": "\(path)"])
+            assertionFailure("the database called on an event loop thread: storage must go through StoreExecutor")
         }
         lock.lock()
         defer { lock.unlock() }
@@ -103,12 +141,13 @@ public final class SQLiteStore: Store, @unchecked Sendable {
 
     /// A write transaction under the lock.
     @discardableResult
-    func write<T>(_ body: (SQLiteDatabase) throws -> T) throws -> T {
+    func write<T>(_ body: (any SQLDatabase) throws -> T) throws -> T {
         try withDatabase { database in try database.writeTransaction { try body(database) } }
     }
 
     static func storeError(_ error: any Error, path: String) -> StoreError {
         if let error = error as? StoreError { return error }
+        if let error = error as? PostgresError { return postgresError(error, path: path) }
         guard let error = error as? SQLiteError else { return StoreError(.io, "\(error)") }
         switch error.reason {
         case .busy, .locked:
@@ -132,11 +171,24 @@ public final class SQLiteStore: Store, @unchecked Sendable {
         }
     }
 
+    /// A PostgreSQL failure as the store's error, by SQLSTATE class.
+    static func postgresError(_ error: PostgresError, path: String) -> StoreError {
+        switch error.sqlState {
+        case "23505": StoreError(.duplicate, "already exists: \(error.message)")
+        case "23503": StoreError(.notFound, "a referenced tenant, line or trunk does not exist")
+        case "23502", "23514", "22001", "22003", "22P02": StoreError(.invalid, "invalid value: \(error.message)")
+        case "40001", "40P01", "55P03":
+            StoreError(.io, "the database \(path) was busy with a conflicting change; try again (\(error.message))")
+        case _ where error.isConnectionFailure: StoreError(.io, "cannot reach the database \(path): \(error.message)")
+        default: StoreError(.io, "database error in \(path): \(error)")
+        }
+    }
+
     // MARK: - Tenants
 
     private static let tenantColumns = "id, domain, name, area_code, trunk_id"
 
-    private static func tenant(_ row: SQLiteRow) -> Tenant {
+    private static func tenant(_ row: SQLRow) -> Tenant {
         Tenant(id: row.text(0), domain: row.text(1), name: row.text(2), areaCode: row.text(3), trunkID: row.optionalText(4))
     }
 
@@ -188,7 +240,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
     private static let lineColumns =
         "tenant_id, extension, ha1_md5, ha1_sha256, caller_id, display_name, permissions, ring_timeout"
 
-    private static func line(_ row: SQLiteRow) -> Line {
+    private static func line(_ row: SQLRow) -> Line {
         Line(
             tenantID: row.text(0), extensionNumber: row.text(1), ha1MD5: row.text(2), ha1SHA256: row.text(3),
             callerID: row.optionalText(4), displayName: row.optionalText(5),
@@ -249,7 +301,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
 
     // MARK: - DIDs
 
-    private static func did(_ row: SQLiteRow) -> DID {
+    private static func did(_ row: SQLRow) -> DID {
         DID(number: row.text(0), tenantID: row.text(1), extensionNumber: row.text(2),
             route: row.optionalText(3).flatMap(DIDRoute.init(parsing:)))
     }
@@ -314,7 +366,7 @@ public final class SQLiteStore: Store, @unchecked Sendable {
 
     private static let trunkColumns = "id, host, port, transport, username, password, max_calls"
 
-    private static func trunk(_ row: SQLiteRow) -> Trunk {
+    private static func trunk(_ row: SQLRow) -> Trunk {
         Trunk(
             id: row.text(0), host: row.text(1), port: row.int(2), transport: row.text(3),
             username: row.optionalText(4), password: row.optionalText(5), maxCalls: row.optionalInt64(6).map { Int($0) }

@@ -1,10 +1,10 @@
 import Logging
 import TelefoniaCore
 
-extension SQLiteStore {
+extension SQLStore {
     private static let registrationColumns = "tenant_id, extension, contact, source, expires_at, user_agent, call_id, latency_ms, last_reply_at"
 
-    private static func registration(_ row: SQLiteRow) -> Registration {
+    private static func registration(_ row: SQLRow) -> Registration {
         Registration(
             tenantID: row.text(0), extensionNumber: row.text(1), contact: row.text(2), source: row.text(3),
             expiresAt: row.int64(4), userAgent: row.optionalText(5), callID: row.text(6),

@@ -1,7 +1,7 @@
 import TelefoniaCore
 
 /// Queues (C2) as documents, their events as rows; the rules of `QueueStore`, the same as `MemoryStore`.
-extension SQLiteStore: QueueStore {
+extension SQLStore: QueueStore {
     public func callQueues(tenantID: String) throws -> [CallQueue] {
         try withDatabase { try $0.documents(CallQueue.self, in: .callQueues, tenantID: tenantID) }
     }
@@ -48,7 +48,7 @@ extension SQLiteStore: QueueStore {
 
     public func record(_ events: [QueueEvent]) throws {
         guard !events.isEmpty else { return }
-        let rows = try events.map { try SQLiteDatabase.encode($0) }
+        let rows = try events.map { try SQLStore.encode($0) }
         try write { database in
             for (event, row) in zip(events, rows) {
                 _ = try database.execute("INSERT INTO queue_events (tenant_id, queue, at, event) VALUES (?, ?, ?, ?)",
@@ -59,7 +59,7 @@ extension SQLiteStore: QueueStore {
 
     public func queueEvents(tenantID: String, from: Int64?, to: Int64?, queue: String?) throws -> [QueueEvent] {
         var sql = "SELECT event FROM queue_events WHERE tenant_id = ?"
-        var arguments: [any SQLiteBindable] = [tenantID]
+        var arguments: [any SQLBindable] = [tenantID]
         if let from {
             sql += " AND at >= ?"
             arguments.append(from)
@@ -74,14 +74,14 @@ extension SQLiteStore: QueueStore {
         }
         sql += " ORDER BY at, id"
         let rows = try withDatabase { database in try database.query(sql, values: arguments) { $0.text(0) } }
-        return try rows.map { try SQLiteDatabase.decode(QueueEvent.self, $0) }
+        return try rows.map { try SQLStore.decode(QueueEvent.self, $0) }
     }
 }
 
-extension SQLiteStore {
+extension SQLStore {
     /// Call centre (issue 10): queues, the queue event log.
-    static let queueMigrations: [SQLiteMigration] = [
-        SQLiteMigration(
+    static let queueMigrations: [SQLMigration] = [
+        SQLMigration(
             name: "700-call-queues",
             sql: """
                 CREATE TABLE call_queues (
@@ -92,7 +92,7 @@ extension SQLiteStore {
                 );
                 """
         ),
-        SQLiteMigration(
+        SQLMigration(
             name: "701-queue-events",
             sql: """
                 CREATE TABLE queue_events (
@@ -105,7 +105,7 @@ extension SQLiteStore {
                 CREATE INDEX queue_events_tenant_time ON queue_events (tenant_id, at);
                 """
         ),
-        SQLiteMigration(
+        SQLMigration(
             name: "702-queue-live",
             sql: """
                 CREATE TABLE queue_live (
@@ -132,9 +132,9 @@ extension SQLiteStore {
 }
 
 /// The consoles' live view and the supervisors' commands, shared with other processes.
-extension SQLiteStore {
+extension SQLStore {
     public func replaceQueueSnapshots(node: String, snapshots: [QueueSnapshot]) throws {
-        let rows = try snapshots.map { ($0, try SQLiteDatabase.encode($0)) }
+        let rows = try snapshots.map { ($0, try SQLStore.encode($0)) }
         try write { database in
             _ = try database.execute("DELETE FROM queue_live WHERE node = ?", node)
             for (snapshot, row) in rows {
@@ -148,16 +148,15 @@ extension SQLiteStore {
         let row = try withDatabase { database in
             try database.query("SELECT snapshot FROM queue_live WHERE tenant_id = ? ORDER BY taken_at DESC LIMIT 1", tenantID) { $0.text(0) }
         }.first
-        return try row.map { try SQLiteDatabase.decode(QueueSnapshot.self, $0) }
+        return try row.map { try SQLStore.decode(QueueSnapshot.self, $0) }
     }
 
     public func file(_ command: SupervisorCommand) throws -> SupervisorCommand {
         try write { database in
-            _ = try database.execute(
-                "INSERT INTO queue_commands (tenant_id, agent, action, reason, created_at) VALUES (?, ?, ?, ?, ?)",
-                command.tenantID, command.agent, command.action.rawValue, command.reason, command.createdAt)
             var filed = command
-            filed.id = try database.query("SELECT last_insert_rowid()") { $0.int64(0) }.first ?? 0
+            filed.id = try database.query(
+                "INSERT INTO queue_commands (tenant_id, agent, action, reason, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                command.tenantID, command.agent, command.action.rawValue, command.reason, command.createdAt) { $0.int64(0) }.first ?? 0
             return filed
         }
     }

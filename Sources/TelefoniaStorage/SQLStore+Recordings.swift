@@ -1,10 +1,10 @@
 import TelefoniaCore
 
-extension SQLiteStore: RecordingStore {
+extension SQLStore: RecordingStore {
     private static let recordingColumns =
         "call_id, tenant_id, line, from_number, to_number, started_at, duration_seconds, size_bytes, path"
 
-    private static func recording(_ row: SQLiteRow) -> Recording {
+    private static func recording(_ row: SQLRow) -> Recording {
         Recording(
             callID: row.text(0), tenantID: row.text(1), line: row.optionalText(2), from: row.text(3), to: row.text(4),
             startedAt: row.int64(5), durationSeconds: row.int(6), sizeBytes: row.int64(7), path: row.text(8))
@@ -27,7 +27,7 @@ extension SQLiteStore: RecordingStore {
 
     public func recordings(tenantID: String, from: Int64?, to: Int64?, number: String?) throws -> [Recording] {
         var sql = "SELECT \(Self.recordingColumns) FROM recordings WHERE tenant_id = ? AND started_at >= ? AND started_at < ?"
-        var values: [any SQLiteBindable] = [tenantID, from ?? Int64.min, to ?? Int64.max]
+        var values: [any SQLBindable] = [tenantID, from ?? Int64.min, to ?? Int64.max]
         if let number {
             sql += " AND (instr(from_number, ?) > 0 OR instr(to_number, ?) > 0)"
             values += [number, number]
@@ -50,7 +50,7 @@ extension SQLiteStore: RecordingStore {
         try withDatabase { try Self.recording(in: $0, tenantID: tenantID, callID: callID) }
     }
 
-    private static func recording(in database: SQLiteDatabase, tenantID: String, callID: String) throws -> Recording? {
+    private static func recording(in database: any SQLDatabase, tenantID: String, callID: String) throws -> Recording? {
         try database.query("SELECT \(recordingColumns) FROM recordings WHERE tenant_id = ? AND call_id = ?", tenantID, callID,
                            row: recording).first
     }

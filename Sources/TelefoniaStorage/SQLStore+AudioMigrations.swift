@@ -1,8 +1,8 @@
-extension SQLiteStore {
+extension SQLStore {
     /// Tenants' audio files (F2): one row per file; the PCM itself is a WAV file under
     /// `<data.dir>/audio/<tenant>/` named by `file`.
-    static let audioMigrations: [SQLiteMigration] = [
-        SQLiteMigration(
+    static let audioMigrations: [SQLMigration] = [
+        SQLMigration(
             name: "300-audio-files",
             sql: """
                 CREATE TABLE audio_files (

@@ -17,7 +17,7 @@ struct DocumentTable: Sendable {
     static let callQueues = DocumentTable(name: "call_queues", key: "name")
 }
 
-extension SQLiteDatabase {
+extension SQLStore {
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -35,16 +35,18 @@ extension SQLiteDatabase {
     static func encode<T: Encodable>(_ value: T) throws -> String {
         String(decoding: try encoder.encode(value), as: UTF8.self)
     }
+}
 
+extension SQLDatabase {
     /// A tenant's documents of `table`, by key.
     func documents<T: Decodable>(_ type: T.Type, in table: DocumentTable, tenantID: String) throws -> [T] {
         try query("SELECT definition FROM \(table.name) WHERE tenant_id = ? ORDER BY \(table.key)", tenantID) { $0.text(0) }
-            .map { try Self.decode(type, $0) }
+            .map { try SQLStore.decode(type, $0) }
     }
 
     func document<T: Decodable>(_ type: T.Type, in table: DocumentTable, tenantID: String, key: String) throws -> T? {
         try query("SELECT definition FROM \(table.name) WHERE tenant_id = ? AND \(table.key) = ?", tenantID, key) { $0.text(0) }
-            .first.map { try Self.decode(type, $0) }
+            .first.map { try SQLStore.decode(type, $0) }
     }
 
     func hasDocument(in table: DocumentTable, tenantID: String, key: String) throws -> Bool {
@@ -52,9 +54,13 @@ extension SQLiteDatabase {
     }
 
     func put<T: Encodable>(_ value: T, in table: DocumentTable, tenantID: String, key: String) throws {
-        let definition = try Self.encode(value)
-        try execute("INSERT OR REPLACE INTO \(table.name) (tenant_id, \(table.key), definition) VALUES (?, ?, ?)",
-                    tenantID, key, definition)
+        let definition = try SQLStore.encode(value)
+        try execute(
+            """
+            INSERT INTO \(table.name) (tenant_id, \(table.key), definition) VALUES (?, ?, ?)
+            ON CONFLICT (tenant_id, \(table.key)) DO UPDATE SET definition = excluded.definition
+            """,
+            tenantID, key, definition)
     }
 
     func deleteDocument(in table: DocumentTable, tenantID: String, key: String) throws {
@@ -82,7 +88,7 @@ extension SQLiteDatabase {
 
 /// Time profiles, IVR menus, call groups, pickup groups and line features as
 /// documents; IVR visits as rows. Same rules as `MemoryStore`.
-extension SQLiteStore: CallFlowStore {
+extension SQLStore: CallFlowStore {
     // MARK: - Time profiles (P7)
 
     public func timeProfiles(tenantID: String) throws -> [TimeProfile] {
@@ -117,7 +123,7 @@ extension SQLiteStore: CallFlowStore {
 
     // MARK: - IVR menus (L5)
 
-    func ivrMenus(in database: SQLiteDatabase, tenantID: String) throws -> [IVRMenu] {
+    func ivrMenus(in database: any SQLDatabase, tenantID: String) throws -> [IVRMenu] {
         try database.documents(IVRMenu.self, in: .ivrMenus, tenantID: tenantID).sorted { IVRMenu.precedes($0, $1) }
     }
 
@@ -169,7 +175,7 @@ extension SQLiteStore: CallFlowStore {
 
     // MARK: - Call groups (L3)
 
-    func callGroups(in database: SQLiteDatabase, tenantID: String) throws -> [CallGroup] {
+    func callGroups(in database: any SQLDatabase, tenantID: String) throws -> [CallGroup] {
         try database.documents(CallGroup.self, in: .callGroups, tenantID: tenantID)
     }
 
@@ -217,7 +223,7 @@ extension SQLiteStore: CallFlowStore {
 
     // MARK: - Pickup groups (L4)
 
-    func pickupGroups(in database: SQLiteDatabase, tenantID: String) throws -> [PickupGroup] {
+    func pickupGroups(in database: any SQLDatabase, tenantID: String) throws -> [PickupGroup] {
         try database.documents(PickupGroup.self, in: .pickupGroups, tenantID: tenantID)
     }
 
@@ -292,8 +298,10 @@ extension SQLiteStore: CallFlowStore {
             }
             try database.execute(
                 """
-                INSERT OR REPLACE INTO voicemail_messages (id, tenant_id, extension, caller, received_at, seconds, is_new)
+                INSERT INTO voicemail_messages (id, tenant_id, extension, caller, received_at, seconds, is_new)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, extension = excluded.extension,
+                    caller = excluded.caller, received_at = excluded.received_at, seconds = excluded.seconds, is_new = excluded.is_new
                 """,
                 message.id, message.tenantID, message.extensionNumber, message.caller, message.receivedAt,
                 Int64((message.seconds * 1000).rounded()), Int64(message.isNew ? 1 : 0))
@@ -322,13 +330,17 @@ extension SQLiteStore: CallFlowStore {
     // MARK: - IVR visits (R3, R4)
 
     public func record(_ visit: IVRVisit) throws {
-        let path = try SQLiteDatabase.encode(visit.path)
+        let path = try SQLStore.encode(visit.path)
         try write { database in
             try database.execute(
                 """
-                INSERT OR REPLACE INTO ivr_visits (call_id, tenant_id, menu, caller, started_at, ended_at, path, exit,
+                INSERT INTO ivr_visits (call_id, tenant_id, menu, caller, started_at, ended_at, path, exit,
                     survey_score, survey_menu)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (call_id) DO UPDATE SET tenant_id = excluded.tenant_id, menu = excluded.menu,
+                    caller = excluded.caller, started_at = excluded.started_at, ended_at = excluded.ended_at,
+                    path = excluded.path, exit = excluded.exit, survey_score = excluded.survey_score,
+                    survey_menu = excluded.survey_menu
                 """,
                 visit.callID, visit.tenantID, visit.menu, visit.caller, visit.startedAt, visit.endedAt, path, visit.exit,
                 visit.surveyScore.map(Int64.init), visit.surveyMenu)
@@ -353,17 +365,17 @@ extension SQLiteStore: CallFlowStore {
         }
         return try rows.compactMap { visit, path in
             var visit = visit
-            visit.path = try SQLiteDatabase.decode([IVRStep].self, path)
+            visit.path = try SQLStore.decode([IVRStep].self, path)
             guard let menu else { return visit }
             return visit.menu == menu || visit.path.contains { $0.menu == menu } ? visit : nil
         }
     }
 }
 
-extension SQLiteStore {
+extension SQLStore {
     /// Call flows (issue 9): time profiles, IVR menus.
-    static let callFlowMigrations: [SQLiteMigration] = [
-        SQLiteMigration(
+    static let callFlowMigrations: [SQLMigration] = [
+        SQLMigration(
             name: "600-time-profiles",
             sql: """
                 CREATE TABLE time_profiles (
@@ -374,7 +386,7 @@ extension SQLiteStore {
                 );
                 """
         ),
-        SQLiteMigration(
+        SQLMigration(
             name: "601-ivr-menus",
             sql: """
                 CREATE TABLE ivr_menus (
@@ -385,11 +397,11 @@ extension SQLiteStore {
                 );
                 """
         ),
-        SQLiteMigration(
+        SQLMigration(
             name: "602-did-route",
             sql: "ALTER TABLE dids ADD COLUMN route TEXT;"
         ),
-        SQLiteMigration(
+        SQLMigration(
             name: "603-ivr-visits",
             sql: """
                 CREATE TABLE ivr_visits (
@@ -407,7 +419,7 @@ extension SQLiteStore {
                 CREATE INDEX ivr_visits_tenant_time ON ivr_visits (tenant_id, started_at);
                 """
         ),
-        SQLiteMigration(
+        SQLMigration(
             name: "604-call-groups",
             sql: """
                 CREATE TABLE call_groups (
@@ -418,7 +430,7 @@ extension SQLiteStore {
                 );
                 """
         ),
-        SQLiteMigration(
+        SQLMigration(
             name: "605-line-features",
             sql: """
                 CREATE TABLE line_features (
@@ -430,7 +442,7 @@ extension SQLiteStore {
                 );
                 """
         ),
-        SQLiteMigration(
+        SQLMigration(
             name: "606-pickup-groups",
             sql: """
                 CREATE TABLE pickup_groups (
@@ -441,7 +453,7 @@ extension SQLiteStore {
                 );
                 """
         ),
-        SQLiteMigration(
+        SQLMigration(
             name: "607-voicemail-messages",
             sql: """
                 CREATE TABLE voicemail_messages (

@@ -2,13 +2,13 @@ import TelefoniaCore
 
 /// Tariff plans, tenant plan assignments, prepaid balances with their credit log,
 /// and invoices, with the same rules as `MemoryStore`.
-extension SQLiteStore: TariffStore, RatingStore {
+extension SQLStore: TariffStore, RatingStore {
     // MARK: - Plans
 
     private static let rateColumns =
         "number_class, prefix, price_per_minute, connection_fee, first_increment, next_increment, minimum_seconds"
 
-    private static func rate(_ row: SQLiteRow) throws -> Rate {
+    private static func rate(_ row: SQLRow) throws -> Rate {
         var numberClass: NumberClass?
         if let text = row.optionalText(0) {
             guard let value = NumberClass(rawValue: text) else {
@@ -21,14 +21,14 @@ extension SQLiteStore: TariffStore, RatingStore {
             firstIncrement: row.int(4), nextIncrement: row.int(5), minimumSeconds: row.int(6))
     }
 
-    private static func plan(_ row: SQLiteRow) throws -> TariffPlan {
+    private static func plan(_ row: SQLRow) throws -> TariffPlan {
         guard let kind = TariffPlan.Kind(rawValue: row.text(2)) else {
             throw StoreError(.invalid, "plan \(row.text(0)) has an unknown kind '\(row.text(2))'")
         }
         return TariffPlan(id: row.text(0), name: row.text(1), kind: kind)
     }
 
-    private func withRates(_ plan: TariffPlan, _ database: SQLiteDatabase) throws -> TariffPlan {
+    private func withRates(_ plan: TariffPlan, _ database: any SQLDatabase) throws -> TariffPlan {
         var plan = plan
         plan.rates = try database.query(
             "SELECT \(Self.rateColumns) FROM tariff_rates WHERE plan_id = ? ORDER BY position", plan.id, row: Self.rate)
@@ -123,7 +123,7 @@ extension SQLiteStore: TariffStore, RatingStore {
                 WHERE t.tenant_id = ?
                 """, tenantID, row: Self.plan
             ).first else { return nil }
-            var values: [any SQLiteBindable] = [plan.id, plan.id]
+            var values: [any SQLBindable] = [plan.id, plan.id]
             let prefixes = Rater.prefixes(of: e164)
             for index in 0..<15 { values.append(index < prefixes.count ? prefixes[index] : nil as String?) }
             let marks = Array(repeating: "?", count: 15).joined(separator: ", ")
@@ -169,7 +169,7 @@ extension SQLiteStore: TariffStore, RatingStore {
 
     private static let movementColumns = "id, tenant_id, at, kind, amount_cents, balance_after_cents, cdr_id, note"
 
-    private static func movement(_ row: SQLiteRow) throws -> CreditMovement {
+    private static func movement(_ row: SQLRow) throws -> CreditMovement {
         guard let kind = CreditMovement.Kind(rawValue: row.text(3)) else {
             throw StoreError(.invalid, "credit movement \(row.int64(0)) has an unknown kind '\(row.text(3))'")
         }
@@ -194,7 +194,7 @@ extension SQLiteStore: TariffStore, RatingStore {
     }
 
     /// Changes the balance and logs the movement, inside the caller's transaction.
-    static func apply(_ movement: CreditMovement, in database: SQLiteDatabase) throws -> CreditMovement {
+    static func apply(_ movement: CreditMovement, in database: any SQLDatabase) throws -> CreditMovement {
         let before = try database.query(
             "SELECT balance_cents FROM credit_balances WHERE tenant_id = ?", movement.tenantID) { $0.int64(0) }.first ?? 0
         var applied = movement
@@ -205,13 +205,15 @@ extension SQLiteStore: TariffStore, RatingStore {
             ON CONFLICT (tenant_id) DO UPDATE SET balance_cents = excluded.balance_cents
             """,
             movement.tenantID, applied.balanceAfterCents)
-        try database.execute(
-            "INSERT INTO credit_movements (tenant_id, at, kind, amount_cents, balance_after_cents, cdr_id, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        applied.id = try database.query(
+            """
+            INSERT INTO credit_movements (tenant_id, at, kind, amount_cents, balance_after_cents, cdr_id, note)
+            VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id
+            """,
             values: [
                 movement.tenantID, movement.at, movement.kind.rawValue, movement.amountCents, applied.balanceAfterCents,
                 movement.cdrID, movement.note,
-            ])
-        applied.id = try database.query("SELECT last_insert_rowid()") { $0.int64(0) }.first
+            ]) { $0.int64(0) }.first
         return applied
     }
 
@@ -219,7 +221,7 @@ extension SQLiteStore: TariffStore, RatingStore {
 
     private static let invoiceColumns = "id, tenant_id, period_from, period_to, amount_cents, due_at, paid_at, status"
 
-    private static func invoice(_ row: SQLiteRow) throws -> Invoice {
+    private static func invoice(_ row: SQLRow) throws -> Invoice {
         guard let status = Invoice.Status(rawValue: row.text(7)) else {
             throw StoreError(.invalid, "invoice \(row.text(0)) has an unknown status '\(row.text(7))'")
         }
@@ -252,4 +254,4 @@ extension SQLiteStore: TariffStore, RatingStore {
     }
 }
 
-extension SQLiteStore: CallDataSource {}
+extension SQLStore: CallDataSource {}

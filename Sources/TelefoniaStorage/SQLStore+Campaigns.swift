@@ -6,7 +6,7 @@ extension DocumentTable {
 
 /// Campaigns (C1) as documents, mailings as rows (claimed with one conditional UPDATE,
 /// so two dialers never take the same number); the rules of `CampaignStore`.
-extension SQLiteStore: CampaignStore {
+extension SQLStore: CampaignStore {
     public func campaigns(tenantID: String) throws -> [Campaign] {
         try withDatabase { try $0.documents(Campaign.self, in: .campaigns, tenantID: tenantID) }
     }
@@ -91,11 +91,11 @@ extension SQLiteStore: CampaignStore {
         return try tenants.flatMap { try campaigns(tenantID: $0).filter { $0.state == .running } }
     }
 
-    private func numbers(where condition: String, _ values: [any SQLiteBindable]) throws -> [CampaignNumber] {
+    private func numbers(where condition: String, _ values: [any SQLBindable]) throws -> [CampaignNumber] {
         try withDatabase { try Self.numbers(in: $0, where: condition, values) }
     }
 
-    private static func numbers(in database: SQLiteDatabase, where condition: String, _ values: [any SQLiteBindable]) throws -> [CampaignNumber] {
+    private static func numbers(in database: any SQLDatabase, where condition: String, _ values: [any SQLBindable]) throws -> [CampaignNumber] {
         try database.query(
             "SELECT tenant_id, campaign, row, number, status, attempts, next_attempt_at, result, digits FROM campaign_numbers WHERE \(condition) ORDER BY row",
             values: values
@@ -110,15 +110,15 @@ extension SQLiteStore: CampaignStore {
     }
 }
 
-extension SQLiteStore {
+extension SQLStore {
     /// Campaigns (issue 10, C1).
-    static let campaignMigrations: [SQLiteMigration] = [
-        SQLiteMigration(
+    static let campaignMigrations: [SQLMigration] = [
+        SQLMigration(
             // Campaigns pace below the trunk's channels; every call through it counts.
             name: "709-trunk-max-calls",
             sql: "ALTER TABLE trunks ADD COLUMN max_calls INTEGER;"
         ),
-        SQLiteMigration(
+        SQLMigration(
             name: "710-campaigns",
             sql: """
                 CREATE TABLE campaigns (
@@ -141,7 +141,7 @@ extension SQLiteStore {
                 );
                 """
         ),
-        SQLiteMigration(
+        SQLMigration(
             // P6 general settings (listening line, web-phone line), one document per tenant.
             name: "711-tenant-settings",
             sql: """
@@ -161,7 +161,7 @@ extension DocumentTable {
 }
 
 /// General settings (P6) as one document per tenant; the rules of `SettingsStore`.
-extension SQLiteStore: SettingsStore {
+extension SQLStore: SettingsStore {
     public func tenantSettings(tenantID: String) throws -> TenantSettings {
         try withDatabase { try $0.document(TenantSettings.self, in: .tenantSettings, tenantID: tenantID, key: "general") }
             ?? TenantSettings(tenantID: tenantID)

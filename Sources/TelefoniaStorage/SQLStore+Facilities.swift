@@ -8,7 +8,7 @@ extension DocumentTable {
 /// Voice portal numbers as documents; facility requests as rows, claimed by one
 /// conditional UPDATE so that two servers on one database never both carry one out.
 /// Same rules as `MemoryStore`.
-extension SQLiteStore: FacilityStore {
+extension SQLStore: FacilityStore {
     public func portalNumbers(tenantID: String) throws -> [PortalNumber] {
         try withDatabase { try $0.documents(PortalNumber.self, in: .portalNumbers, tenantID: tenantID) }
     }
@@ -47,14 +47,13 @@ extension SQLiteStore: FacilityStore {
             filed.legs = []
             filed.result = nil
             filed.doneAt = nil
-            _ = try database.execute(
+            filed.id = try database.query(
                 """
                 INSERT INTO facility_requests (tenant_id, kind, line, numbers, target, requested_by, created_at, state, legs)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', '[]')
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', '[]') RETURNING id
                 """,
-                request.tenantID, request.kind.rawValue, request.line, try SQLiteDatabase.encode(request.numbers), request.target,
-                request.requestedBy, request.createdAt)
-            filed.id = try database.query("SELECT last_insert_rowid()") { $0.int64(0) }.first ?? 0
+                request.tenantID, request.kind.rawValue, request.line, try SQLStore.encode(request.numbers), request.target,
+                request.requestedBy, request.createdAt) { $0.int64(0) }.first ?? 0
             return filed
         }
     }
@@ -94,16 +93,16 @@ extension SQLiteStore: FacilityStore {
         try write { database in
             let changed = try database.execute(
                 "UPDATE facility_requests SET state = ?, legs = ?, result = ?, done_at = ? WHERE id = ?",
-                request.state.rawValue, try SQLiteDatabase.encode(request.legs), request.result, request.doneAt, request.id)
+                request.state.rawValue, try SQLStore.encode(request.legs), request.result, request.doneAt, request.id)
             guard changed == 1 else { throw StoreError(.notFound, "no facility request \(request.id)") }
         }
     }
 
-    private func facilityRequests(where condition: String, _ values: any SQLiteBindable...) throws -> [FacilityRequest] {
+    private func facilityRequests(where condition: String, _ values: any SQLBindable...) throws -> [FacilityRequest] {
         try withDatabase { try Self.facilityRequests(in: $0, where: condition, values) }
     }
 
-    private static func facilityRequests(in database: SQLiteDatabase, where condition: String, _ values: [any SQLiteBindable])
+    private static func facilityRequests(in database: any SQLDatabase, where condition: String, _ values: [any SQLBindable])
         throws -> [FacilityRequest] {
         try database.query(
             """
@@ -113,17 +112,17 @@ extension SQLiteStore: FacilityStore {
         ) { row in
             FacilityRequest(
                 id: row.int64(0), tenantID: row.text(1), kind: FacilityRequest.Kind(rawValue: row.text(2)) ?? .click2call,
-                line: row.text(3), numbers: (try? SQLiteDatabase.decode([String].self, row.text(4))) ?? [],
+                line: row.text(3), numbers: (try? SQLStore.decode([String].self, row.text(4))) ?? [],
                 target: row.optionalText(5), requestedBy: row.text(6), createdAt: row.int64(7),
                 state: FacilityRequest.State(rawValue: row.text(8)) ?? .done,
-                legs: (try? SQLiteDatabase.decode([FacilityRequest.Leg].self, row.text(9))) ?? [],
+                legs: (try? SQLStore.decode([FacilityRequest.Leg].self, row.text(9))) ?? [],
                 result: row.optionalText(10), doneAt: row.optionalInt64(11), node: row.optionalText(12))
         }
     }
 
     /// The facilities that place calls (issue 12).
-    static let facilityMigrations: [SQLiteMigration] = [
-        SQLiteMigration(
+    static let facilityMigrations: [SQLMigration] = [
+        SQLMigration(
             name: "1200-facilities",
             sql: """
                 CREATE TABLE portal_numbers (
@@ -150,7 +149,7 @@ extension SQLiteStore: FacilityStore {
                 CREATE INDEX facility_requests_tenant ON facility_requests (tenant_id, id);
                 """
         ),
-        SQLiteMigration(
+        SQLMigration(
             name: "1201-facility-node",
             sql: "ALTER TABLE facility_requests ADD COLUMN node TEXT;"
         ),

@@ -1,6 +1,6 @@
 import TelefoniaCore
 
-extension SQLiteStore {
+extension SQLStore {
     /// Inserts many call records in one transaction with one prepared statement:
     /// for imports and for generating benchmark data (a million rows in seconds,
     /// where one `append` per row would commit a million times). All or nothing:

@@ -1,7 +1,7 @@
-extension SQLiteStore {
+extension SQLStore {
     /// Call recordings (T2, R8).
-    static let recordingMigrations: [SQLiteMigration] = [
-        SQLiteMigration(
+    static let recordingMigrations: [SQLMigration] = [
+        SQLMigration(
             name: "500-recordings",
             sql: """
                 CREATE TABLE recordings (

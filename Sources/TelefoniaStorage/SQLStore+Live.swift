@@ -1,6 +1,6 @@
 import TelefoniaCore
 
-extension SQLiteStore: LiveStore {
+extension SQLStore: LiveStore {
     public func replaceLiveCalls(node: String, calls: [LiveCall], at: Int64) throws {
         try write { database in
             do {
@@ -26,7 +26,7 @@ extension SQLiteStore: LiveStore {
     public func liveCalls(tenantID: String?) throws -> (calls: [LiveCall], updatedAt: Int64?) {
         try withDatabase { database in
             let columns = "call_id, tenant_id, line, direction, caller, dialled, normalized, number_class, state, started_at, answered_at"
-            let map: (SQLiteRow) throws -> LiveCall = { row in
+            let map: (SQLRow) throws -> LiveCall = { row in
                 LiveCall(
                     callID: row.text(0), tenantID: row.text(1), line: row.optionalText(2),
                     direction: CallDirection(rawValue: row.text(3)) ?? .internalCall, caller: row.text(4),

@@ -1,10 +1,10 @@
 import TelefoniaCore
 
 /// Panel users, sessions (token hashes only) and the audit log; the rules of `PanelStore`.
-extension SQLiteStore: PanelStore {
+extension SQLStore: PanelStore {
     private static let userColumns = "username, tenant_id, role, permissions, password_hash, disabled, created_at"
 
-    private static func user(_ row: SQLiteRow) -> PanelUser {
+    private static func user(_ row: SQLRow) -> PanelUser {
         PanelUser(username: row.text(0), tenantID: row.optionalText(1), role: PanelUser.Role(rawValue: row.text(2)) ?? .user,
                   permissions: PanelPermissions(text: row.text(3)) ?? PanelPermissions(), passwordHash: row.text(4),
                   disabled: row.int64(5) != 0, createdAt: row.int64(6))
@@ -54,7 +54,11 @@ extension SQLiteStore: PanelStore {
     public func save(_ session: PanelSession) throws {
         try write { database in
             try database.execute(
-                "INSERT OR REPLACE INTO panel_sessions (token_hash, username, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                """
+                INSERT INTO panel_sessions (token_hash, username, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (token_hash) DO UPDATE SET username = excluded.username, csrf = excluded.csrf,
+                    created_at = excluded.created_at, expires_at = excluded.expires_at
+                """,
                 session.tokenHash, session.username, session.csrf, session.createdAt, session.expiresAt)
             // Expired sessions go as new ones come.
             _ = try database.execute("DELETE FROM panel_sessions WHERE expires_at <= ?", session.createdAt)
@@ -81,11 +85,14 @@ extension SQLiteStore: PanelStore {
     @discardableResult
     public func append(_ entry: AuditEntry) throws -> AuditEntry {
         try write { database in
-            try database.execute(
-                "INSERT INTO audit_log (at, tenant_id, user, action, object, source_ip, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                entry.at, entry.tenantID, entry.user, entry.action, entry.object, entry.sourceIP, entry.outcome.rawValue, entry.detail)
             var numbered = entry
-            numbered.id = try database.query("SELECT last_insert_rowid()") { $0.int64(0) }.first ?? 0
+            numbered.id = try database.query(
+                """
+                INSERT INTO audit_log (at, tenant_id, "user", action, object, source_ip, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                RETURNING id
+                """,
+                entry.at, entry.tenantID, entry.user, entry.action, entry.object, entry.sourceIP, entry.outcome.rawValue, entry.detail
+            ) { $0.int64(0) }.first ?? 0
             return numbered
         }
     }
@@ -96,9 +103,9 @@ extension SQLiteStore: PanelStore {
 
     public func audit(tenantID: String?, user: String?, action: String?, since: Int64?, until: Int64?, limit: Int, offset: Int) throws -> [AuditEntry] {
         var conditions: [String] = []
-        var values: [any SQLiteBindable] = []
+        var values: [any SQLBindable] = []
         if let tenantID { conditions.append("tenant_id = ?"); values.append(tenantID) }
-        if let user { conditions.append("user = ?"); values.append(user) }
+        if let user { conditions.append("\"user\" = ?"); values.append(user) }
         if let action { conditions.append("action = ?"); values.append(action) }
         if let since { conditions.append("at >= ?"); values.append(since) }
         if let until { conditions.append("at < ?"); values.append(until) }
@@ -107,7 +114,7 @@ extension SQLiteStore: PanelStore {
         values.append(Int64(max(0, offset)))
         return try withDatabase { database in
             try database.query(
-                "SELECT id, at, tenant_id, user, action, object, source_ip, outcome, detail FROM audit_log \(filter) ORDER BY id DESC LIMIT ? OFFSET ?",
+                "SELECT id, at, tenant_id, \"user\", action, object, source_ip, outcome, detail FROM audit_log \(filter) ORDER BY id DESC LIMIT ? OFFSET ?",
                 values: values
             ) { row in
                 AuditEntry(id: row.int64(0), at: row.int64(1), tenantID: row.optionalText(2), user: row.text(3), action: row.text(4),
@@ -118,8 +125,8 @@ extension SQLiteStore: PanelStore {
     }
 
     /// The panel (issue 11).
-    static let panelMigrations: [SQLiteMigration] = [
-        SQLiteMigration(
+    static let panelMigrations: [SQLMigration] = [
+        SQLMigration(
             // No foreign key to tenants for the audit log: it outlives what it names, like CDRs.
             name: "800-panel",
             sql: """

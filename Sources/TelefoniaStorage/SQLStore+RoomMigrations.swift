@@ -1,7 +1,7 @@
-extension SQLiteStore {
+extension SQLStore {
     /// Conference rooms (F6).
-    static let roomMigrations: [SQLiteMigration] = [
-        SQLiteMigration(
+    static let roomMigrations: [SQLMigration] = [
+        SQLMigration(
             name: "400-conference-rooms",
             sql: """
                 CREATE TABLE conference_rooms (

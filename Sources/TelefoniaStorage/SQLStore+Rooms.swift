@@ -1,8 +1,8 @@
 import TelefoniaCore
 
 /// Conference rooms, with the same rules as `MemoryStore`.
-extension SQLiteStore: RoomStore {
-    private static func room(_ row: SQLiteRow) -> ConferenceRoom {
+extension SQLStore: RoomStore {
+    private static func room(_ row: SQLRow) -> ConferenceRoom {
         ConferenceRoom(tenantID: row.text(0), number: row.text(1), name: row.text(2))
     }
 

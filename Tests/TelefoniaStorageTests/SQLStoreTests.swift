@@ -3,12 +3,12 @@ import Testing
 import TelefoniaCore
 import TelefoniaStorage
 
-@Suite struct SQLiteStoreTests {
+@Suite struct SQLStoreTests {
     /// Every rule of the Store contract holds on a real database file.
     @Test(arguments: StoreContract.all)
     func followsTheStoreContract(_ check: StoreCheck) throws {
         try withTemporaryFolder { folder in
-            let store = try SQLiteStore(path: folder.appendingPathComponent("contract.sqlite").path)
+            let store = try SQLStore(path: folder.appendingPathComponent("contract.sqlite").path)
             try check.run(store)
         }
     }
@@ -17,8 +17,8 @@ import TelefoniaStorage
     @Test func secondConnectionSeesWrites() throws {
         try withTemporaryFolder { folder in
             let path = folder.appendingPathComponent("shared.sqlite").path
-            let server = try SQLiteStore(path: path)
-            let cli = try SQLiteStore(path: path)
+            let server = try SQLStore(path: path)
+            let cli = try SQLStore(path: path)
             #expect(try server.tenants().isEmpty)
             #expect(try server.cdrs(CDRFilter()).isEmpty)
 
@@ -40,15 +40,15 @@ import TelefoniaStorage
     @Test func migrationsRunOnce() throws {
         try withTemporaryFolder { folder in
             let path = folder.appendingPathComponent("migrations.sqlite").path
-            let first = try SQLiteStore(path: path)
+            let first = try SQLStore(path: path)
             try Fixtures.seed(first)
             let applied = try first.appliedMigrations()
-            #expect(applied.map(\.name) == SQLiteStore.migrationNames)
-            #expect(!SQLiteStore.migrationNames.isEmpty)
+            #expect(applied.map(\.name) == SQLStore.migrationNames)
+            #expect(!SQLStore.migrationNames.isEmpty)
             first.close()
 
             for _ in 0..<3 {
-                let again = try SQLiteStore(path: path)
+                let again = try SQLStore(path: path)
                 let reapplied = try again.appliedMigrations()
                 #expect(reapplied.map(\.name) == applied.map(\.name))
                 #expect(reapplied.map(\.appliedAt) == applied.map(\.appliedAt))
@@ -62,12 +62,12 @@ import TelefoniaStorage
         try await withThrowingTaskGroupInTemporaryFolder { path in
             let applied = try await withThrowingTaskGroup(of: [String].self) { group in
                 for _ in 0..<4 {
-                    group.addTask { try SQLiteStore(path: path).appliedMigrations().map(\.name) }
+                    group.addTask { try SQLStore(path: path).appliedMigrations().map(\.name) }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(applied.count == 4)
-            #expect(applied.allSatisfy { $0 == SQLiteStore.migrationNames })
+            #expect(applied.allSatisfy { $0 == SQLStore.migrationNames })
         }
     }
 
@@ -77,7 +77,7 @@ import TelefoniaStorage
         try withTemporaryFolder { folder in
             let path = folder.appendingPathComponent("live.sqlite").path
             let crashed = folder.appendingPathComponent("crashed.sqlite").path
-            let store = try SQLiteStore(path: path)
+            let store = try SQLStore(path: path)
             try Fixtures.seed(store)
             let cdr = Fixtures.cdr("last-call")
             try store.append(cdr)
@@ -91,16 +91,16 @@ import TelefoniaStorage
             try FileManager.default.copyItem(atPath: path, toPath: crashed)
             try FileManager.default.copyItem(atPath: path + "-wal", toPath: crashed + "-wal")
 
-            let reopened = try SQLiteStore(path: crashed)
+            let reopened = try SQLStore(path: crashed)
             #expect(try reopened.cdrs(CDRFilter(tenantID: "acme")) == [cdr])
-            #expect(try SQLiteStore(path: path).cdrs(CDRFilter()) == [cdr])
+            #expect(try SQLStore(path: path).cdrs(CDRFilter()) == [cdr])
         }
     }
 
     /// FULL synchronous mode opens and stores like the default.
     @Test func fullSynchronousModeWorks() throws {
         try withTemporaryFolder { folder in
-            let store = try SQLiteStore(path: folder.appendingPathComponent("full.sqlite").path, synchronous: .full)
+            let store = try SQLStore(path: folder.appendingPathComponent("full.sqlite").path, synchronous: .full)
             try store.append(Fixtures.cdr("c1"))
             #expect(try store.cdrs(CDRFilter()).map(\.id) == ["c1"])
         }
@@ -110,7 +110,7 @@ import TelefoniaStorage
     @Test func createsMissingFolder() throws {
         try withTemporaryFolder { folder in
             let path = folder.appendingPathComponent("a/b/telefonia.sqlite").path
-            _ = try SQLiteStore(path: path)
+            _ = try SQLStore(path: path)
             #expect(FileManager.default.fileExists(atPath: path))
         }
     }
@@ -120,14 +120,14 @@ import TelefoniaStorage
         try withTemporaryFolder { folder in
             let path = folder.appendingPathComponent("notes.sqlite").path
             try Data(String(repeating: "not a database\n", count: 100).utf8).write(to: URL(fileURLWithPath: path))
-            expectStoreError(.io) { _ = try SQLiteStore(path: path) }
+            expectStoreError(.io) { _ = try SQLStore(path: path) }
         }
     }
 
     /// Calls from many threads at once are serialised, none lost.
     @Test func concurrentAppendsAreAllKept() async throws {
         try await withThrowingTaskGroupInTemporaryFolder { path in
-            let store = try SQLiteStore(path: path)
+            let store = try SQLStore(path: path)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for task in 0..<8 {
                     group.addTask {
@@ -146,7 +146,7 @@ import TelefoniaStorage
     /// A closed store refuses calls with an error instead of crashing.
     @Test func closedStoreThrows() throws {
         try withTemporaryFolder { folder in
-            let store = try SQLiteStore(path: folder.appendingPathComponent("closed.sqlite").path)
+            let store = try SQLStore(path: folder.appendingPathComponent("closed.sqlite").path)
             store.close()
             expectStoreError(.io) { _ = try store.tenants() }
         }

@@ -1,6 +1,6 @@
 import TelefoniaCore
 
-extension SQLiteStore {
+extension SQLStore {
     static let cdrColumns = """
         id, tenant_id, line, direction, caller, dialled, normalized, number_class, started_at, answered_at, \
         ended_at, disposition, sip_cause, reason, trunk_id, cost_cents
@@ -31,7 +31,7 @@ extension SQLiteStore {
         }
     }
 
-    static func insert(_ cdr: CDR, into database: SQLiteDatabase) throws {
+    static func insert(_ cdr: CDR, into database: any SQLDatabase) throws {
         try database.execute(
             "INSERT INTO cdrs (\(cdrColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             values: [
@@ -54,13 +54,13 @@ extension SQLiteStore {
         var values = conditions.values
         let whereClause = " WHERE " + conditions.sql
         // LIMIT -1 is SQLite for "no limit".
-        values.append(filter.limit.map { max($0, 0) } ?? -1)
+        values.append(filter.limit.map { max($0, 0) } ?? Int.max)
         values.append(max(filter.offset ?? 0, 0))
         let sql = "SELECT \(Self.cdrColumns) FROM cdrs\(whereClause) ORDER BY started_at, id LIMIT ? OFFSET ?"
         return try withDatabase { try $0.query(sql, values: values, row: Self.cdr) }
     }
 
-    static func cdr(_ row: SQLiteRow) throws -> CDR {
+    static func cdr(_ row: SQLRow) throws -> CDR {
         let id = row.text(0)
         guard let direction = CallDirection(rawValue: row.text(3)) else {
             throw StoreError(.invalid, "CDR \(id) has an unknown direction '\(row.text(3))'")

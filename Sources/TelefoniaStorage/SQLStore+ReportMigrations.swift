@@ -1,9 +1,9 @@
 import TelefoniaCore
 
-extension SQLiteStore {
+extension SQLStore {
     /// Indexes and tables the reports need (R1–R7, P2, L1).
-    static let reportMigrations: [SQLiteMigration] = [
-        SQLiteMigration(
+    static let reportMigrations: [SQLMigration] = [
+        SQLMigration(
             // P6: rows per report page by tenant; no foreign key, like MemoryStore (a
             // removed and re-added tenant keeps its choice).
             name: "200-report-settings",
@@ -14,7 +14,7 @@ extension SQLiteStore {
                 );
                 """
         ),
-        SQLiteMigration(
+        SQLMigration(
             // One index the reports read without touching the table (docs/BENCHMARKS.md,
             // "Reports"): (tenant, start, id) gives the pages in order and skips OFFSET rows
             // in the index; the other columns are what the counts, R6, R7 and the dashboard
@@ -30,7 +30,7 @@ extension SQLiteStore {
                 DROP INDEX cdrs_tenant_start;
                 """
         ),
-        SQLiteMigration(
+        SQLMigration(
             // R6 over a month read per day instead of per call: one row per tenant, UTC day,
             // direction and line, kept by triggers on every insert and delete of a CDR (the
             // purge included), so any writer keeps it right. Filled from existing records.
@@ -76,22 +76,71 @@ extension SQLiteStore {
                         AND day = OLD.started_at - (OLD.started_at % 86400000) AND direction = OLD.direction
                         AND line = coalesce(OLD.line, '') AND calls <= 0;
                 END;
+                """,
+            postgres: """
+                CREATE TABLE cdr_line_daily (
+                    tenant_id TEXT NOT NULL,
+                    day BIGINT NOT NULL,
+                    direction TEXT NOT NULL,
+                    line TEXT NOT NULL,
+                    calls BIGINT NOT NULL,
+                    answered BIGINT NOT NULL,
+                    talk_seconds BIGINT NOT NULL,
+                    fixed BIGINT NOT NULL,
+                    mobile BIGINT NOT NULL,
+                    international BIGINT NOT NULL,
+                    cost_cents BIGINT NOT NULL,
+                    PRIMARY KEY (tenant_id, day, direction, line)
+                );
+                INSERT INTO cdr_line_daily
+                    SELECT tenant_id, started_at - (started_at % 86400000), direction, coalesce(line, ''), \(lineDailyAggregates)
+                    FROM cdrs GROUP BY 1, 2, 3, 4;
+                CREATE FUNCTION cdrs_line_daily_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    INSERT INTO cdr_line_daily
+                        SELECT NEW.tenant_id, NEW.started_at - (NEW.started_at % 86400000), NEW.direction,
+                            coalesce(NEW.line, ''), \(lineDailyRow("NEW"))
+                    ON CONFLICT (tenant_id, day, direction, line) DO UPDATE SET
+                        calls = cdr_line_daily.calls + excluded.calls, answered = cdr_line_daily.answered + excluded.answered,
+                        talk_seconds = cdr_line_daily.talk_seconds + excluded.talk_seconds,
+                        fixed = cdr_line_daily.fixed + excluded.fixed, mobile = cdr_line_daily.mobile + excluded.mobile,
+                        international = cdr_line_daily.international + excluded.international,
+                        cost_cents = cdr_line_daily.cost_cents + excluded.cost_cents;
+                    RETURN NULL;
+                END $$;
+                CREATE TRIGGER cdrs_line_daily_insert AFTER INSERT ON cdrs FOR EACH ROW EXECUTE FUNCTION cdrs_line_daily_insert();
+                CREATE FUNCTION cdrs_line_daily_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    UPDATE cdr_line_daily SET
+                        calls = calls - 1, answered = answered - (\(lineDailyRowParts("OLD")[0])),
+                        talk_seconds = talk_seconds - (\(lineDailyRowParts("OLD")[1])),
+                        fixed = fixed - (\(lineDailyRowParts("OLD")[2])), mobile = mobile - (\(lineDailyRowParts("OLD")[3])),
+                        international = international - (\(lineDailyRowParts("OLD")[4])),
+                        cost_cents = cost_cents - (\(lineDailyRowParts("OLD")[5]))
+                    WHERE tenant_id = OLD.tenant_id AND day = OLD.started_at - (OLD.started_at % 86400000)
+                        AND direction = OLD.direction AND line = coalesce(OLD.line, '');
+                    DELETE FROM cdr_line_daily WHERE tenant_id = OLD.tenant_id
+                        AND day = OLD.started_at - (OLD.started_at % 86400000) AND direction = OLD.direction
+                        AND line = coalesce(OLD.line, '') AND calls <= 0;
+                    RETURN NULL;
+                END $$;
+                CREATE TRIGGER cdrs_line_daily_delete AFTER DELETE ON cdrs FOR EACH ROW EXECUTE FUNCTION cdrs_line_daily_delete();
                 """
         ),
     ]
 }
 
-extension SQLiteStore {
+extension SQLStore {
     /// The per-call values the daily line summary adds up, for a row alias (NEW / OLD):
     /// answered, talk seconds, fixed, mobile, international, cost.
     static func lineDailyRowParts(_ row: String) -> [String] {
-        // A NULL class makes `IN` NULL, which sum() skips but a NOT NULL column refuses.
+        // Integers, not truth values (PostgreSQL does not add booleans); a NULL class counts 0.
         [
-            "\(row).disposition = '\(Disposition.answered.rawValue)'",
+            "CASE WHEN \(row).disposition = '\(Disposition.answered.rawValue)' THEN 1 ELSE 0 END",
             "CASE WHEN \(row).answered_at IS NULL THEN 0 ELSE (\(row).ended_at - \(row).answered_at + 500) / 1000 END",
-            "coalesce(\(row).number_class IN \(classList(.fixed)), 0)",
-            "coalesce(\(row).number_class IN \(classList(.mobile)), 0)",
-            "coalesce(\(row).number_class IN \(classList(.international)), 0)",
+            "CASE WHEN \(row).number_class IN \(classList(.fixed)) THEN 1 ELSE 0 END",
+            "CASE WHEN \(row).number_class IN \(classList(.mobile)) THEN 1 ELSE 0 END",
+            "CASE WHEN \(row).number_class IN \(classList(.international)) THEN 1 ELSE 0 END",
             "coalesce(\(row).cost_cents, 0)",
         ]
     }
