@@ -60,6 +60,9 @@ public final class SQLStore: Store, @unchecked Sendable {
         }
     }
 
+    /// A database URL without its password, for messages.
+    public static func redacted(_ url: String) -> String { PostgresDatabase.redacted(url) }
+
     /// Whether a database URL names a PostgreSQL server.
     public static func isPostgres(_ url: String) -> Bool {
         url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")

@@ -122,7 +122,7 @@ struct AudioOptions: ParsableArguments {
 
     /// The library of an existing tenant.
     func library(_ global: GlobalOptions, tenant: String) throws -> AudioLibrary {
-        let store = try SQLStore(path: global.databasePath, logger: Logger(label: "telefonia.cli"))
+        let store = try SQLStore(url: global.databasePath, logger: Logger(label: "telefonia.cli"))
         guard try store.tenant(id: tenant) != nil else {
             throw CLIError("unknown tenant \(tenant); see `telefonia tenant list`")
         }
@@ -131,6 +131,8 @@ struct AudioOptions: ParsableArguments {
             folder = URL(fileURLWithPath: dataDirectory)
         } else if let environment = ProcessInfo.processInfo.environment["TELEFONIA_DATA_DIR"], !environment.isEmpty {
             folder = URL(fileURLWithPath: environment)
+        } else if SQLStore.isPostgres(global.databasePath) {
+            throw CLIError("the database is PostgreSQL: say where the server's audio files are with --data-dir or $TELEFONIA_DATA_DIR")
         } else {
             folder = URL(fileURLWithPath: global.databasePath).deletingLastPathComponent()
         }

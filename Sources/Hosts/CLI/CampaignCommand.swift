@@ -205,6 +205,6 @@ struct CampaignCommand: ParsableCommand {
 
 extension GlobalOptions {
     func openCampaignStore() throws -> any Store & CampaignStore {
-        try SQLStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
+        try SQLStore(url: databasePath, logger: Logger(label: "telefonia.cli"))
     }
 }

@@ -199,6 +199,6 @@ struct PortalCommand: ParsableCommand {
 
 extension GlobalOptions {
     func openFacilityStore() throws -> any Store & FacilityStore {
-        try SQLStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
+        try SQLStore(url: databasePath, logger: Logger(label: "telefonia.cli"))
     }
 }

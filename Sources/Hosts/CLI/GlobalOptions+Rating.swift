@@ -5,6 +5,6 @@ import TelefoniaStorage
 extension GlobalOptions {
     /// Opens the database as a store of configuration, tariff plans and credit.
     func openRatingStore() throws -> SQLStore {
-        try SQLStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
+        try SQLStore(url: databasePath, logger: Logger(label: "telefonia.cli"))
     }
 }

@@ -8,14 +8,14 @@ import TelefoniaStorage
 struct GlobalOptions: ParsableArguments {
     @Option(
         name: .long, help: ArgumentHelp(
-            "SQLite database file.",
+            "SQLite database file, or a PostgreSQL URL (postgres://user:password@host:port/db).",
             discussion: "Default: $TELEFONIA_DB, else $TELEFONIA_DATA_DIR/telefonia.sqlite, else ./telefonia-data/telefonia.sqlite.",
-            valueName: "path"
+            valueName: "path-or-url"
         )
     )
     var db: String?
 
-    /// The database path after applying the defaults.
+    /// The database (a path or a URL) after applying the defaults.
     var databasePath: String {
         let environment = ProcessInfo.processInfo.environment
         if let db, !db.isEmpty { return db }
@@ -28,16 +28,16 @@ struct GlobalOptions: ParsableArguments {
 
     /// Opens (creating if needed) the database.
     func openStore() throws -> any Store {
-        try SQLStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
+        try SQLStore(url: databasePath, logger: Logger(label: "telefonia.cli"))
     }
 
     /// The same database seen through its recordings table.
     func openRecordingStore() throws -> any Store & RecordingStore {
-        try SQLStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
+        try SQLStore(url: databasePath, logger: Logger(label: "telefonia.cli"))
     }
 
     /// The same database seen through its live tables (calls in progress).
     func openLiveStore() throws -> any Store & LiveStore {
-        try SQLStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
+        try SQLStore(url: databasePath, logger: Logger(label: "telefonia.cli"))
     }
 }

@@ -218,6 +218,6 @@ struct QueueCommand: ParsableCommand {
 
 extension GlobalOptions {
     func openQueueStore() throws -> any Store & QueueStore & LiveStore {
-        try SQLStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
+        try SQLStore(url: databasePath, logger: Logger(label: "telefonia.cli"))
     }
 }

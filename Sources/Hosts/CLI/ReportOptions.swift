@@ -54,7 +54,7 @@ struct ReportOptions: ParsableArguments {
 
     /// The database as a report store.
     static func store(_ global: GlobalOptions) throws -> SQLStore {
-        try SQLStore(path: global.databasePath, logger: Logger(label: "telefonia.cli"))
+        try SQLStore(url: global.databasePath, logger: Logger(label: "telefonia.cli"))
     }
 
     /// Records outlive tenants, so an unknown tenant is an error only when it explains an empty report.

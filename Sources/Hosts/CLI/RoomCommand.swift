@@ -73,6 +73,6 @@ struct RoomCommand: ParsableCommand {
 extension GlobalOptions {
     /// Opens the database as a store of configuration and conference rooms.
     func openRoomStore() throws -> any Store & RoomStore {
-        try SQLStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
+        try SQLStore(url: databasePath, logger: Logger(label: "telefonia.cli"))
     }
 }

@@ -153,6 +153,6 @@ struct ScheduleCommand: ParsableCommand {
 extension GlobalOptions {
     /// Opens the database as a store of configuration and call flows.
     func openCallFlowStore() throws -> any Store & CallFlowStore {
-        try SQLStore(path: databasePath, logger: Logger(label: "telefonia.cli"))
+        try SQLStore(url: databasePath, logger: Logger(label: "telefonia.cli"))
     }
 }

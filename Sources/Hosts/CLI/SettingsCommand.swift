@@ -17,7 +17,7 @@ struct SettingsCommand: ParsableCommand {
         @Argument(help: "Tenant id.") var tenant: String
 
         func run() throws {
-            let store = try SQLStore(path: global.databasePath, logger: Logger(label: "telefonia.cli"))
+            let store = try SQLStore(url: global.databasePath, logger: Logger(label: "telefonia.cli"))
             let owner = try TenantCommand.existing(tenant, store: store)
             let settings = try store.tenantSettings(tenantID: owner.id)
             print("listening line: \(settings.listeningLine ?? "-")")
@@ -34,7 +34,7 @@ struct SettingsCommand: ParsableCommand {
         @Option(help: "The line the panel's web phone uses; '-' for none.") var webPhoneLine: String?
 
         func run() throws {
-            let store = try SQLStore(path: global.databasePath, logger: Logger(label: "telefonia.cli"))
+            let store = try SQLStore(url: global.databasePath, logger: Logger(label: "telefonia.cli"))
             let owner = try TenantCommand.existing(tenant, store: store)
             var settings = try store.tenantSettings(tenantID: owner.id)
             if let listeningLine { settings.listeningLine = listeningLine == "-" ? nil : listeningLine }

@@ -18,7 +18,7 @@ struct UserCommand: ParsableCommand {
     static let cost: UInt8 = 11
 
     static func store(_ global: GlobalOptions) throws -> SQLStore {
-        try SQLStore(path: global.databasePath, logger: Logger(label: "telefonia.cli"))
+        try SQLStore(url: global.databasePath, logger: Logger(label: "telefonia.cli"))
     }
 
     static func password(_ text: String) throws -> String {

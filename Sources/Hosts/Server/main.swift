@@ -63,7 +63,7 @@ if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &files) == 0, files.rl
 let store: SQLStore
 do {
     try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-    store = try SQLStore(path: configuration.resolvedDatabasePath, synchronous: configuration.databaseSynchronous == "full" ? .full : .normal, logger: logger)
+    store = try SQLStore(url: configuration.resolvedDatabaseURL, synchronous: configuration.databaseSynchronous == "full" ? .full : .normal, logger: logger)
     if configuration.createDemoTenant {
         let created = try DemoTenant.createIfMissing(in: store, id: configuration.defaultTenant, domain: configuration.mediaAddress)
         if !created.isEmpty {
@@ -84,7 +84,7 @@ do {
         }
     }
 } catch {
-    FileHandle.standardError.write(Data("error: cannot open the database \(configuration.resolvedDatabasePath): \(error)\n".utf8))
+    FileHandle.standardError.write(Data("error: cannot open the database \(SQLStore.redacted(configuration.resolvedDatabaseURL)): \(error)\n".utf8))
     exit(1)
 }
 
@@ -105,10 +105,10 @@ if configuration.httpEnabled {
     // panel does not hold the lock calls need; the CLI is a third writer already.
     let panelStore: SQLStore
     do {
-        panelStore = try SQLStore(path: configuration.resolvedDatabasePath,
-                                     synchronous: configuration.databaseSynchronous == "full" ? .full : .normal, logger: logger)
+        panelStore = try SQLStore(url: configuration.resolvedDatabaseURL,
+                                  synchronous: configuration.databaseSynchronous == "full" ? .full : .normal, logger: logger)
     } catch {
-        FileHandle.standardError.write(Data("error: cannot open the database \(configuration.resolvedDatabasePath) for the panel: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("error: cannot open the database \(SQLStore.redacted(configuration.resolvedDatabaseURL)) for the panel: \(error)\n".utf8))
         exit(1)
     }
     // The panel stops when the server does, and its failure (the port taken) stops the server.

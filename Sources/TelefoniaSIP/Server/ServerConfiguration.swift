@@ -19,6 +19,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var dataDirectory = "telefonia-data"
     /// `db.path`: SQLite file; default `<data.dir>/telefonia.sqlite`.
     public var databasePath: String?
+    /// `db.url`: the database as a URL; `postgres://user:password@host:port/db` puts the
+    /// store on a PostgreSQL server shared by several nodes (docs/ARCHITECTURE.md,
+    /// "Growing past one machine"); unset, the store is the SQLite file `db.path`.
+    public var databaseURL: String?
     /// `db.synchronous`: `normal` (durable against a process kill) or `full` (also against power loss).
     public var databaseSynchronous = "normal"
     /// `call.ring_timeout`: seconds; when set it overrides every line's own ring timeout.
@@ -83,6 +87,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public init() {}
 
     public var resolvedDatabasePath: String { databasePath ?? dataDirectory + "/telefonia.sqlite" }
+    /// What the store opens: `db.url` when set, else the SQLite file.
+    public var resolvedDatabaseURL: String { databaseURL ?? resolvedDatabasePath }
     /// Tenants' audio files: `<data.dir>/audio`.
     public var audioFolder: URL { URL(fileURLWithPath: dataDirectory).appendingPathComponent("audio") }
     /// Call recordings: `<data.dir>/recordings`.
@@ -111,7 +117,7 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// All keys, for the docs and validation.
     public static let keys = [
-        "sip.address", "sip.port", "sip.advertised_address", "rtp.port_min", "rtp.port_max", "data.dir", "db.path",
+        "sip.address", "sip.port", "sip.advertised_address", "rtp.port_min", "rtp.port_max", "data.dir", "db.path", "db.url",
         "db.synchronous", "call.ring_timeout", "call.trunk_ring_timeout", "media.timeout", "auth.nonce_lifetime",
         "auth.max_failures", "auth.failure_window", "auth.ban_seconds", "auth.algorithms", "register.min_expires",
         "register.max_expires", "register.default_expires", "tenant.default", "demo", "shutdown.grace", "prompts.dir", "retention.cdr_days", "retention.recording_days", "media.telephone_event",
@@ -161,6 +167,12 @@ public struct ServerConfiguration: Sendable, Equatable {
         if let v = try int("rtp.port_max") { config.rtpPortMax = v }
         if let v = values["data.dir"] { config.dataDirectory = v }
         if let v = values["db.path"] { config.databasePath = v }
+        if let v = values["db.url"], !v.isEmpty {
+            guard v.hasPrefix("postgres://") || v.hasPrefix("postgresql://") || v.hasPrefix("sqlite:") else {
+                throw Error(description: "db.url must start with postgres://, postgresql:// or sqlite:")
+            }
+            config.databaseURL = v
+        }
         if let v = values["db.synchronous"] {
             guard ["normal", "full"].contains(v) else { throw Error(description: "db.synchronous must be normal or full") }
             config.databaseSynchronous = v
