@@ -10,7 +10,10 @@ extension SQLStore {
     /// process) when it returns.
     public func append(_ cdr: CDR) throws {
         do {
-            try withDatabase { database in try Self.insert(cdr, into: database) }
+            try withDatabase { database in
+                try Self.insert(cdr, into: database)
+                try Self.endCreditHold(callID: cdr.id, in: database)
+            }
         } catch let error as StoreError where error.code == .duplicate {
             throw StoreError(.duplicate, "a CDR with id \(cdr.id) is already recorded")
         }
@@ -25,6 +28,7 @@ extension SQLStore {
             try write { database in
                 try Self.insert(cdr, into: database)
                 _ = try Self.apply(debit, in: database)
+                try Self.endCreditHold(callID: cdr.id, in: database)
             }
         } catch let error as StoreError where error.code == .duplicate {
             throw StoreError(.duplicate, "a CDR with id \(cdr.id) is already recorded")

@@ -39,6 +39,15 @@ public final class SQLStore: Store, @unchecked Sendable {
     let logger: Logger
     private let database: any SQLDatabase
     private let lock = NSLock()
+    private let nodeLock = NSLock()
+    private var nodeName = ProcessInfo.processInfo.hostName
+
+    /// The server this store works for, as other servers on the same database know it
+    /// (the server sets its SIP address and port): names its credit holds.
+    public var node: String {
+        get { nodeLock.withLock { nodeName } }
+        set { nodeLock.withLock { nodeName = newValue } }
+    }
 
     /// Set by a host whose threads must never wait on the database: when it returns true
     /// for the calling thread (the server: any event loop thread), the call is a bug. Debug

@@ -6,7 +6,7 @@ import TelefoniaStorage
 /// Which store a rating check runs on.
 typealias RatingStoreKind = StoreKind
 
-private let basic = TariffPlan(id: "basic", name: "Básico", kind: .prepaid, rates: [
+let basic = TariffPlan(id: "basic", name: "Básico", kind: .prepaid, rates: [
     Rate(numberClass: .mobileLocal, pricePerMinute: 3500),
     Rate(prefix: "5511", pricePerMinute: 1000, connectionFee: 125, firstIncrement: 60, nextIncrement: 60, minimumSeconds: 30),
     Rate(numberClass: .fixedLocal, prefix: "5521", pricePerMinute: 1),
@@ -204,7 +204,7 @@ private final class Failures: @unchecked Sendable {
 }
 
 /// A wall clock the test moves by hand.
-private final class TestClock: WallClock, @unchecked Sendable {
+final class TestClock: WallClock, @unchecked Sendable {
     var now: Int64 = 1_740_830_400_000
     func nowMillis() -> Int64 { now }
 }

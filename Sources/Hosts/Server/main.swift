@@ -64,6 +64,10 @@ let store: SQLStore
 do {
     try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
     store = try SQLStore(url: configuration.resolvedDatabaseURL, synchronous: configuration.databaseSynchronous == "full" ? .full : .normal, logger: logger)
+    // This server among the others on the same database; the credit its calls held
+    // before it stopped is free again (those calls are gone).
+    store.node = "\(configuration.mediaAddress):\(configuration.sipPort)"
+    try store.releaseCreditHolds(node: store.node)
     if configuration.createDemoTenant {
         let created = try DemoTenant.createIfMissing(in: store, id: configuration.defaultTenant, domain: configuration.mediaAddress)
         if !created.isEmpty {

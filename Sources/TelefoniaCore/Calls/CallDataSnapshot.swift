@@ -26,6 +26,7 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
     private var plans: [String: TariffPlan?] = [:]
     private var balances: [String: Int64] = [:]
     private var spends: [String: Int64] = [:]
+    private var credits: [String: CreditView] = [:]
 
     /// An empty snapshot: every read throws until answers are recorded.
     public init() { source = nil }
@@ -33,10 +34,10 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
     /// Records the answers of `source` as they are read.
     public init(recording source: any CallDataSource) { self.source = source }
 
-    /// A snapshot holding only a balance (for `.balance` requests).
-    public convenience init(balanceCents: Int64, tenantID: String) {
+    /// A snapshot holding only a call's credit (for `.credit` requests).
+    public convenience init(credit: CreditView, callID: String) {
         self.init()
-        balances[tenantID] = balanceCents
+        credits[callID] = credit
     }
 
     /// Stops recording: from now on only the answers kept are given (what the owning
@@ -122,5 +123,10 @@ public final class CallDataSnapshot: CallDataSource, @unchecked Sendable {
 
     public func balanceCents(tenantID: String) throws -> Int64 {
         try answer(&balances, tenantID) { try $0.balanceCents(tenantID: tenantID) }
+    }
+
+    /// The hold made while prefetching (keyed by call: one hold per decision).
+    public func holdCredit(tenantID: String, callID: String, upToCents: Int64, seconds: Int, now: Int64) throws -> CreditView {
+        try answer(&credits, callID) { try $0.holdCredit(tenantID: tenantID, callID: callID, upToCents: upToCents, seconds: seconds, now: now) }
     }
 }

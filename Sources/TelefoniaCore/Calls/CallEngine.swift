@@ -139,11 +139,11 @@ public final class CallEngine {
         case .timerFired(let id, .ring):
             return forwardOffer(id, status: 480).map { .routing($0) }
         case .answered(let id), .pickedUp(let id, _):
-            guard let call = calls[id], call.phase != .answered, let tenantID = billing.prepaidTenant(id) else { return nil }
-            return .balance(tenantID: tenantID)
+            guard let call = calls[id], call.phase != .answered else { return nil }
+            return billing.creditRequest(id, now: clock.nowMillis())
         case .timerFired(let id, .credit):
-            guard calls[id]?.phase == .answered, let tenantID = billing.prepaidTenant(id) else { return nil }
-            return .balance(tenantID: tenantID)
+            guard calls[id]?.phase == .answered else { return nil }
+            return billing.creditRequest(id, now: clock.nowMillis())
         default:
             return nil
         }
@@ -156,8 +156,9 @@ public final class CallEngine {
     public static func prefetch(_ request: CallDataRequest, from source: any CallDataSource, clock: any WallClock,
                                 configuration: CallEngineConfiguration) throws -> CallDataSnapshot {
         switch request {
-        case .balance(let tenantID):
-            return CallDataSnapshot(balanceCents: try source.balanceCents(tenantID: tenantID), tenantID: tenantID)
+        case .credit(let tenantID, let callID, let upToCents, let seconds, let now):
+            let credit = try source.holdCredit(tenantID: tenantID, callID: callID, upToCents: upToCents, seconds: seconds, now: now)
+            return CallDataSnapshot(credit: credit, callID: callID)
         case .routing(let offer):
             let recording = CallDataSnapshot(recording: source)
             let scratch = CallEngine(

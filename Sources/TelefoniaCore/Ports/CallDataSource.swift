@@ -28,6 +28,13 @@ public protocol CallDataSource: AnyObject {
     func tariffPlan(tenantID: String, ratesFor e164: String?) throws -> TariffPlan?
     /// Current prepaid balance in cents.
     func balanceCents(tenantID: String) throws -> Int64
+    /// Holds credit for an answered prepaid call, in one step no other server can come
+    /// between: what the tenant's balance has once every *other* call's hold is taken
+    /// out, and this call's hold set to as much of `upToCents` as that pays for (until
+    /// `seconds` from `now` plus a margin: the hold of a server that died expires). The
+    /// call's record ends its hold. See `CreditView`; a store of one server may answer
+    /// with the plain balance (`holdsOtherCalls` false) and keep no holds.
+    func holdCredit(tenantID: String, callID: String, upToCents: Int64, seconds: Int, now: Int64) throws -> CreditView
     /// What the tenant's calls started since `since` (unix ms) cost, in cents: its
     /// international calls, or (false) its other calls (the daily spend caps, B8).
     func spentCents(tenantID: String, since: Int64, international: Bool) throws -> Int64
@@ -37,6 +44,21 @@ public protocol CallDataSource: AnyObject {
 public enum CallDataRequest: Sendable, Equatable {
     /// Everything routing this offer reads (lines, DID, room, trunk, registrations, plan, balance).
     case routing(CallOffer)
-    /// A prepaid tenant's balance (at answer, and when a credit slice runs out).
-    case balance(tenantID: String)
+    /// Credit for a prepaid call (at answer, and when a credit slice runs out): its
+    /// hold of up to `upToCents` for `seconds` (`CallDataSource.holdCredit`).
+    case credit(tenantID: String, callID: String, upToCents: Int64, seconds: Int, now: Int64)
+}
+
+/// What a prepaid call may spend: `availableCents` of its tenant's balance.
+/// `holdsOtherCalls`: the other calls' holds (on every server) are already taken out,
+/// so the engine must not take out its own calls' reservations again; false from a
+/// store that keeps no holds (one server: the engine's reservations are all there is).
+public struct CreditView: Sendable, Equatable {
+    public var availableCents: Int64
+    public var holdsOtherCalls: Bool
+
+    public init(availableCents: Int64, holdsOtherCalls: Bool) {
+        self.availableCents = availableCents
+        self.holdsOtherCalls = holdsOtherCalls
+    }
 }

@@ -13,6 +13,11 @@ import Logging
 /// A prepaid call is billed for at most the time it was granted, so a timer that
 /// fires a little late does not cost the subscriber more.
 ///
+/// With several servers on one database the reservations are the store's credit
+/// holds (`CallDataSource.holdCredit`): each answered prepaid call holds what it may
+/// spend, taken in one step with the read of what the other calls (on any server)
+/// hold, so the tenant's calls together never spend more than the balance.
+///
 /// It reads plans and balances through the `CallDataSource` the engine passes for
 /// the event at hand, and writes nothing: the debit of a call is returned with its
 /// record (`CallAction.record`), and the adapter writes both in one transaction.
@@ -117,6 +122,25 @@ final class CallBilling {
         return (nil, true)
     }
 
+    /// What deciding the answer or the next slice of prepaid call `id` reads: its credit
+    /// hold (`CallDataSource.holdCredit`) for the talk time it will be granted next.
+    /// nil for a call whose talk time is not limited.
+    func creditRequest(_ id: CallID, now: Int64) -> CallDataRequest? {
+        guard let account = accounts[id], account.prepaid, let rate = account.rate else { return nil }
+        let target = (account.grantedSeconds ?? 0) + grantSeconds
+        return .credit(tenantID: account.tenantID, callID: id.rawValue,
+                       upToCents: Rater.costCents(billableSeconds: target, rate: rate), seconds: target, now: now)
+    }
+
+    /// What the call may spend: its hold's view of the balance, less what this engine's
+    /// other calls reserved when the store keeps no holds (one server).
+    private func available(_ id: CallID, _ account: Account, rate: Rate, target: Int, now: Int64, data: any CallDataSource) throws -> Int64 {
+        let credit = try data.holdCredit(tenantID: account.tenantID, callID: id.rawValue,
+                                         upToCents: Rater.costCents(billableSeconds: target, rate: rate), seconds: target, now: now)
+        if credit.holdsOtherCalls { return credit.availableCents }
+        return credit.availableCents - (reserved[account.tenantID, default: 0] - account.reservedCents)
+    }
+
     /// The call was answered at `now`: for a prepaid call, the seconds to run the
     /// credit timer for (0: not even the first increment is left, end it now); nil
     /// when the call's talk time is not limited.
@@ -127,8 +151,7 @@ final class CallBilling {
         defer { accounts[id] = account }
         let limit: Int?
         do {
-            let available = try data.balanceCents(tenantID: account.tenantID) - reserved[account.tenantID, default: 0]
-            limit = Rater.maxSeconds(balanceCents: available, rate: rate)
+            limit = Rater.maxSeconds(balanceCents: try available(id, account, rate: rate, target: grantSeconds, now: now, data: data), rate: rate)
         } catch {
             // Without the balance nobody can say the call is paid for: end it.
             logger.error("balance unreadable; prepaid call ended", metadata: ["tel.call_id": "\(id)", "tel.tenant": "\(account.tenantID)", "error": "\(error)"])
@@ -147,8 +170,8 @@ final class CallBilling {
         defer { accounts[id] = account }
         let limit: Int?
         do {
-            let others = reserved[account.tenantID, default: 0] - account.reservedCents
-            limit = Rater.maxSeconds(balanceCents: try data.balanceCents(tenantID: account.tenantID) - others, rate: rate)
+            limit = Rater.maxSeconds(
+                balanceCents: try available(id, account, rate: rate, target: granted + grantSeconds, now: now, data: data), rate: rate)
         } catch {
             logger.error("balance unreadable; prepaid call ended", metadata: ["tel.call_id": "\(id)", "tel.tenant": "\(account.tenantID)", "error": "\(error)"])
             return .exhausted

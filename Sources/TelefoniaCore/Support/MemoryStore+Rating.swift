@@ -67,6 +67,12 @@ extension MemoryStore: TariffStore, RatingStore {
         withState { $0.rating.balances[tenantID] ?? 0 }
     }
 
+    /// One server's store: no holds, the plain balance (the engine's own reservations
+    /// are every call there is).
+    public func holdCredit(tenantID: String, callID: String, upToCents: Int64, seconds: Int, now: Int64) throws -> CreditView {
+        CreditView(availableCents: try balanceCents(tenantID: tenantID), holdsOtherCalls: false)
+    }
+
     public func creditMovements(tenantID: String, from: Int64?, to: Int64?) throws -> [CreditMovement] {
         withState { state in
             state.rating.movements.filter { movement in
