@@ -29,7 +29,7 @@ extension SQLStore {
     /// files so features can add tables without touching each other).
     static let migrations: [SQLMigration] = coreMigrations + ratingMigrations + reportMigrations + audioMigrations + roomMigrations
         + recordingMigrations + callFlowMigrations + queueMigrations + campaignMigrations + panelMigrations
-        + facilityMigrations + creditHoldMigrations
+        + facilityMigrations + creditHoldMigrations + leaseMigrations
 
     /// Configuration, registrations and call records.
     static let coreMigrations: [SQLMigration] = [

@@ -94,3 +94,24 @@ import TelefoniaStorage
         }
     }
 }
+
+/// Job leases: one server at a time runs the campaign dialler and the retention purge.
+@Suite struct JobLeaseTests {
+    @Test(arguments: StoreKind.allCases)
+    func oneServerHoldsAJobUntilItsLeaseRunsOut(_ kind: StoreKind) throws {
+        try kind.withStore { store in
+            let (a, b) = ("10.77.0.11:5060", "10.77.0.12:5060")
+            #expect(try store.acquireLease(job: LeasedJob.campaigns, node: a, now: 0, until: 15_000))
+            #expect(try !store.acquireLease(job: LeasedJob.campaigns, node: b, now: 1_000, until: 16_000), "held by a")
+            #expect(try store.acquireLease(job: LeasedJob.retention, node: b, now: 1_000, until: 16_000), "another job is free")
+            #expect(try store.acquireLease(job: LeasedJob.campaigns, node: a, now: 10_000, until: 25_000), "a renews")
+            #expect(try !store.acquireLease(job: LeasedJob.campaigns, node: b, now: 24_999, until: 40_000))
+            #expect(try store.acquireLease(job: LeasedJob.campaigns, node: b, now: 25_000, until: 40_000), "a stopped renewing: b takes over")
+            #expect(try !store.acquireLease(job: LeasedJob.campaigns, node: a, now: 26_000, until: 41_000))
+            try store.releaseLease(job: LeasedJob.campaigns, node: a)
+            #expect(try !store.acquireLease(job: LeasedJob.campaigns, node: a, now: 26_000, until: 41_000), "only the holder lets go")
+            try store.releaseLease(job: LeasedJob.campaigns, node: b)
+            #expect(try store.acquireLease(job: LeasedJob.campaigns, node: a, now: 26_000, until: 41_000))
+        }
+    }
+}

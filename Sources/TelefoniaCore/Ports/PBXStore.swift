@@ -5,4 +5,4 @@
 /// capability is discovered (or silently missing) at run time.
 public typealias PBXStore = Store & CallDataSource & TariffStore & RatingStore & RoomStore & RecordingStore
     & LiveStore & ReportStore & AudioStore & CallFlowStore & QueueStore & CampaignStore & SettingsStore & PanelStore
-    & FacilityStore
+    & FacilityStore & JobLeaseStore

@@ -27,6 +27,8 @@ public final class MemoryStore: Store, @unchecked Sendable {
         /// Plans, balances, the credit log and invoices (`MemoryStore+Rating.swift`).
         var rating = MemoryRatingState()
         var liveCalls: [String: [LiveCall]] = [:]
+        /// Job → (node, until): `JobLeaseStore`.
+        var leases: [String: (node: String, until: Int64)] = [:]
         var recordings: [String: Recording] = [:]
         var liveUpdatedAt: Int64?
         /// Rows per report page by tenant (P6), see MemoryStore+Reports.swift.

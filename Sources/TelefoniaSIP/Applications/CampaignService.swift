@@ -19,6 +19,9 @@ final class CampaignService: @unchecked Sendable {
     private var recovered = false
     private var reading = false
 
+    /// How long the campaign lease lasts; renewed every tick (each second).
+    static let leaseMillis: Int64 = 15_000
+
     init(context: SignallingContext, host: ApplicationHost, b2bua: B2BUA) {
         self.context = context
         self.host = host
@@ -40,7 +43,13 @@ final class CampaignService: @unchecked Sendable {
         let recover = !recovered
         let now = context.clock.nowMillis()
         let logger = context.logger
-        context.storage.submit(on: context.loop) { store -> [Work] in
+        let node = context.nodeID
+        context.storage.submit(on: context.loop) { store -> [Work]? in
+            // One server dials at a time (its pacing counts the calls it has in flight);
+            // another takes over 15 s after it stops renewing.
+            guard try store.acquireLease(job: LeasedJob.campaigns, node: node, now: now, until: now + Self.leaseMillis) else {
+                return nil
+            }
             var work: [Work] = []
             for var campaign in try store.runningCampaigns() {
                 var numbers = try store.mailing(tenantID: campaign.tenantID, campaign: campaign.name)
@@ -72,7 +81,10 @@ final class CampaignService: @unchecked Sendable {
             switch result {
             case .failure(let error):
                 context.logger.error("campaigns unreadable", metadata: ["error": "\(error)"])
-            case .success(let work):
+            case .success(nil):
+                // Another server dials; if it stops, numbers it left mid-call are recovered here.
+                recovered = false
+            case .success(let work?):
                 recovered = true
                 // Free channels per trunk, shared by the campaigns that use it this round.
                 var room: [String: Int] = [:]

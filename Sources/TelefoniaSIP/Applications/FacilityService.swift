@@ -37,7 +37,6 @@ final class FacilityService: @unchecked Sendable {
     // MARK: - Requests from the panel and the CLI
 
     /// This server among nodes sharing a database (its SIP address).
-    private var nodeID: String { "\(context.localHost):\(context.localPort)" }
     private var started = false
 
     /// Once a second, on the loop: pending requests are claimed and started. The first
@@ -47,7 +46,7 @@ final class FacilityService: @unchecked Sendable {
         guard !polling else { return }
         polling = true
         if !started {
-            let (node, now) = (nodeID, context.clock.nowMillis())
+            let (node, now) = (context.nodeID, context.clock.nowMillis())
             context.storage.submit(on: loop) { store in try store.interruptFacilityRequests(node: node, at: now) }.whenComplete { [self] result in
                 polling = false
                 started = true
@@ -63,7 +62,7 @@ final class FacilityService: @unchecked Sendable {
             for request in requests where running[request.id] == nil {
                 guard running.values.count(where: { $0 == request.tenantID }) < Self.maxRunningPerTenant else { continue }
                 running[request.id] = request.tenantID
-                let node = nodeID
+                let node = context.nodeID
                 context.storage.submit(on: loop) { store in try store.claim(facilityRequest: request.id, node: node) }.whenComplete { [self] claimed in
                     guard case .success(let request?) = claimed else {
                         finished(request)

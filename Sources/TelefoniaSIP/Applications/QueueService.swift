@@ -250,7 +250,6 @@ final class QueueService: @unchecked Sendable {
         }
     }
     private var lastPublishedEmpty = false
-    private var nodeID: String { "\(context.localHost):\(context.localPort)" }
 
     /// Once a second: the tenants' queues written for the consoles of other processes
     /// (C3, C4), and supervisors' commands carried out (pause, unpause, log out; C4).
@@ -266,7 +265,7 @@ final class QueueService: @unchecked Sendable {
         let snapshots = center.tenants.map { center.snapshot(tenantID: $0) }
         guard !(snapshots.isEmpty && lastPublishedEmpty) else { return pollCommands() }
         publishing = true
-        let node = nodeID
+        let node = context.nodeID
         context.storage.submit(on: context.loop) { store -> [SupervisorCommand] in
             try store.replaceQueueSnapshots(node: node, snapshots: snapshots)
             return try store.pendingQueueCommands()

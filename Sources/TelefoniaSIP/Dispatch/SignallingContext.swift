@@ -17,6 +17,9 @@ final class SignallingContext: @unchecked Sendable {
     /// Address written in our Via, Contact and SDP.
     let localHost: String
     var localPort: Int { transport.localPort }
+    /// This server among the others sharing its database: names what it claims there
+    /// (facility requests, queue snapshots, live calls, job leases).
+    var nodeID: String { "\(localHost):\(localPort)" }
 
     /// Methods we answer, for Allow headers.
     static let allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, SUBSCRIBE, REFER"

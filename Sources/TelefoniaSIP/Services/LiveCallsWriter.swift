@@ -21,7 +21,6 @@ final class LiveCallsWriter {
     }
 
     /// Names this server's rows in the shared live tables.
-    var nodeID: String { "\(context.localHost):\(context.localPort)" }
 
     /// One round; `SignallingStack` runs it periodically.
     func write() {
@@ -29,7 +28,7 @@ final class LiveCallsWriter {
         let current = calls()
         guard !busy, !current.isEmpty || lastHadCalls || now - lastWriteAt >= Self.idleInterval else { return }
         busy = true
-        let node = nodeID
+        let node = context.nodeID
         context.storage.submit(on: context.loop) { store in
             try store.replaceLiveCalls(node: node, calls: current, at: now)
         }.whenComplete { [self] result in

@@ -19,7 +19,18 @@ final class RetentionJob {
         let (cdrDays, recordingDays) = (context.configuration.cdrRetentionDays, context.configuration.recordingRetentionDays)
         let logger = context.logger
         let voicemail = context.configuration.voicemailFolder
+        let node = context.nodeID
         context.storage.submit(on: context.loop) { store in
+            // One server purges a day: the first to take the day's lease (it lasts 23 h).
+            do {
+                guard try store.acquireLease(job: LeasedJob.retention, node: node, now: now, until: now + 23 * 3_600_000) else {
+                    logger.info("retention: another server purges today")
+                    return
+                }
+            } catch {
+                logger.error("retention: lease unreadable; purge skipped", metadata: ["error": "\(error)"])
+                return
+            }
             do {
                 let removed = try store.purgeCDRs(olderThan: now - Int64(cdrDays) * day)
                 logger.info("retention: call records purged", metadata: ["count": "\(removed)", "older_than_days": "\(cdrDays)"])
