@@ -30,8 +30,13 @@ final class DigestAuthenticator {
         self.context = context
         let configuration = context.configuration
         var secret = [UInt8](repeating: 0, count: 32)
-        var rng = SystemRandomNumberGenerator()
-        for i in secret.indices { secret[i] = UInt8.random(in: 0...255, using: &rng) }
+        if let shared = configuration.nonceSecret {
+            // Servers behind one proxy: the same key on each, so any of them checks a nonce another issued.
+            secret = Array(Hashes.sha256Hex("telefonia nonce key|" + shared).utf8)
+        } else {
+            var rng = SystemRandomNumberGenerator()
+            for i in secret.indices { secret[i] = UInt8.random(in: 0...255, using: &rng) }
+        }
         nonces = NonceIssuer(secret: secret, lifetime: configuration.nonceLifetime)
         counter = NonceCounter(lifetime: configuration.nonceLifetime)
         limiter = AuthFailureLimiter(
@@ -46,9 +51,18 @@ final class DigestAuthenticator {
         return Identity(tenant: tenant, line: try aor.user.flatMap { try store.line(tenantID: tenant.id, extensionNumber: $0) })
     }
 
+    /// The address failures count against: the request's source or, for a request a
+    /// trusted front proxy relayed, the client's address that proxy stamped in the Via
+    /// below its own (`received`, else the client's sent-by).
+    func clientHost(_ request: SIPMessage, peer: SIPPeer) -> String {
+        guard context.configuration.trustedProxies.contains(peer.host), request.vias.count >= 2 else { return peer.host }
+        let via = request.vias[1]
+        return via.parameter("received") ?? via.host
+    }
+
     /// Whether the source address is banned; if so the request has been answered 403.
     func refuseIfBanned(_ request: SIPMessage, peer: SIPPeer) -> Bool {
-        guard limiter.isBanned(peer.host, now: context.clock.nowMillis() / 1000) else { return false }
+        guard limiter.isBanned(clientHost(request, peer: peer), now: context.clock.nowMillis() / 1000) else { return false }
         context.respond(request, 403, "Forbidden (too many failed attempts)", peer: peer)
         return true
     }
@@ -92,17 +106,18 @@ final class DigestAuthenticator {
                     challenge(request, realm: tenant.domain, stale: false, proxy: proxy, peer: peer)
                     return nil
                 }
-                limiter.recordSuccess(from: peer.host)
+                limiter.recordSuccess(from: clientHost(request, peer: peer))
                 return (tenant, line)
             }
         }
-        let banned = limiter.recordFailure(from: peer.host, now: nowSeconds)
+        let client = clientHost(request, peer: peer)
+        let banned = limiter.recordFailure(from: client, now: nowSeconds)
         context.logger.warning("authentication failed", metadata: [
             "tel.tenant": "\(tenant.id)", "user": "\(user)", "source": "\(peer)", "method": "\(request.method)",
         ])
         if banned {
             context.logger.warning("too many authentication failures: source refused", metadata: [
-                "source": "\(peer.host)", "ban_seconds": "\(context.configuration.authBanSeconds)",
+                "source": "\(client)", "ban_seconds": "\(context.configuration.authBanSeconds)",
             ])
         }
         context.respond(request, 403, "Forbidden (bad credentials)", peer: peer)

@@ -42,6 +42,14 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// (Debian's baresip 1.0) give up on a REGISTER when any challenge names SHA-256,
     /// instead of skipping it as RFC 8760 asks. `SHA-256,MD5` turns RFC 8760 on.
     public var authAlgorithms = ["MD5"]
+    /// `auth.nonce_secret`: the key digest nonces are signed with. Unset, each start
+    /// draws a random one; servers behind one front proxy share it, so a challenge one
+    /// issued is answered to another (docs/ARCHITECTURE.md, "Growing past one machine").
+    public var nonceSecret: String?
+    /// `sip.trusted_proxies`: addresses of front proxies (Kamailio) whose requests carry
+    /// the client's address in the Via below theirs: authentication failures are counted
+    /// against that address, so one phone's wrong passwords never ban the proxy.
+    public var trustedProxies: Set<String> = []
     /// `register.min_expires` / `register.max_expires` / `register.default_expires`: seconds.
     public var minExpires = 60
     public var maxExpires = 7200
@@ -119,7 +127,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public static let keys = [
         "sip.address", "sip.port", "sip.advertised_address", "rtp.port_min", "rtp.port_max", "data.dir", "db.path", "db.url",
         "db.synchronous", "call.ring_timeout", "call.trunk_ring_timeout", "media.timeout", "auth.nonce_lifetime",
-        "auth.max_failures", "auth.failure_window", "auth.ban_seconds", "auth.algorithms", "register.min_expires",
+        "auth.max_failures", "auth.failure_window", "auth.ban_seconds", "auth.algorithms", "auth.nonce_secret", "sip.trusted_proxies", "register.min_expires",
         "register.max_expires", "register.default_expires", "tenant.default", "demo", "shutdown.grace", "prompts.dir", "retention.cdr_days", "retention.recording_days", "media.telephone_event",
         "register.keepalive_interval", "sip.tcp_message_timeout", "sip.tcp_idle_timeout", "sip.tcp_max_per_address",
         "fraud.line_concurrent", "fraud.tenant_concurrent", "fraud.line_per_minute", "fraud.tenant_per_minute",
@@ -190,6 +198,13 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw Error(description: "auth.algorithms must list MD5 and/or SHA-256, got \(v)")
             }
             config.authAlgorithms = names
+        }
+        if let v = values["auth.nonce_secret"] {
+            guard v.count >= 16 else { throw Error(description: "auth.nonce_secret must have at least 16 characters") }
+            config.nonceSecret = v
+        }
+        if let v = values["sip.trusted_proxies"] {
+            config.trustedProxies = Set(v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         }
         if let v = try int("register.min_expires") { config.minExpires = v }
         if let v = try int("register.max_expires") { config.maxExpires = v }

@@ -1,3 +1,4 @@
+import Foundation
 import TelefoniaCore
 import TelefoniaSIP
 import TelefoniaTesting
@@ -49,6 +50,41 @@ import Testing
         #expect(try Self.bindings(bed, "1000").isEmpty)
         bed.advance(seconds: 61)
         #expect(phone.register()?.statusCode == 200, "the ban ended after auth.ban_seconds")
+    }
+
+    /// Behind a trusted front proxy (Kamailio) failures count against the client address
+    /// the proxy stamped in the Via below its own: one phone's wrong passwords ban that
+    /// phone, not the proxy every other phone comes through.
+    @Test func bansTheClientBehindATrustedProxyNotTheProxy() throws {
+        let bed = try SIPTestBed {
+            $0.authMaxFailures = 3
+            $0.authBanSeconds = 60
+            $0.trustedProxies = ["127.0.0.1"]
+        }
+        /// `request` as the proxy relays it: its Via on top, the client's address in the client's Via.
+        func relayed(_ request: SIPMessage, from phone: MemoryPhone, client: String) -> SIPMessage {
+            var relayed = request
+            relayed.vias[0].parameters.append(("received", client))
+            relayed.vias.insert(Via(transport: "UDP", host: phone.peer.host, port: phone.peer.port,
+                                    parameters: [("branch", "z9hG4bKproxy\(UUID().uuidString)"), ("rport", nil)]), at: 0)
+            return relayed
+        }
+        func register(_ phone: MemoryPhone, client: String) throws -> Int? {
+            let (request, challenge) = phone.challengedRegister()
+            let answer = relayed(phone.authorized(request, answering: try #require(challenge)), from: phone, client: client)
+            phone.send(answer)
+            return phone.response(to: answer)?.statusCode
+        }
+        let attacker = bed.phone("1000")
+        attacker.password = "guess"
+        for _ in 1...3 { #expect(try register(attacker, client: "203.0.113.7") == 403) }
+        let neighbour = bed.phone("1001")
+        #expect(try register(neighbour, client: "203.0.113.8") == 200, "the proxy itself is not banned")
+        attacker.password = SIPTestBed.password(for: "1000")
+        let (request, _) = attacker.challengedRegister()
+        let banned = relayed(request, from: attacker, client: "203.0.113.7")
+        attacker.send(banned)
+        #expect(attacker.response(to: banned)?.statusCode == 403, "the client behind the proxy is banned")
     }
 
     /// An Expires below `register.min_expires` gets 423 with Min-Expires and no binding.
