@@ -730,8 +730,12 @@ class Baresip:
     def __init__(self, name: str, workdir: Path, ports: PortAllocator, user: str, domain: str = LOOPBACK,
                  password: str | None = None, registrar: tuple[str, int] | None = None,
                  tone_hz: float | None = 440.0, answermode: str = "manual", regint: int = 60,
-                 max_calls: int = 4, sip_trace: bool = False, extra_account: str = ""):
+                 max_calls: int = 4, sip_trace: bool = False, extra_account: str = "",
+                 listen_host: str = LOOPBACK):
         self.name = name
+        # Where SIP and RTP listen: loopback, or an address other network namespaces
+        # reach (the cluster test's phones, behind Kamailio in its own namespace).
+        self.listen_host = listen_host
         self.dir = Path(workdir) / f"baresip-{name}"
         self.conf_dir = self.dir / "conf"
         self.rec_dir = self.dir / "rec"
@@ -768,7 +772,7 @@ class Baresip:
     @property
     def direct_uri(self) -> str:
         """Where this phone can be called without any registrar."""
-        return f"sip:{self.user}@{LOOPBACK}:{self.sip_port}"
+        return f"sip:{self.user}@{self.listen_host}:{self.sip_port}"
 
     def account_line(self) -> str:
         parts = [f"<{self.aor}>"]
@@ -790,7 +794,7 @@ class Baresip:
             write_wav(self.tone_path, np.zeros(8000 * 60, dtype=np.int16))
         config = f"""\
 poll_method epoll
-sip_listen {LOOPBACK}:{self.sip_port}
+sip_listen {self.listen_host}:{self.sip_port}
 sip_trans_bsize 128
 call_local_timeout 120
 call_max_calls {self.max_calls}
@@ -825,7 +829,7 @@ snd_path {self.rec_dir}
 
     def start(self, timeout: float = 10.0) -> "Baresip":
         self._write_config()
-        cmd = [shutil.which("baresip") or "baresip", "-n", LOOPBACK, "-f", str(self.conf_dir)]
+        cmd = [shutil.which("baresip") or "baresip", "-n", self.listen_host, "-f", str(self.conf_dir)]
         if self.sip_trace:
             cmd.append("-s")
         self._log_file = open(self.log_path, "ab")

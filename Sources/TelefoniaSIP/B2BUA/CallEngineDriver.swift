@@ -26,7 +26,8 @@ final class CallEngineDriver {
             fraud: configuration.fraud)
         // Reads go through prefetched snapshots only: the engine's own source is empty, so
         // a read that was not prefetched fails (the call is refused) instead of blocking.
-        engine = CallEngine(store: CallDataSnapshot(), clock: context.clock, configuration: engineConfiguration, logger: context.logger)
+        engine = CallEngine(store: CallDataSnapshot(), clock: context.clock, configuration: engineConfiguration, logger: context.logger,
+                            prepaidGrantSeconds: context.configuration.prepaidGrantSeconds)
     }
 
     /// Feeds one event; the future completes when its actions were carried out and

@@ -29,6 +29,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var ringTimeout: Int?
     /// `call.trunk_ring_timeout`: seconds a call to the public network may ring.
     public var trunkRingTimeout = 60
+    /// `call.prepaid_grant`: seconds of talk a prepaid call holds of its tenant's balance
+    /// at a time (the cut-off is exact whatever the value; smaller slices let the
+    /// tenant's concurrent calls share a small balance more evenly, at one database
+    /// write per slice).
+    public var prepaidGrantSeconds = 300
     /// `media.timeout`: seconds without RTP after which an answered call is hung up.
     public var mediaTimeout = 60
     /// `auth.nonce_lifetime`: seconds a digest nonce stays valid (then `stale=true`).
@@ -126,7 +131,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// All keys, for the docs and validation.
     public static let keys = [
         "sip.address", "sip.port", "sip.advertised_address", "rtp.port_min", "rtp.port_max", "data.dir", "db.path", "db.url",
-        "db.synchronous", "call.ring_timeout", "call.trunk_ring_timeout", "media.timeout", "auth.nonce_lifetime",
+        "db.synchronous", "call.ring_timeout", "call.trunk_ring_timeout", "call.prepaid_grant", "media.timeout", "auth.nonce_lifetime",
         "auth.max_failures", "auth.failure_window", "auth.ban_seconds", "auth.algorithms", "auth.nonce_secret", "sip.trusted_proxies", "register.min_expires",
         "register.max_expires", "register.default_expires", "tenant.default", "demo", "shutdown.grace", "prompts.dir", "retention.cdr_days", "retention.recording_days", "media.telephone_event",
         "register.keepalive_interval", "sip.tcp_message_timeout", "sip.tcp_idle_timeout", "sip.tcp_max_per_address",
@@ -188,6 +193,10 @@ public struct ServerConfiguration: Sendable, Equatable {
         if let v = try int("call.ring_timeout") { config.ringTimeout = v }
         if let v = try int("call.trunk_ring_timeout") { config.trunkRingTimeout = v }
         if let v = try int("media.timeout") { config.mediaTimeout = v }
+        if let v = try int("call.prepaid_grant") {
+            guard v >= 1 else { throw Error(description: "call.prepaid_grant must be at least 1 second") }
+            config.prepaidGrantSeconds = v
+        }
         if let v = try int("auth.nonce_lifetime") { config.nonceLifetime = v }
         if let v = try int("auth.max_failures") { config.authMaxFailures = v }
         if let v = try int("auth.failure_window") { config.authFailureWindow = v }
