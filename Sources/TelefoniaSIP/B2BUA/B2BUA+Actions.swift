@@ -1,8 +1,31 @@
+import Foundation
 import Logging
 import NIOCore
 import TelefoniaCore
 
 extension B2BUA {
+    /// Writes a finished call's record and debit on the storage thread, trying again for
+    /// about 25 s while the database cannot be reached (a PostgreSQL failover, a
+    /// restarting server): a record is never dropped for a passing outage. A retry told
+    /// the record exists already is done: the attempt before committed, its answer was lost.
+    static func writeRecord(_ cdr: CDR, debit: CreditMovement?, to store: any PBXStore, logger: Logger) throws {
+        var delay = 0.25
+        for attempt in 1... {
+            do {
+                try store.record(cdr, debit: debit)
+                return
+            } catch let error as StoreError where error.code == .duplicate && attempt > 1 {
+                return
+            } catch let error as StoreError where error.code == .io && attempt < 8 {
+                logger.warning("CDR not written yet; trying again", metadata: [
+                    "tel.call_id": "\(cdr.id)", "attempt": "\(attempt)", "error": "\(error)",
+                ])
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 8)
+            }
+        }
+    }
+
     /// Carries out the engine's actions, in order. The future completes once the call
     /// records among them are durable (each written with its prepaid debit in one
     /// transaction, on the storage thread).
@@ -13,7 +36,7 @@ extension B2BUA {
             case .record(let cdr, let debit):
                 let logger = context.logger
                 written.append(context.storage.submit(on: context.loop) { store in
-                    try store.record(cdr, debit: debit)
+                    try Self.writeRecord(cdr, debit: debit, to: store, logger: logger)
                 }.recover { error in
                     logger.critical("CDR not written", metadata: ["tel.call_id": "\(cdr.id)", "error": "\(error)"])
                 })
