@@ -30,8 +30,8 @@ import telefonia_harness as h
 
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTER = ROOT / "scripts" / "cluster"
-# Kamailio pings each node with OPTIONS every second and takes a node out after one
-# unanswered ping (deploy/kamailio/kamailio.cfg); an INVITE a dead node does not answer
+# Kamailio pings each node with OPTIONS every second and takes a node out after two
+# unanswered pings (deploy/kamailio/kamailio.cfg); an INVITE a dead node does not answer
 # fails over to the next node after 2 s. New calls must succeed within this.
 FAILOVER_SECONDS = 8.0
 
@@ -184,7 +184,7 @@ def test_two_nodes_behind_kamailio(cluster, phones):
     listed = cluster.cli("registrations", "--tenant", "demo").stdout
     assert all(ext in listed for ext in ("1000", "1001", "1002", "1003")), listed
 
-    # Calls go both ways, through either node (Kamailio takes the nodes in turn).
+    # Calls go both ways, through either node (Kamailio picks a node by the Call-ID's hash).
     finished = 0
     seen: set[tuple[str, int]] = set()
     for attempt in range(8):

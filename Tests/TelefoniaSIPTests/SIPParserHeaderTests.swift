@@ -37,4 +37,30 @@ import Testing
         #expect(message.header("Unsupported") == "foo")
         #expect(message.callID == "headers-1" && message.cseq == 1 && message.cseqMethod == "OPTIONS")
     }
+
+    /// A response that creates a dialog carries the request's Record-Route (RFC 3261
+    /// §12.1.1): behind Kamailio the phone's ACK and BYE go through the proxy. Others do not.
+    @Test func dialogResponsesCopyRecordRoute() throws {
+        let invite = try SIPParser.parse(Array("""
+            INVITE sip:1001@10.77.0.2 SIP/2.0\r
+            Via: SIP/2.0/UDP 10.77.0.2;branch=z9hG4bKproxy\r
+            Via: SIP/2.0/UDP 10.77.0.1:5070;received=10.77.0.1;branch=z9hG4bK1\r
+            Record-Route: <sip:10.77.0.2;r2=on;lr>\r
+            Record-Route: <sip:10.77.0.2;transport=tcp;r2=on;lr>\r
+            From: <sip:1000@10.77.0.2>;tag=a\r
+            To: <sip:1001@10.77.0.2>\r
+            Call-ID: rr-1\r
+            CSeq: 1 INVITE\r
+            Contact: <sip:1000@10.77.0.1:5070>\r
+            Content-Length: 0\r
+            \r
+
+            """.utf8))
+        #expect(invite.response(200, toTag: "b").recordRoutes == ["<sip:10.77.0.2;r2=on;lr>", "<sip:10.77.0.2;transport=tcp;r2=on;lr>"])
+        #expect(invite.response(180, toTag: "b").recordRoutes.count == 2)
+        #expect(invite.response(100).recordRoutes.isEmpty)
+        #expect(invite.response(486, toTag: "b").recordRoutes.isEmpty)
+        let serialized = String(decoding: invite.response(200, toTag: "b").serialized(), as: UTF8.self)
+        #expect(serialized.contains("Record-Route: <sip:10.77.0.2;r2=on;lr>\r\n"))
+    }
 }

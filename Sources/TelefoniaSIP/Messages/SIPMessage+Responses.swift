@@ -2,13 +2,18 @@ import Foundation
 
 extension SIPMessage {
     /// Builds a response to this request (RFC 3261 §8.2.6.2): Via, From, To,
-    /// Call-ID and CSeq copied; the To tag added when given and absent.
+    /// Call-ID and CSeq copied; the To tag added when given and absent. A response
+    /// that may create a dialog (101–299 to INVITE or SUBSCRIBE) also carries the
+    /// request's Record-Route (§12.1.1), so the phone's ACK and BYE take the proxies
+    /// that asked to stay in the path (a front Kamailio) instead of coming straight here.
     public func response(_ status: Int, _ reason: String? = nil, toTag: String? = nil) -> SIPMessage {
         var to = self.to
         if let toTag, to.tag == nil, status > 100 { to = to.withTag(toTag) }
+        let createsDialog = (101...299).contains(status) && (cseqMethod == "INVITE" || cseqMethod == "SUBSCRIBE")
         return SIPMessage(
             startLine: .response(status: status, reason: reason ?? SIPMessage.reasonPhrase(status)),
-            vias: vias, from: from, to: to, callID: callID, cseq: cseq, cseqMethod: cseqMethod)
+            vias: vias, from: from, to: to, callID: callID, cseq: cseq, cseqMethod: cseqMethod,
+            recordRoutes: createsDialog ? recordRoutes : [])
     }
 
     /// Standard reason phrases (RFC 3261 §21).
