@@ -64,17 +64,7 @@ extension SQLStore {
                         cost_cents = cost_cents + excluded.cost_cents;
                 END;
                 CREATE TRIGGER cdrs_line_daily_delete AFTER DELETE ON cdrs BEGIN
-                    UPDATE cdr_line_daily SET
-                        calls = calls - 1, answered = answered - (\(lineDailyRowParts("OLD")[0])),
-                        talk_seconds = talk_seconds - (\(lineDailyRowParts("OLD")[1])),
-                        fixed = fixed - (\(lineDailyRowParts("OLD")[2])), mobile = mobile - (\(lineDailyRowParts("OLD")[3])),
-                        international = international - (\(lineDailyRowParts("OLD")[4])),
-                        cost_cents = cost_cents - (\(lineDailyRowParts("OLD")[5]))
-                    WHERE tenant_id = OLD.tenant_id AND day = OLD.started_at - (OLD.started_at % 86400000)
-                        AND direction = OLD.direction AND line = coalesce(OLD.line, '');
-                    DELETE FROM cdr_line_daily WHERE tenant_id = OLD.tenant_id
-                        AND day = OLD.started_at - (OLD.started_at % 86400000) AND direction = OLD.direction
-                        AND line = coalesce(OLD.line, '') AND calls <= 0;
+                    \(lineDailyDelete)
                 END;
                 """,
             postgres: """
@@ -111,17 +101,7 @@ extension SQLStore {
                 CREATE TRIGGER cdrs_line_daily_insert AFTER INSERT ON cdrs FOR EACH ROW EXECUTE FUNCTION cdrs_line_daily_insert();
                 CREATE FUNCTION cdrs_line_daily_delete() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
-                    UPDATE cdr_line_daily SET
-                        calls = calls - 1, answered = answered - (\(lineDailyRowParts("OLD")[0])),
-                        talk_seconds = talk_seconds - (\(lineDailyRowParts("OLD")[1])),
-                        fixed = fixed - (\(lineDailyRowParts("OLD")[2])), mobile = mobile - (\(lineDailyRowParts("OLD")[3])),
-                        international = international - (\(lineDailyRowParts("OLD")[4])),
-                        cost_cents = cost_cents - (\(lineDailyRowParts("OLD")[5]))
-                    WHERE tenant_id = OLD.tenant_id AND day = OLD.started_at - (OLD.started_at % 86400000)
-                        AND direction = OLD.direction AND line = coalesce(OLD.line, '');
-                    DELETE FROM cdr_line_daily WHERE tenant_id = OLD.tenant_id
-                        AND day = OLD.started_at - (OLD.started_at % 86400000) AND direction = OLD.direction
-                        AND line = coalesce(OLD.line, '') AND calls <= 0;
+                    \(lineDailyDelete)
                     RETURN NULL;
                 END $$;
                 CREATE TRIGGER cdrs_line_daily_delete AFTER DELETE ON cdrs FOR EACH ROW EXECUTE FUNCTION cdrs_line_daily_delete();
@@ -143,6 +123,23 @@ extension SQLStore {
             "CASE WHEN \(row).number_class IN \(classList(.international)) THEN 1 ELSE 0 END",
             "coalesce(\(row).cost_cents, 0)",
         ]
+    }
+
+    /// What removing a CDR takes off its day's row (the row goes when no call is left):
+    /// the body of the delete trigger on both engines.
+    static var lineDailyDelete: String {
+        let old = lineDailyRowParts("OLD")
+        return """
+            UPDATE cdr_line_daily SET
+                calls = calls - 1, answered = answered - (\(old[0])), talk_seconds = talk_seconds - (\(old[1])),
+                fixed = fixed - (\(old[2])), mobile = mobile - (\(old[3])), international = international - (\(old[4])),
+                cost_cents = cost_cents - (\(old[5]))
+            WHERE tenant_id = OLD.tenant_id AND day = OLD.started_at - (OLD.started_at % 86400000)
+                AND direction = OLD.direction AND line = coalesce(OLD.line, '');
+            DELETE FROM cdr_line_daily WHERE tenant_id = OLD.tenant_id
+                AND day = OLD.started_at - (OLD.started_at % 86400000) AND direction = OLD.direction
+                AND line = coalesce(OLD.line, '') AND calls <= 0;
+            """
     }
 
     /// `1, <parts>` for one inserted CDR.
