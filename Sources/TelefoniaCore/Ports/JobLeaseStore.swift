@@ -1,6 +1,6 @@
 /// Jobs one server at a time must run, when several share a database (issue 13): the
 /// campaign dialler (its pacing counts the calls in flight, which only the server
-/// placing them knows) and the daily retention purge. A job's lease names the server
+/// placing them knows), the daily retention purge and the keep-alive probes. A job's lease names the server
 /// holding it until a time; the holder renews it well before then, and when it dies
 /// another server takes the job over once the lease has run out.
 ///
@@ -20,4 +20,6 @@ public protocol JobLeaseStore: AnyObject, Sendable {
 public enum LeasedJob {
     public static let campaigns = "campaigns"
     public static let retention = "retention"
+    /// The OPTIONS keep-alive probes of registered phones (each phone probed by one server).
+    public static let keepAlive = "keep-alive"
 }

@@ -43,10 +43,13 @@ final class KeepAliveProber {
         pendingReplies.removeAll(keepingCapacity: true)
         let purge = now / 1000 % 30 == 0
         busy = true
+        let node = context.nodeID
         context.storage.submit(on: context.loop) { store -> (registrations: [Registration], domains: [String: String]) in
             if !replies.isEmpty { try store.recordContactReplies(replies) }
             if purge { try store.purgeExpiredRegistrations(now: now / 1000) }
             guard interval > 0 else { return ([], [:]) }
+            // Servers sharing a database probe the phones once, not once each: one holds the job.
+            guard try store.acquireLease(job: LeasedJob.keepAlive, node: node, now: now, until: now + 10_000) else { return ([], [:]) }
             let registrations = try store.registrations(tenantID: nil)
             var domains: [String: String] = [:]
             for id in Set(registrations.map(\.tenantID)) {
@@ -89,7 +92,8 @@ final class KeepAliveProber {
             context.transactions.sendRequest(options, to: peer) { [self] response in
                 guard response.statusCode >= 200 else { return }
                 inFlight.remove(key)
-                guard !TransactionLayer.isLocalTimeout(response) else {
+                // A front proxy's 408 is the phone not answering it, as a local timeout is here.
+                guard !TransactionLayer.isLocalTimeout(response) && response.statusCode != 408 else {
                     misses[key, default: 0] += 1
                     return
                 }
