@@ -12,7 +12,8 @@ extension SQLStore {
         do {
             try withDatabase { database in
                 try Self.insert(cdr, into: database)
-                try Self.endCreditHold(callID: cdr.id, in: database)
+                // Only an answered prepaid call holds credit.
+                if cdr.answeredAt != nil { try Self.endCreditHold(callID: cdr.id, in: database) }
             }
         } catch let error as StoreError where error.code == .duplicate {
             throw StoreError(.duplicate, "a CDR with id \(cdr.id) is already recorded")

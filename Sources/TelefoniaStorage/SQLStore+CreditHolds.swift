@@ -32,12 +32,8 @@ extension SQLStore {
     public func holdCredit(tenantID: String, callID: String, upToCents: Int64, seconds: Int, now: Int64) throws -> CreditView {
         let node = self.node
         return try write { database in
-            let balance = try database.query(
-                "SELECT balance_cents FROM credit_balances WHERE tenant_id = ?", tenantID) { $0.int64(0) }.first ?? 0
-            let others = try database.query(
-                "SELECT coalesce(sum(cents), 0) FROM credit_holds WHERE tenant_id = ? AND expires_at > ? AND call_id <> ?",
-                tenantID, now, callID) { $0.int64(0) }.first ?? 0
-            let available = balance - others
+            let available = try Self.balance(of: tenantID, in: database)
+                - Self.held(by: tenantID, now: now, besides: callID, in: database)
             try database.execute(
                 """
                 INSERT INTO credit_holds (call_id, tenant_id, node, cents, expires_at) VALUES (?, ?, ?, ?, ?)
@@ -50,11 +46,14 @@ extension SQLStore {
 
     /// What the tenant's answered prepaid calls hold now, cents (every server).
     public func heldCreditCents(tenantID: String, now: Int64) throws -> Int64 {
-        try withDatabase {
-            try $0.query("SELECT coalesce(sum(cents), 0) FROM credit_holds WHERE tenant_id = ? AND expires_at > ?", tenantID, now) {
-                $0.int64(0)
-            }.first ?? 0
-        }
+        try withDatabase { try Self.held(by: tenantID, now: now, besides: nil, in: $0) }
+    }
+
+    /// What the tenant's unexpired holds add up to, leaving out call `besides`'s own.
+    private static func held(by tenantID: String, now: Int64, besides callID: String?, in database: any SQLDatabase) throws -> Int64 {
+        try database.query(
+            "SELECT coalesce(sum(cents), 0) FROM credit_holds WHERE tenant_id = ? AND expires_at > ? AND call_id <> ?",
+            tenantID, now, callID ?? "") { $0.int64(0) }.first ?? 0
     }
 
     /// Ends the holds of a server's calls (it starts again: those calls are gone).

@@ -162,9 +162,12 @@ extension SQLStore: TariffStore, RatingStore {
     }
 
     public func balanceCents(tenantID: String) throws -> Int64 {
-        try withDatabase {
-            try $0.query("SELECT balance_cents FROM credit_balances WHERE tenant_id = ?", tenantID) { $0.int64(0) }.first ?? 0
-        }
+        try withDatabase { try Self.balance(of: tenantID, in: $0) }
+    }
+
+    /// The tenant's balance, read on the caller's connection (inside its transaction).
+    static func balance(of tenantID: String, in database: any SQLDatabase) throws -> Int64 {
+        try database.query("SELECT balance_cents FROM credit_balances WHERE tenant_id = ?", tenantID) { $0.int64(0) }.first ?? 0
     }
 
     private static let movementColumns = "id, tenant_id, at, kind, amount_cents, balance_after_cents, cdr_id, note"
@@ -195,8 +198,7 @@ extension SQLStore: TariffStore, RatingStore {
 
     /// Changes the balance and logs the movement, inside the caller's transaction.
     static func apply(_ movement: CreditMovement, in database: any SQLDatabase) throws -> CreditMovement {
-        let before = try database.query(
-            "SELECT balance_cents FROM credit_balances WHERE tenant_id = ?", movement.tenantID) { $0.int64(0) }.first ?? 0
+        let before = try balance(of: movement.tenantID, in: database)
         var applied = movement
         applied.balanceAfterCents = before + movement.amountCents
         try database.execute(

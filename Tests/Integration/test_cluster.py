@@ -84,7 +84,7 @@ class Cluster:
 
     @property
     def db_url(self) -> str:
-        url = self.vars.get("CLUSTER_DB_URL") or self.vars.get("DB_URL", "")
+        url = self.vars.get("CLUSTER_DB_URL", "")
         assert url.startswith("postgres://"), f"the cluster's store is not PostgreSQL: {self.vars}"
         return url
 

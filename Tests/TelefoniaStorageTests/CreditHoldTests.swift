@@ -11,7 +11,7 @@ import TelefoniaStorage
 
     /// Opens two servers' stores on one fresh database of `kind`, seeded with the fixtures.
     static func withTwoServers(_ kind: StoreKind, _ body: (SQLStore, SQLStore) throws -> Void) throws {
-        func run(_ url: String) throws {
+        try kind.withDatabaseURL { url in
             let node1 = try SQLStore(url: url)
             let node2 = try SQLStore(url: url)
             defer { node1.close(); node2.close() }
@@ -19,10 +19,6 @@ import TelefoniaStorage
             node2.node = "10.77.0.12:5060"
             try Fixtures.seed(node1)
             try body(node1, node2)
-        }
-        switch kind {
-        case .postgres: try PostgresServer.withSchema { try run($0) }
-        default: try withTemporaryFolder { try run($0.appendingPathComponent("shared.sqlite").path) }
         }
     }
 

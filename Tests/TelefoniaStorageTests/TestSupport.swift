@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import TelefoniaCore
 import TelefoniaStorage
 
@@ -74,24 +75,26 @@ enum StoreKind: String, CaseIterable, Sendable {
     }
 
     func withStore(_ body: (any PBXStore) throws -> Void) throws {
-        switch self {
-        case .memory:
+        guard self != .memory else {
             let store = MemoryStore()
             try Fixtures.seed(store)
+            return try body(store)
+        }
+        try withDatabaseURL { url in
+            let store = try SQLStore(url: url)
+            defer { store.close() }
+            try Fixtures.seed(store)
             try body(store)
-        case .sqlite:
-            try withTemporaryFolder { folder in
-                let store = try SQLStore(path: folder.appendingPathComponent("store.sqlite").path)
-                try Fixtures.seed(store)
-                try body(store)
-            }
-        case .postgres:
-            try PostgresServer.withSchema { url in
-                let store = try SQLStore(url: url)
-                defer { store.close() }
-                try Fixtures.seed(store)
-                try body(store)
-            }
+        }
+    }
+
+    /// A fresh, empty database of this kind for `body` (an SQLite file, a PostgreSQL
+    /// schema), as a URL several stores can open; memory has none.
+    func withDatabaseURL(_ body: (String) throws -> Void) throws {
+        switch self {
+        case .memory: Issue.record("a memory store has no database to share")
+        case .sqlite: try withTemporaryFolder { try body($0.appendingPathComponent("store.sqlite").path) }
+        case .postgres: try PostgresServer.withSchema(body)
         }
     }
 }
